@@ -1,0 +1,32 @@
+"""Shared pytest set-up: the named-persona world, and compiled translation catalogues."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's async-safety check
+# would otherwise refuse the ORM calls that live-server tests make from that same thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    from liaison.catalogues import ensure_compiled
+
+    ensure_compiled()
+
+
+@pytest.fixture
+def world(db: None):  # type: ignore[no-untyped-def]
+    from tests.builders import build_world
+
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # Argon2 is the production hasher (tested in test_accounts); the rest of the suite builds many
+    # users and does not need a deliberately slow hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

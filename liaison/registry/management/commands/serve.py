@@ -1,0 +1,61 @@
+"""``liaison serve [--port N] [--host H]``: run Liaison with gunicorn, never prompting."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from gunicorn.app.base import BaseApplication
+
+from liaison.catalogues import ensure_compiled
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from liaison.wsgi import application
+
+        return application
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (2)")
+
+
+def run_server(command: BaseCommand, host: str, port: int, workers: int) -> None:
+    ensure_compiled()
+    shown = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
+    command.stdout.write(f"Liaison is running at http://{shown}:{port}/  (Ctrl+C stops it)")
+    command.stdout.flush()
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": 4,
+            "worker_class": "gthread",
+            "accesslog": "-",
+            "timeout": 120,
+        }
+    ).run()
+
+
+class Command(BaseCommand):
+    help = "Run Liaison on the given port (migrating the database first)."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        add_server_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        run_server(self, options["host"], options["port"], options["workers"])

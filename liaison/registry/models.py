@@ -1,0 +1,361 @@
+"""The network registry: countries, provinces, clusters, agencies, BLOs, crossings and accounts.
+
+Names of places and agencies are kept twice: in English and in the local language with its own
+script and diacritics (``Mộc Bài``, ``បាវិត``). ``display_name`` picks the one a reader should see.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+
+class LocalisedName(models.Model):
+    """A place or body named in English and in its own language."""
+
+    name_en = models.CharField(_("name in English"), max_length=200)
+    name_local = models.CharField(_("name in the local language"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def local_language(self) -> str:
+        """The language code ``name_local`` is written in; each concrete model answers."""
+        return ""
+
+    @property
+    def display_name(self) -> str:
+        """The local name for a reader of that language, the English name for everyone else."""
+        if self.name_local and translation.get_language() == self.local_language():
+            return self.name_local
+        return self.name_en
+
+    @property
+    def both_names(self) -> str:
+        if self.name_local and self.name_local != self.name_en:
+            return f"{self.name_local} ({self.name_en})"
+        return self.name_en
+
+
+code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]*$", _("Use capital letters, digits and hyphens only, e.g. VN-MOCBAI.")
+)
+
+
+class Country(LocalisedName):
+    code = models.CharField(
+        _("ISO code"),
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Two capital letters (ISO 3166-1), e.g. VN."))],
+    )
+    language = models.CharField(
+        _("official language"), max_length=10, help_text=_("e.g. vi, lo, km, th, zh-hans")
+    )
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def local_language(self) -> str:
+        return self.language
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:country", args=[self.code])
+
+
+class Province(LocalisedName):
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="provinces")
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
+
+    class Meta:
+        ordering = ["country__name_en", "name_en"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def local_language(self) -> str:
+        return self.country.language
+
+
+class Cluster(LocalisedName):
+    """A geographic group of BLOs analysed together (the survey's CL1, CL2)."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="clusters")
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
+
+    class Meta:
+        ordering = ["country__name_en", "code"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_en}"
+
+    def local_language(self) -> str:
+        return self.country.language
+
+
+class AgencyKind(models.TextChoices):
+    PROVINCIAL_POLICE = "provincial_police", _("Provincial police")
+    BORDER_ARMY = "border_army", _("Border army")
+    CUSTOMS = "customs", _("Customs")
+    ANTI_NARCOTICS_POLICE = "anti_narcotics_police", _("Anti-narcotics police")
+    ENVIRONMENTAL_POLICE = "environmental_police", _("Environmental police")
+    IMMIGRATION = "immigration", _("Immigration")
+    COORDINATION_OFFICE = "coordination_office", _("National coordination office")
+    OTHER = "other", _("Other")
+
+
+class Agency(LocalisedName):
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="agencies")
+    code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
+    kind = models.CharField(_("type"), max_length=30, choices=AgencyKind.choices)
+    abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["country__name_en", "name_en"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def local_language(self) -> str:
+        return self.country.language
+
+
+class BLO(LocalisedName):
+    """A Border Liaison Office: a multi-agency post paired with counterpart BLOs across the border."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="blos")
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="blos", null=True, blank=True
+    )
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.SET_NULL, related_name="blos", null=True, blank=True
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    agencies = models.ManyToManyField(
+        Agency, related_name="blos", blank=True, verbose_name=_("agencies stationed")
+    )
+    counterparts = models.ManyToManyField(
+        "self", symmetrical=True, blank=True, verbose_name=_("counterpart BLOs")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["country__name_en", "name_en"]
+        verbose_name = _("BLO")
+        verbose_name_plural = _("BLOs")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def local_language(self) -> str:
+        return self.country.language
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:blo", args=[self.code])
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.province is not None and self.province.country_id != self.country_id:
+            errors["province"] = _("This province is not in the BLO's country.")
+        if self.cluster is not None and self.cluster.country_id != self.country_id:
+            errors["cluster"] = _("This cluster is not in the BLO's country.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CrossingKind(models.TextChoices):
+    INTERNATIONAL = "international", _("International checkpoint")
+    MAIN_LOCAL = "main_local", _("Main or local checkpoint")
+    SECONDARY = "secondary", _("Secondary crossing")
+
+
+class Crossing(LocalisedName):
+    blo = models.ForeignKey(BLO, on_delete=models.CASCADE, related_name="crossings")
+    code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
+    kind = models.CharField(_("type"), max_length=20, choices=CrossingKind.choices)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+    class Meta:
+        ordering = ["blo__name_en", "name_en"]
+        verbose_name = _("border crossing")
+        verbose_name_plural = _("border crossings")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def local_language(self) -> str:
+        return self.blo.country.language
+
+
+class Role(models.TextChoices):
+    """Who a user is in the network; each role is scoped by the user's country, BLO and agency."""
+
+    OFFICER = "officer", _("Officer")
+    HEAD_OF_BLO = "head_of_blo", _("Head of BLO")
+    NATIONAL_COORDINATOR = "national_coordinator", _("National coordinator")
+    PROGRAMME_STAFF = "programme_staff", _("Programme staff")
+    SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
+
+    @property
+    def needs_country(self) -> bool:
+        return self in {Role.OFFICER, Role.HEAD_OF_BLO, Role.NATIONAL_COORDINATOR}
+
+    @property
+    def needs_blo(self) -> bool:
+        return self in {Role.OFFICER, Role.HEAD_OF_BLO}
+
+    @property
+    def is_network_wide(self) -> bool:
+        return self in {Role.PROGRAMME_STAFF, Role.SYSTEM_ADMINISTRATOR}
+
+    @property
+    def rank(self) -> int:
+        """How far the role reaches; a user may only grant roles below their own."""
+        return {
+            Role.OFFICER: 1,
+            Role.HEAD_OF_BLO: 2,
+            Role.PROGRAMME_STAFF: 2,
+            Role.NATIONAL_COORDINATOR: 3,
+            Role.SYSTEM_ADMINISTRATOR: 4,
+        }[self]
+
+
+class LiaisonUserManager(UserManager["User"]):
+    def create_superuser(  # type: ignore[override]
+        self, username: str, email: str | None = None, password: str | None = None, **extra: object
+    ) -> User:
+        extra.setdefault("role", Role.SYSTEM_ADMINISTRATOR)
+        return super().create_superuser(username, email, password, **extra)
+
+
+class User(AbstractUser):
+    """An account: an officer at a BLO, a coordinator, programme staff or an administrator."""
+
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.OFFICER)
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    blo = models.ForeignKey(
+        BLO, on_delete=models.PROTECT, related_name="officers", null=True, blank=True
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="officers", null=True, blank=True
+    )
+    rank = models.CharField(_("rank"), max_length=100, blank=True)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    languages_spoken = models.JSONField(
+        _("languages spoken"), default=list, blank=True, help_text=_("Language codes, e.g. vi, lo")
+    )
+    at_station_since = models.DateField(_("at the station since"), null=True, blank=True)
+    preferred_language = models.CharField(
+        _("interface language"),
+        max_length=10,
+        blank=True,
+        help_text=_("Empty: the language of the user's country, or the browser's."),
+    )
+
+    objects = LiaisonUserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def years_at_station(self) -> float | None:
+        if self.at_station_since is None:
+            return None
+        days = (timezone.localdate() - self.at_station_since).days
+        return round(days / 365.25, 1)
+
+    @property
+    def display_name(self) -> str:
+        full = self.get_full_name()
+        return full or self.username
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self) -> None:
+        super().clean()
+        role = Role(self.role)
+        errors: dict[str, str] = {}
+        if role.needs_country and self.country_id is None:
+            errors["country"] = _("A %(role)s belongs to a country.") % {"role": role.label}
+        if role.needs_blo and self.blo_id is None:
+            errors["blo"] = _("A %(role)s is posted at a BLO.") % {"role": role.label}
+        if self.blo_id is not None and self.country_id is not None:
+            if self.blo is not None and self.blo.country_id != self.country_id:
+                errors["blo"] = _("This BLO is not in the user's country.")
+        if self.agency_id is not None and self.country_id is not None:
+            if self.agency is not None and self.agency.country_id != self.country_id:
+                errors["agency"] = _("This agency is not in the user's country.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class RoleSecurityPolicy(models.Model):
+    """What an administrator requires of every account holding a role (e.g. two-factor sign-in)."""
+
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, unique=True)
+    require_two_factor = models.BooleanField(_("require two-factor sign-in"), default=False)
+
+    class Meta:
+        verbose_name = _("role security policy")
+        verbose_name_plural = _("role security policies")
+
+    def __str__(self) -> str:
+        return str(self.get_role_display())

@@ -1,0 +1,335 @@
+"""The one permission layer: "may user U do A on object O" and "which objects may U see".
+
+Every view, API endpoint, export and count goes through this module. Visibility is a queryset
+filter evaluated in SQL; ``can(user, VIEW, obj)`` is answered by that same filter, so the list a
+user sees and the pages they may open never disagree.
+
+Other apps register a policy for their own models with ``register``; the scope primitives here
+(country → BLO → agency, and the counterpart pairing) are the only place scope is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from liaison.registry.models import (
+    BLO,
+    Agency,
+    Cluster,
+    Country,
+    Crossing,
+    Province,
+    Role,
+    User,
+)
+
+M = TypeVar("M", bound=models.Model)
+AnyUser = User | AnonymousUser
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("view")
+    CREATE = "create", _("create")
+    CHANGE = "change", _("change")
+    DELETE = "delete", _("delete")
+    EXPORT = "export", _("export")
+    IMPORT = "import", _("import")
+    MANAGE_ACCOUNT = "manage_account", _("manage the account")
+    VIEW_AUDIT = "view_audit", _("view the audit log")
+
+
+class Policy(Protocol):
+    def visible(self, user: User) -> Q:
+        """A filter selecting the rows ``user`` may see."""
+        ...
+
+    def allows(self, user: User, action: Action, obj: Any) -> bool:
+        """Whether ``user`` may do ``action`` (other than VIEW) on ``obj``."""
+        ...
+
+
+_POLICIES: dict[type[models.Model], Policy] = {}
+
+
+def register(model: type[models.Model]) -> Callable[[type[Any]], type[Any]]:
+    def decorate(policy_class: type[Any]) -> type[Any]:
+        _POLICIES[model] = policy_class()
+        return policy_class
+
+    return decorate
+
+
+def _policy_for(model: type[models.Model]) -> Policy:
+    try:
+        return _POLICIES[model]
+    except KeyError:
+        raise LookupError(f"no permission policy registered for {model.__name__}") from None
+
+
+def _active(user: AnyUser) -> User | None:
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
+        return user
+    return None
+
+
+# --- scope primitives ---------------------------------------------------------------------------
+
+
+def is_network_wide(user: User) -> bool:
+    return Role(user.role).is_network_wide
+
+
+def is_admin(user: User) -> bool:
+    return user.role == Role.SYSTEM_ADMINISTRATOR
+
+
+def reachable_blo_ids(user: User) -> QuerySet[BLO, int]:
+    """BLOs a country-scoped user works with: their own country's, and the counterparts of theirs.
+
+    A national coordinator's own BLOs are the whole country; an officer's or head's is their post.
+    """
+    if user.role == Role.NATIONAL_COORDINATOR:
+        own = Q(country_id=user.country_id)
+        counterparts = Q(counterparts__country_id=user.country_id)
+    else:
+        own = Q(country_id=user.country_id)
+        counterparts = Q(counterparts__id=user.blo_id) if user.blo_id else Q(pk__in=[])
+    return BLO.objects.filter(own | counterparts).values_list("id", flat=True).distinct()
+
+
+def counterpart_blo_ids(user: User) -> QuerySet[BLO, int]:
+    """The user's own BLO(s) and the BLOs paired with them across the border."""
+    if user.role == Role.NATIONAL_COORDINATOR:
+        own = Q(country_id=user.country_id)
+        pairs = Q(counterparts__country_id=user.country_id)
+    else:
+        own = Q(pk=user.blo_id)
+        pairs = Q(counterparts__id=user.blo_id)
+    return BLO.objects.filter(own | pairs).values_list("id", flat=True).distinct()
+
+
+def coordinates_country(user: User, country_id: int | None) -> bool:
+    return user.role == Role.NATIONAL_COORDINATOR and country_id == user.country_id
+
+
+def heads_blo(user: User, blo_id: int | None) -> bool:
+    return user.role == Role.HEAD_OF_BLO and blo_id is not None and blo_id == user.blo_id
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+
+def visible(user: AnyUser, model_or_queryset: type[M] | QuerySet[M]) -> QuerySet[M]:
+    """The rows of a model (or a narrower queryset) that ``user`` may see, filtered in SQL."""
+    if isinstance(model_or_queryset, QuerySet):
+        queryset = model_or_queryset
+    else:
+        queryset = model_or_queryset._default_manager.all()
+    active = _active(user)
+    if active is None:
+        return queryset.none()
+    if is_admin(active):
+        return queryset
+    return queryset.filter(_policy_for(queryset.model).visible(active))
+
+
+def can(user: AnyUser, action: Action, obj: models.Model) -> bool:
+    active = _active(user)
+    if active is None:
+        return False
+    if action == Action.VIEW:
+        if obj.pk is None:
+            return False
+        return visible(active, type(obj)).filter(pk=obj.pk).exists()
+    if is_admin(active):
+        return True
+    return _policy_for(type(obj)).allows(active, action, obj)
+
+
+def access(
+    user: AnyUser,
+    model: type[M],
+    action: Action = Action.VIEW,
+    *,
+    disclose: bool = False,
+    **lookup: Any,
+) -> M:
+    """Fetch one object the user may see and act on.
+
+    Not visible → 404, so the object's existence is not disclosed; with ``disclose`` (for the
+    network registry, whose structure is no secret) → 403. Visible but not allowed → 403.
+    """
+    try:
+        obj = visible(user, model).get(**lookup)
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        if disclose and model._default_manager.filter(**lookup).exists():
+            raise PermissionDenied(_("This is outside your country, BLO or agency.")) from None
+        raise Http404(_("Not found, or not shared with you.")) from None
+    if action != Action.VIEW and not can(user, action, obj):
+        raise PermissionDenied(_("You may not %(action)s this.") % {"action": action.label})
+    return obj
+
+
+def require(user: AnyUser, action: Action, obj: models.Model) -> None:
+    if not can(user, action, obj):
+        raise PermissionDenied(_("You may not %(action)s this.") % {"action": action.label})
+
+
+def access_country(user: AnyUser, code: str, action: Action = Action.VIEW) -> Country:
+    return access(user, Country, action, disclose=True, code=code)
+
+
+def access_blo(user: AnyUser, code: str, action: Action = Action.VIEW) -> BLO:
+    return access(user, BLO, action, disclose=True, code=code)
+
+
+def access_user(user: AnyUser, pk: int, action: Action = Action.VIEW) -> User:
+    return access(user, User, action, pk=pk)
+
+
+def grantable_roles(user: AnyUser) -> list[Role]:
+    """Roles this user may give to an account: strictly below their own, or any for an admin."""
+    active = _active(user)
+    if active is None:
+        return []
+    mine = Role(active.role)
+    if mine == Role.SYSTEM_ADMINISTRATOR:
+        return list(Role)
+    if mine == Role.NATIONAL_COORDINATOR:
+        return [Role.OFFICER, Role.HEAD_OF_BLO]
+    if mine == Role.HEAD_OF_BLO:
+        return [Role.OFFICER]
+    return []
+
+
+# --- policies of the registry -------------------------------------------------------------------
+
+
+@register(Country)
+class CountryPolicy:
+    def visible(self, user: User) -> Q:
+        if is_network_wide(user):
+            return Q()
+        return Q(pk=user.country_id)
+
+    def allows(self, user: User, action: Action, obj: Country) -> bool:
+        if action == Action.EXPORT:
+            return can(user, Action.VIEW, obj)
+        return False  # countries are changed by administrators only
+
+
+class _CountryOwnedPolicy:
+    """Provinces, clusters: seen by everyone in the country, kept by its coordinator."""
+
+    def visible(self, user: User) -> Q:
+        if is_network_wide(user):
+            return Q()
+        return Q(country_id=user.country_id)
+
+    def allows(self, user: User, action: Action, obj: Province | Cluster | Agency) -> bool:
+        if action in {Action.CREATE, Action.CHANGE, Action.DELETE, Action.IMPORT}:
+            return coordinates_country(user, obj.country_id)
+        return False
+
+
+@register(Province)
+class ProvincePolicy(_CountryOwnedPolicy):
+    pass
+
+
+@register(Cluster)
+class ClusterPolicy(_CountryOwnedPolicy):
+    pass
+
+
+@register(Agency)
+class AgencyPolicy(_CountryOwnedPolicy):
+    def visible(self, user: User) -> Q:
+        if is_network_wide(user):
+            return Q()
+        # One's own country's agencies, and those stationed at the BLOs one works with.
+        return Q(country_id=user.country_id) | Q(blos__id__in=reachable_blo_ids(user))
+
+
+@register(BLO)
+class BLOPolicy:
+    def visible(self, user: User) -> Q:
+        if is_network_wide(user):
+            return Q()
+        return Q(pk__in=reachable_blo_ids(user))
+
+    def allows(self, user: User, action: Action, obj: BLO) -> bool:
+        if action in {Action.CREATE, Action.DELETE, Action.IMPORT}:
+            return coordinates_country(user, obj.country_id)
+        if action == Action.CHANGE:
+            return coordinates_country(user, obj.country_id) or heads_blo(user, obj.pk)
+        return False
+
+
+@register(Crossing)
+class CrossingPolicy:
+    def visible(self, user: User) -> Q:
+        if is_network_wide(user):
+            return Q()
+        return Q(blo_id__in=reachable_blo_ids(user))
+
+    def allows(self, user: User, action: Action, obj: Crossing) -> bool:
+        if action in {Action.CREATE, Action.CHANGE, Action.DELETE, Action.IMPORT}:
+            blo = obj.blo
+            return coordinates_country(user, blo.country_id) or heads_blo(user, blo.pk)
+        return False
+
+
+@register(User)
+class UserPolicy:
+    def visible(self, user: User) -> Q:
+        if is_network_wide(user):
+            return Q()
+        if user.role == Role.NATIONAL_COORDINATOR:
+            # Everyone in the country, and the officers of the BLOs paired with it.
+            return Q(country_id=user.country_id) | Q(blo_id__in=counterpart_blo_ids(user))
+        # Colleagues of every agency at one's own post, the counterpart BLO's officers, and the
+        # national coordinators of one's own country.
+        return (
+            Q(pk=user.pk)
+            | Q(blo_id__in=counterpart_blo_ids(user))
+            | Q(role=Role.NATIONAL_COORDINATOR, country_id=user.country_id)
+        )
+
+    def allows(self, user: User, action: Action, obj: User) -> bool:
+        if action == Action.CHANGE and obj.pk == user.pk:
+            return True  # one's own profile and language
+        # Accounts are deactivated, not deleted, so their audit trail stays readable.
+        if action in {Action.CREATE, Action.CHANGE, Action.MANAGE_ACCOUNT}:
+            if Role(obj.role) not in grantable_roles(user):
+                return False
+            if user.role == Role.NATIONAL_COORDINATOR:
+                return obj.country_id == user.country_id
+            if user.role == Role.HEAD_OF_BLO:
+                return obj.blo_id == user.blo_id and obj.country_id == user.country_id
+        return False
+
+
+def may_view_audit(user: AnyUser) -> bool:
+    active = _active(user)
+    return active is not None and active.role in {
+        Role.SYSTEM_ADMINISTRATOR,
+        Role.NATIONAL_COORDINATOR,
+    }
+
+
+def visible_audit_filter(user: User) -> Q:
+    """Audit entries: administrators see all; a coordinator sees what their country's users did."""
+    if is_admin(user):
+        return Q()
+    if user.role == Role.NATIONAL_COORDINATOR:
+        return Q(actor__country_id=user.country_id)
+    return Q(pk__in=[])

@@ -1,0 +1,497 @@
+"""Registry import and export as CSV and XLSX.
+
+One layout serves both directions, so an exported workbook can be edited and imported back. An
+import is all-or-nothing: every row is checked (values, references, permission), and one bad row
+rejects the whole file with the sheet, row, column and reason of every problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import openpyxl
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from liaison.audit.models import AuditAction
+from liaison.audit.services import record
+from liaison.registry.models import (
+    BLO,
+    Agency,
+    AgencyKind,
+    Cluster,
+    Country,
+    Crossing,
+    CrossingKind,
+    Province,
+    User,
+)
+from liaison.registry.permissions import Action, can, visible
+
+SHEETS: dict[str, list[str]] = {
+    "countries": ["code", "name_en", "name_local", "language"],
+    "provinces": ["code", "country", "name_en", "name_local"],
+    "clusters": ["code", "country", "name_en", "name_local"],
+    "agencies": ["code", "country", "kind", "abbreviation", "name_en", "name_local"],
+    "blos": [
+        "code",
+        "country",
+        "province",
+        "cluster",
+        "name_en",
+        "name_local",
+        "latitude",
+        "longitude",
+        "agencies",
+        "counterparts",
+        "active",
+        "notes",
+    ],
+    "crossings": ["code", "blo", "kind", "name_en", "name_local", "latitude", "longitude"],
+}
+REQUIRED: dict[str, set[str]] = {
+    "countries": {"code", "name_en", "language"},
+    "provinces": {"code", "country", "name_en"},
+    "clusters": {"code", "country", "name_en"},
+    "agencies": {"code", "country", "kind", "name_en"},
+    "blos": {"code", "country", "name_en"},
+    "crossings": {"code", "blo", "kind", "name_en"},
+}
+MAX_ROWS = 20000
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("%(sheet)s, row %(row)s, column %(column)s: %(message)s") % {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column or "—",
+            "message": self.message,
+        }
+
+
+class RegistryImportError(Exception):
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems[:5]))
+        self.problems = problems
+
+
+@dataclass
+class ImportSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def total(self) -> int:
+        return sum(self.created.values()) + sum(self.updated.values())
+
+
+Row = dict[str, str]
+Sheet = list[tuple[int, Row]]  # (row number as the user sees it, values by column)
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, filename: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RegistryImportError(
+            [
+                RowProblem(
+                    filename,
+                    0,
+                    "",
+                    _(
+                        "The file is not UTF-8 text (byte %(position)s). Save it as "
+                        "“CSV UTF-8” and try again."
+                    )
+                    % {"position": exc.start},
+                )
+            ]
+        ) from None
+
+
+def read_csv(raw: bytes, filename: str, sheet: str) -> Sheet:
+    text = _decode(raw, filename)
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    return _rows_from(reader, sheet)
+
+
+def read_xlsx(raw: bytes, filename: str) -> dict[str, Sheet]:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise RegistryImportError(
+            [RowProblem(filename, 0, "", _("This is not a readable .xlsx workbook."))]
+        ) from None
+    sheets: dict[str, Sheet] = {}
+    for worksheet in workbook.worksheets:
+        name = worksheet.title.strip().lower()
+        if name not in SHEETS:
+            continue
+        values = (
+            ["" if cell is None else str(cell) for cell in row]
+            for row in worksheet.iter_rows(values_only=True)
+        )
+        sheets[name] = _rows_from(values, name)
+    workbook.close()
+    if not sheets:
+        raise RegistryImportError(
+            [
+                RowProblem(
+                    filename,
+                    0,
+                    "",
+                    _("No sheet is named after a registry table (%(names)s).")
+                    % {"names": ", ".join(SHEETS)},
+                )
+            ]
+        )
+    return sheets
+
+
+def _rows_from(lines: Iterable[list[str]], sheet: str) -> Sheet:
+    iterator = iter(lines)
+    header = [h.strip().lower() for h in next(iterator, [])]
+    problems: list[RowProblem] = []
+    known = SHEETS[sheet]
+    for position, name in enumerate(header, start=1):
+        if name and name not in known:
+            problems.append(
+                RowProblem(
+                    sheet,
+                    1,
+                    name,
+                    _("Unknown column (column %(position)s); expected: %(known)s")
+                    % {"position": position, "known": ", ".join(known)},
+                )
+            )
+    for name in sorted(REQUIRED[sheet] - set(header)):
+        problems.append(RowProblem(sheet, 1, name, _("This required column is missing.")))
+    if problems:
+        raise RegistryImportError(problems)
+    rows: Sheet = []
+    for number, values in enumerate(iterator, start=2):
+        if not any(str(v).strip() for v in values):
+            continue
+        rows.append((number, {h: str(v).strip() for h, v in zip(header, values, strict=False) if h}))
+        if len(rows) > MAX_ROWS:
+            raise RegistryImportError(
+                [RowProblem(sheet, number, "", _("Too many rows (at most 20000 a sheet)."))]
+            )
+    return rows
+
+
+def read_upload(raw: bytes, filename: str) -> dict[str, Sheet]:
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        return read_xlsx(raw, filename)
+    if lower.endswith(".csv"):
+        stem = lower.rsplit("/", 1)[-1].removesuffix(".csv")
+        if stem not in SHEETS:
+            raise RegistryImportError(
+                [
+                    RowProblem(
+                        filename,
+                        0,
+                        "",
+                        _("Name the CSV file after the table it holds: %(names)s.")
+                        % {"names": ", ".join(f"{n}.csv" for n in SHEETS)},
+                    )
+                ]
+            )
+        return {stem: read_csv(raw, filename, stem)}
+    raise RegistryImportError(
+        [RowProblem(filename, 0, "", _("Upload an .xlsx workbook or a .csv file."))]
+    )
+
+
+# --- applying rows ------------------------------------------------------------------------------
+
+
+class _Importer:
+    def __init__(self, actor: User) -> None:
+        self.actor = actor
+        self.problems: list[RowProblem] = []
+        self.summary = ImportSummary()
+
+    def problem(self, sheet: str, row: int, column: str, message: str) -> None:
+        self.problems.append(RowProblem(sheet, row, column, message))
+
+    def lookup(
+        self, model: type[models.Model], sheet: str, row: int, column: str, code: str
+    ) -> Any:
+        if not code:
+            return None
+        found = model._default_manager.filter(code=code).first()
+        if found is None:
+            self.problem(
+                sheet, row, column, _("No %(what)s with code “%(code)s”.") % {
+                    "what": model._meta.verbose_name,
+                    "code": code,
+                }
+            )
+        return found
+
+    def decimal(self, sheet: str, row: int, column: str, value: str) -> Decimal | None:
+        if not value:
+            return None
+        try:
+            return Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            self.problem(sheet, row, column, _("“%(value)s” is not a number.") % {"value": value})
+            return None
+
+    def choice(
+        self, sheet: str, row: int, column: str, value: str, choices: type[models.TextChoices]
+    ) -> str:
+        if value in choices.values:
+            return value
+        self.problem(
+            sheet,
+            row,
+            column,
+            _("“%(value)s” is not one of: %(allowed)s")
+            % {"value": value, "allowed": ", ".join(choices.values)},
+        )
+        return value
+
+    def save(self, sheet: str, row: int, obj: models.Model, exists: bool) -> bool:
+        if not can(self.actor, Action.CHANGE if exists else Action.CREATE, obj):
+            self.problem(sheet, row, "code", _("You may not create or change this record."))
+            return False
+        try:
+            obj.full_clean(validate_unique=False)
+        except ValidationError as exc:
+            for column, messages in exc.message_dict.items():
+                for message in messages:
+                    self.problem(sheet, row, column if column != "__all__" else "", message)
+            return False
+        obj.save()
+        counter = self.summary.updated if exists else self.summary.created
+        counter[sheet] = counter.get(sheet, 0) + 1
+        return True
+
+    def upsert(
+        self,
+        sheet: str,
+        rows: Sheet,
+        model: type[models.Model],
+        fill: Callable[[int, Row, Any], None],
+    ) -> Iterator[tuple[int, Row, Any]]:
+        seen: set[str] = set()
+        for number, row in rows:
+            code = row.get("code", "")
+            if code in seen:
+                self.problem(sheet, number, "code", _("This code appears twice in the file."))
+                continue
+            seen.add(code)
+            existing = model._default_manager.filter(code=code).first() if code else None
+            obj = existing or model(code=code)
+            before = len(self.problems)
+            fill(number, row, obj)
+            if len(self.problems) > before:
+                continue  # the row's own values are wrong; its save would only repeat them
+            if self.save(sheet, number, obj, exists=existing is not None):
+                yield number, row, obj
+
+    def run(self, sheets: dict[str, Sheet]) -> None:
+        def country_fill(sheet: str) -> Callable[[int, Row, Any], None]:
+            def fill(number: int, row: Row, obj: Any) -> None:
+                obj.name_en = row.get("name_en", "")
+                obj.name_local = row.get("name_local", "")
+                if sheet == "countries":
+                    obj.language = row.get("language", "")
+                    return
+                obj.country = self.lookup(Country, sheet, number, "country", row.get("country", ""))
+                if sheet == "agencies":
+                    obj.kind = self.choice(sheet, number, "kind", row.get("kind", ""), AgencyKind)
+                    obj.abbreviation = row.get("abbreviation", "")
+
+            return fill
+
+        for sheet, model in (
+            ("countries", Country),
+            ("provinces", Province),
+            ("clusters", Cluster),
+            ("agencies", Agency),
+        ):
+            if sheet in sheets:
+                list(self.upsert(sheet, sheets[sheet], model, country_fill(sheet)))
+
+        def blo_fill(number: int, row: Row, obj: Any) -> None:
+            obj.name_en = row.get("name_en", "")
+            obj.name_local = row.get("name_local", "")
+            obj.country = self.lookup(Country, "blos", number, "country", row.get("country", ""))
+            obj.province = self.lookup(Province, "blos", number, "province", row.get("province", ""))
+            obj.cluster = self.lookup(Cluster, "blos", number, "cluster", row.get("cluster", ""))
+            obj.latitude = self.decimal("blos", number, "latitude", row.get("latitude", ""))
+            obj.longitude = self.decimal("blos", number, "longitude", row.get("longitude", ""))
+            obj.notes = row.get("notes", "")
+            active = row.get("active", "").lower()
+            obj.active = active not in {"0", "false", "no", "n"}
+
+        saved_blos = list(self.upsert("blos", sheets.get("blos", []), BLO, blo_fill))
+        # Counterparts may name BLOs further down the same sheet, so pair them after all are saved.
+        for number, row, blo in saved_blos:
+            agencies = [
+                self.lookup(Agency, "blos", number, "agencies", code)
+                for code in _codes(row.get("agencies", ""))
+            ]
+            blo.agencies.set([a for a in agencies if a is not None])
+            pairs = [
+                self.lookup(BLO, "blos", number, "counterparts", code)
+                for code in _codes(row.get("counterparts", ""))
+            ]
+            for pair in pairs:
+                if pair is not None and pair.country_id == blo.country_id:
+                    self.problem(
+                        "blos",
+                        number,
+                        "counterparts",
+                        _("%(code)s is in the same country; a counterpart is across the border.")
+                        % {"code": pair.code},
+                    )
+            if "counterparts" in row:
+                blo.counterparts.set([p for p in pairs if p is not None])
+
+        def crossing_fill(number: int, row: Row, obj: Any) -> None:
+            obj.name_en = row.get("name_en", "")
+            obj.name_local = row.get("name_local", "")
+            obj.blo = self.lookup(BLO, "crossings", number, "blo", row.get("blo", ""))
+            obj.kind = self.choice("crossings", number, "kind", row.get("kind", ""), CrossingKind)
+            obj.latitude = self.decimal("crossings", number, "latitude", row.get("latitude", ""))
+            obj.longitude = self.decimal("crossings", number, "longitude", row.get("longitude", ""))
+
+        list(self.upsert("crossings", sheets.get("crossings", []), Crossing, crossing_fill))
+
+
+def _codes(value: str) -> list[str]:
+    return [c for c in value.replace(";", " ").replace(",", " ").split() if c]
+
+
+def import_registry(sheets: dict[str, Sheet], *, actor: User) -> ImportSummary:
+    """Apply parsed sheets in one transaction; any problem rolls everything back."""
+    importer = _Importer(actor)
+    with transaction.atomic():
+        importer.run(sheets)
+        if importer.problems:
+            transaction.set_rollback(True)
+            raise RegistryImportError(importer.problems)
+        record(
+            actor=actor,
+            action=AuditAction.IMPORT,
+            object_type="registry",
+            summary=_("Registry import: %(count)s records") % {"count": importer.summary.total()},
+            changes={"created": importer.summary.created, "updated": importer.summary.updated},
+        )
+    return importer.summary
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def export_rows(user: User) -> dict[str, list[list[str]]]:
+    """Every registry row ``user`` may see, in the import layout."""
+    tables: dict[str, list[list[str]]] = {name: [columns] for name, columns in SHEETS.items()}
+    for country in visible(user, Country):
+        tables["countries"].append(
+            [country.code, country.name_en, country.name_local, country.language]
+        )
+    for name, model in (("provinces", Province), ("clusters", Cluster)):
+        for item in visible(user, model).select_related("country"):
+            tables[name].append([item.code, item.country.code, item.name_en, item.name_local])
+    for agency in visible(user, Agency).select_related("country").distinct():
+        tables["agencies"].append(
+            [
+                agency.code,
+                agency.country.code,
+                agency.kind,
+                agency.abbreviation,
+                agency.name_en,
+                agency.name_local,
+            ]
+        )
+    blos = (
+        visible(user, BLO)
+        .select_related("country", "province", "cluster")
+        .prefetch_related("agencies", "counterparts")
+    )
+    for blo in blos:
+        tables["blos"].append(
+            [
+                blo.code,
+                blo.country.code,
+                blo.province.code if blo.province else "",
+                blo.cluster.code if blo.cluster else "",
+                blo.name_en,
+                blo.name_local,
+                _fmt(blo.latitude),
+                _fmt(blo.longitude),
+                " ".join(sorted(a.code for a in blo.agencies.all())),
+                " ".join(sorted(c.code for c in blo.counterparts.all())),
+                _fmt(blo.active),
+                blo.notes,
+            ]
+        )
+    for crossing in visible(user, Crossing).select_related("blo"):
+        tables["crossings"].append(
+            [
+                crossing.code,
+                crossing.blo.code,
+                crossing.kind,
+                crossing.name_en,
+                crossing.name_local,
+                _fmt(crossing.latitude),
+                _fmt(crossing.longitude),
+            ]
+        )
+    return tables
+
+
+def export_xlsx(user: User) -> bytes:
+    workbook = openpyxl.Workbook()
+    default = workbook.active
+    if default is not None:
+        workbook.remove(default)
+    for name, rows in export_rows(user).items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_csv(user: User, table: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(export_rows(user)[table])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,8 @@
+"""WSGI entry point: ``gunicorn liaison.wsgi`` or ``granian --interface wsgi liaison.wsgi:application``."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+application = get_wsgi_application()
