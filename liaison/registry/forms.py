@@ -66,7 +66,9 @@ class BLOForm(forms.ModelForm[BLO]):
 
     def clean_counterparts(self) -> Any:
         pairs = self.cleaned_data.get("counterparts")
-        country = self.cleaned_data.get("country") or self.instance.country
+        country = self.cleaned_data.get("country")
+        if country is None and self.instance.country_id is not None:
+            country = self.instance.country
         if pairs is not None and country is not None:
             same = [p for p in pairs if p.country_id == country.pk]
             if same:

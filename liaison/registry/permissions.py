@@ -148,10 +148,11 @@ def can(user: AnyUser, action: Action, obj: models.Model) -> bool:
     if action == Action.VIEW:
         if obj.pk is None:
             return False
-        return visible(active, type(obj)).filter(pk=obj.pk).exists()
+        return visible(active, obj._meta.model).filter(pk=obj.pk).exists()
     if is_admin(active):
         return True
-    return _policy_for(type(obj)).allows(active, action, obj)
+    # _meta.model, not type(): request.user arrives wrapped in a SimpleLazyObject
+    return _policy_for(obj._meta.model).allows(active, action, obj)
 
 
 def access(

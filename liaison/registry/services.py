@@ -52,7 +52,7 @@ def _save_with_audit(
     creating = obj.pk is None
     before: dict[str, Any] = {}
     if not creating:
-        previous = type(obj)._default_manager.get(pk=obj.pk)
+        previous = obj._meta.model._default_manager.get(pk=obj.pk)
         before = snapshot(previous)
     obj.full_clean()
     obj.save()

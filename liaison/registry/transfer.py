@@ -351,19 +351,24 @@ class _Importer:
             obj.active = active not in {"0", "false", "no", "n"}
 
         saved_blos = list(self.upsert("blos", sheets.get("blos", []), BLO, blo_fill))
-        # Counterparts may name BLOs further down the same sheet, so pair them after all are saved.
+        # Counterparts may name BLOs further down the same sheet, so pair them after all are
+        # saved. Pairing is symmetric: a BLO's counterparts are those its row names and those
+        # whose rows name it.
+        listed: dict[int, set[BLO]] = {}
         for number, row, blo in saved_blos:
             agencies = [
                 self.lookup(Agency, "blos", number, "agencies", code)
                 for code in _codes(row.get("agencies", ""))
             ]
             blo.agencies.set([a for a in agencies if a is not None])
-            pairs = [
-                self.lookup(BLO, "blos", number, "counterparts", code)
-                for code in _codes(row.get("counterparts", ""))
-            ]
-            for pair in pairs:
-                if pair is not None and pair.country_id == blo.country_id:
+            if "counterparts" not in row:
+                continue
+            listed.setdefault(blo.pk, set())
+            for code in _codes(row["counterparts"]):
+                pair = self.lookup(BLO, "blos", number, "counterparts", code)
+                if pair is None:
+                    continue
+                if pair.country_id == blo.country_id:
                     self.problem(
                         "blos",
                         number,
@@ -371,8 +376,12 @@ class _Importer:
                         _("%(code)s is in the same country; a counterpart is across the border.")
                         % {"code": pair.code},
                     )
-            if "counterparts" in row:
-                blo.counterparts.set([p for p in pairs if p is not None])
+                    continue
+                listed[blo.pk].add(pair)
+                listed.setdefault(pair.pk, set()).add(blo)
+        for _number, _row, blo in saved_blos:
+            if blo.pk in listed:
+                blo.counterparts.set(listed[blo.pk])
 
         def crossing_fill(number: int, row: Row, obj: Any) -> None:
             obj.name_en = row.get("name_en", "")
