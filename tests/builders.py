@@ -22,10 +22,14 @@ PASSWORD = "correct-horse-battery"
 
 
 def make_country(code: str, name_en: str, name_local: str, language: str) -> Country:
-    return Country.objects.create(code=code, name_en=name_en, name_local=name_local, language=language)
+    return Country.objects.create(
+        code=code, name_en=name_en, name_local=name_local, language=language
+    )
 
 
-def make_agency(country: Country, code: str, kind: AgencyKind, name_en: str, name_local: str = "") -> Agency:
+def make_agency(
+    country: Country, code: str, kind: AgencyKind, name_en: str, name_local: str = ""
+) -> Agency:
     return Agency.objects.create(
         country=country, code=code, kind=kind, name_en=name_en, name_local=name_local
     )
@@ -125,12 +129,31 @@ def build_world() -> World:
     kh = make_country("KH", "Cambodia", "កម្ពុជា", "km")
     la = make_country("LA", "Lao PDR", "ສປປ ລາວ", "lo")
     vn_customs = make_agency(vn, "VN-CUSTOMS", AgencyKind.CUSTOMS, "Customs", "Hải quan")
-    vn_police = make_agency(vn, "VN-POLICE", AgencyKind.PROVINCIAL_POLICE, "Provincial Police", "Công an tỉnh")
-    kh_police = make_agency(kh, "KH-POLICE", AgencyKind.PROVINCIAL_POLICE, "Cambodian National Police")
+    vn_police = make_agency(
+        vn, "VN-POLICE", AgencyKind.PROVINCIAL_POLICE, "Provincial Police", "Công an tỉnh"
+    )
+    kh_police = make_agency(
+        kh, "KH-POLICE", AgencyKind.PROVINCIAL_POLICE, "Cambodian National Police"
+    )
     la_police = make_agency(la, "LA-POLICE", AgencyKind.PROVINCIAL_POLICE, "Provincial Police")
-    tay_ninh = Province.objects.create(country=vn, code="VN-TN", name_en="Tay Ninh", name_local="Tây Ninh")
-    cl2 = Cluster.objects.create(country=vn, code="VN-CL2", name_en="Southern border with Cambodia", name_local="Biên giới phía Nam với Campuchia")
-    moc_bai = make_blo(vn, "VN-MOCBAI", "Moc Bai", "Mộc Bài", province=tay_ninh, cluster=cl2, agencies=[vn_customs, vn_police])
+    tay_ninh = Province.objects.create(
+        country=vn, code="VN-TN", name_en="Tay Ninh", name_local="Tây Ninh"
+    )
+    cl2 = Cluster.objects.create(
+        country=vn,
+        code="VN-CL2",
+        name_en="Southern border with Cambodia",
+        name_local="Biên giới phía Nam với Campuchia",
+    )
+    moc_bai = make_blo(
+        vn,
+        "VN-MOCBAI",
+        "Moc Bai",
+        "Mộc Bài",
+        province=tay_ninh,
+        cluster=cl2,
+        agencies=[vn_customs, vn_police],
+    )
     dien_bien = make_blo(vn, "VN-DIENBIEN", "Dien Bien", "Điện Biên", agencies=[vn_police])
     bavet = make_blo(kh, "KH-BAVET", "Bavet", "បាវិត", agencies=[kh_police])
     chrey_thom = make_blo(kh, "KH-CHREYTHOM", "Chrey Thom", "ជ្រៃធំ", agencies=[kh_police])

@@ -102,7 +102,14 @@ AGENCIES = [
         "Lao National Commission for Drug Control and Supervision",
         "",
     ),
-    ("KH-POLICE", "KH", AgencyKind.PROVINCIAL_POLICE, "", "Cambodian National Police", "នគរបាលជាតិកម្ពុជា"),
+    (
+        "KH-POLICE",
+        "KH",
+        AgencyKind.PROVINCIAL_POLICE,
+        "",
+        "Cambodian National Police",
+        "នគរបាលជាតិកម្ពុជា",
+    ),
     (
         "KH-CUSTOMS",
         "KH",

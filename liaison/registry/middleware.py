@@ -56,7 +56,7 @@ class TwoFactorRequiredMiddleware:
             isinstance(user, User)
             and user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and not user.is_verified()
+            and not getattr(user, "is_verified", lambda: False)()  # set by OTPMiddleware
             and two_factor_required(user)
         ):
             return HttpResponseRedirect(reverse("two_factor"))

@@ -6,6 +6,8 @@ script and diacritics (``Mộc Bài``, ``បាវិត``). ``display_name`` pi
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -66,11 +68,11 @@ class Country(LocalisedName):
     def __str__(self) -> str:
         return self.name_en
 
-    def local_language(self) -> str:
-        return self.language
-
     def get_absolute_url(self) -> str:
         return reverse("registry:country", args=[self.code])
+
+    def local_language(self) -> str:
+        return self.language
 
 
 class Province(LocalisedName):
@@ -180,15 +182,15 @@ class BLO(LocalisedName):
     def __str__(self) -> str:
         return self.name_en
 
-    def local_language(self) -> str:
-        return self.country.language
-
     def get_absolute_url(self) -> str:
         return reverse("registry:blo", args=[self.code])
 
+    def local_language(self) -> str:
+        return self.country.language
+
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.province is not None and self.province.country_id != self.country_id:
             errors["province"] = _("This province is not in the BLO's country.")
         if self.cluster is not None and self.cluster.country_id != self.country_id:
@@ -270,7 +272,7 @@ class Role(models.TextChoices):
 
 
 class LiaisonUserManager(UserManager["User"]):
-    def create_superuser(  # type: ignore[override]
+    def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra: object
     ) -> User:
         extra.setdefault("role", Role.SYSTEM_ADMINISTRATOR)
@@ -332,17 +334,19 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         role = Role(self.role)
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if role.needs_country and self.country_id is None:
             errors["country"] = _("A %(role)s belongs to a country.") % {"role": role.label}
         if role.needs_blo and self.blo_id is None:
             errors["blo"] = _("A %(role)s is posted at a BLO.") % {"role": role.label}
-        if self.blo_id is not None and self.country_id is not None:
-            if self.blo is not None and self.blo.country_id != self.country_id:
-                errors["blo"] = _("This BLO is not in the user's country.")
-        if self.agency_id is not None and self.country_id is not None:
-            if self.agency is not None and self.agency.country_id != self.country_id:
-                errors["agency"] = _("This agency is not in the user's country.")
+        if self.blo is not None and self.country_id and self.blo.country_id != self.country_id:
+            errors["blo"] = _("This BLO is not in the user's country.")
+        if (
+            self.agency is not None
+            and self.country_id
+            and self.agency.country_id != self.country_id
+        ):
+            errors["agency"] = _("This agency is not in the user's country.")
         if errors:
             raise ValidationError(errors)
 

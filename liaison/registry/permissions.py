@@ -11,7 +11,7 @@ Other apps register a policy for their own models with ``register``; the scope p
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -31,7 +31,6 @@ from liaison.registry.models import (
     User,
 )
 
-M = TypeVar("M", bound=models.Model)
 AnyUser = User | AnonymousUser
 
 
@@ -127,7 +126,9 @@ def heads_blo(user: User, blo_id: int | None) -> bool:
 # --- public API ---------------------------------------------------------------------------------
 
 
-def visible(user: AnyUser, model_or_queryset: type[M] | QuerySet[M]) -> QuerySet[M]:
+def visible[M: models.Model](
+    user: AnyUser, model_or_queryset: type[M] | QuerySet[M]
+) -> QuerySet[M]:
     """The rows of a model (or a narrower queryset) that ``user`` may see, filtered in SQL."""
     if isinstance(model_or_queryset, QuerySet):
         queryset = model_or_queryset
@@ -155,7 +156,7 @@ def can(user: AnyUser, action: Action, obj: models.Model) -> bool:
     return _policy_for(obj._meta.model).allows(active, action, obj)
 
 
-def access(
+def access[M: models.Model](
     user: AnyUser,
     model: type[M],
     action: Action = Action.VIEW,

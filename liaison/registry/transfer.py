@@ -193,7 +193,9 @@ def _rows_from(lines: Iterable[list[str]], sheet: str) -> Sheet:
     for number, values in enumerate(iterator, start=2):
         if not any(str(v).strip() for v in values):
             continue
-        rows.append((number, {h: str(v).strip() for h, v in zip(header, values, strict=False) if h}))
+        rows.append(
+            (number, {h: str(v).strip() for h, v in zip(header, values, strict=False) if h})
+        )
         if len(rows) > MAX_ROWS:
             raise RegistryImportError(
                 [RowProblem(sheet, number, "", _("Too many rows (at most 20000 a sheet)."))]
@@ -245,10 +247,14 @@ class _Importer:
         found = model._default_manager.filter(code=code).first()
         if found is None:
             self.problem(
-                sheet, row, column, _("No %(what)s with code “%(code)s”.") % {
+                sheet,
+                row,
+                column,
+                _("No %(what)s with code “%(code)s”.")
+                % {
                     "what": model._meta.verbose_name,
                     "code": code,
-                }
+                },
             )
         return found
 
@@ -342,7 +348,9 @@ class _Importer:
             obj.name_en = row.get("name_en", "")
             obj.name_local = row.get("name_local", "")
             obj.country = self.lookup(Country, "blos", number, "country", row.get("country", ""))
-            obj.province = self.lookup(Province, "blos", number, "province", row.get("province", ""))
+            obj.province = self.lookup(
+                Province, "blos", number, "province", row.get("province", "")
+            )
             obj.cluster = self.lookup(Cluster, "blos", number, "cluster", row.get("cluster", ""))
             obj.latitude = self.decimal("blos", number, "latitude", row.get("latitude", ""))
             obj.longitude = self.decimal("blos", number, "longitude", row.get("longitude", ""))
@@ -434,9 +442,14 @@ def export_rows(user: User) -> dict[str, list[list[str]]]:
         tables["countries"].append(
             [country.code, country.name_en, country.name_local, country.language]
         )
-    for name, model in (("provinces", Province), ("clusters", Cluster)):
-        for item in visible(user, model).select_related("country"):
-            tables[name].append([item.code, item.country.code, item.name_en, item.name_local])
+    for province in visible(user, Province).select_related("country"):
+        tables["provinces"].append(
+            [province.code, province.country.code, province.name_en, province.name_local]
+        )
+    for cluster in visible(user, Cluster).select_related("country"):
+        tables["clusters"].append(
+            [cluster.code, cluster.country.code, cluster.name_en, cluster.name_local]
+        )
     for agency in visible(user, Agency).select_related("country").distinct():
         tables["agencies"].append(
             [

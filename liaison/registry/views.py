@@ -13,10 +13,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,7 +26,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
 from liaison.registry import services
-from liaison.registry.middleware import language_for
 from liaison.registry.forms import (
     AccountForm,
     BLOForm,
@@ -37,6 +35,7 @@ from liaison.registry.forms import (
     RolePolicyForm,
     TokenForm,
 )
+from liaison.registry.middleware import language_for
 from liaison.registry.models import (
     BLO,
     Agency,
@@ -190,7 +189,9 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("blo", "agency")
         .order_by("blo__name_en", "agency__name_en", "last_name")
     )
-    record(actor=user, action=AuditAction.VIEW, obj=country, summary=country.name_en, request=request)
+    record(
+        actor=user, action=AuditAction.VIEW, obj=country, summary=country.name_en, request=request
+    )
     return render(
         request,
         "registry/country.html",
@@ -492,4 +493,3 @@ def registry_export(request: HttpRequest, table: str | None = None) -> HttpRespo
 def healthz(request: HttpRequest) -> HttpResponse:
     Country.objects.exists()
     return HttpResponse("ok", content_type="text/plain")
-

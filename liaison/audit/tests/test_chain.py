@@ -11,8 +11,15 @@ from liaison.audit.services import record, verify_chain
 def entries(world):
     return [
         record(actor=world.lan, action=AuditAction.VIEW, obj=world.moc_bai, summary="view"),
-        record(actor=world.tuan, action=AuditAction.CHANGE, obj=world.moc_bai, changes={"notes": {"from": "", "to": "x"}}),
-        record(actor=world.huong, action=AuditAction.EXPORT, object_type="registry", summary="workbook"),
+        record(
+            actor=world.tuan,
+            action=AuditAction.CHANGE,
+            obj=world.moc_bai,
+            changes={"notes": {"from": "", "to": "x"}},
+        ),
+        record(
+            actor=world.huong, action=AuditAction.EXPORT, object_type="registry", summary="workbook"
+        ),
     ]
 
 

@@ -146,7 +146,9 @@ def test_head_of_blo_creates_an_officer_at_own_post_only(world) -> None:
     quang = User.objects.get(username="quang")
     assert quang.blo == world.moc_bai and quang.country == world.vn
     # a head cannot make a national coordinator
-    response = client.post("/registry/users/new/", {**data, "username": "x", "role": "national_coordinator"})
+    response = client.post(
+        "/registry/users/new/", {**data, "username": "x", "role": "national_coordinator"}
+    )
     assert response.status_code == 200
     assert not User.objects.filter(username="x").exists()
     # nor manage an officer of another BLO
@@ -166,8 +168,14 @@ def test_officer_updates_own_profile_but_not_role(world) -> None:
     login(client, "lan")
     response = client.post(
         "/account/",
-        {"first_name": "Lan", "last_name": "Nguyễn Thị", "rank": "Major", "role": "system_administrator",
-         "languages_spoken": ["vi", "km", "en"], "preferred_language": "en"},
+        {
+            "first_name": "Lan",
+            "last_name": "Nguyễn Thị",
+            "rank": "Major",
+            "role": "system_administrator",
+            "languages_spoken": ["vi", "km", "en"],
+            "preferred_language": "en",
+        },
     )
     assert response.status_code == 302
     world.lan.refresh_from_db()

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.test import Client
 
 
-
 def api_client(username: str) -> Client:
     from liaison.registry.models import User
 

@@ -82,7 +82,9 @@ def test_head_of_blo_edits_own_post_and_change_is_audited(world) -> None:
     assert response.status_code == 302, response.content.decode()
     world.moc_bai.refresh_from_db()
     assert world.moc_bai.notes == "Joint patrol schedule agreed with Bavet."
-    entry = AuditEntry.objects.filter(action=AuditAction.CHANGE, object_id=str(world.moc_bai.pk)).get()
+    entry = AuditEntry.objects.filter(
+        action=AuditAction.CHANGE, object_id=str(world.moc_bai.pk)
+    ).get()
     assert entry.actor == world.tuan
     assert entry.changes["notes"]["to"] == "Joint patrol schedule agreed with Bavet."
 
@@ -133,7 +135,12 @@ def test_head_adds_a_crossing_with_validation(world) -> None:
     assert not Crossing.objects.filter(code="VN-MOCBAI-X2").exists()
     good = client.post(
         "/registry/blos/VN-MOCBAI/crossings/new/",
-        {"code": "VN-MOCBAI-X2", "name_en": "Phuoc Chi", "name_local": "Phước Chỉ", "kind": "secondary"},
+        {
+            "code": "VN-MOCBAI-X2",
+            "name_en": "Phuoc Chi",
+            "name_local": "Phước Chỉ",
+            "kind": "secondary",
+        },
     )
     assert good.status_code == 302
     assert Crossing.objects.get(code="VN-MOCBAI-X2").blo == world.moc_bai

@@ -3,19 +3,18 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pytest
 from django.test import Client
 
-from tests.encodings import windows_1258
 from liaison.registry.models import BLO, Country, Crossing
 from liaison.registry.services import do_import_registry
 from liaison.registry.transfer import RegistryImportError, export_rows, export_xlsx
-
-import pytest
+from tests.encodings import windows_1258
 
 
 def workbook(sheets: dict[str, list[list[str]]]) -> bytes:
     book = openpyxl.Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
@@ -38,7 +37,15 @@ def test_import_creates_blos_and_pairs_them_across_the_border(world) -> None:
     raw = workbook(
         {
             "blos": [
-                ["code", "country", "name_en", "name_local", "counterparts", "latitude", "longitude"],
+                [
+                    "code",
+                    "country",
+                    "name_en",
+                    "name_local",
+                    "counterparts",
+                    "latitude",
+                    "longitude",
+                ],
                 ["VN-LAOBAO", "VN", "Lao Bao", "Lao Bảo", "LA-DANSAVANH", "16.62", "106.58"],
                 ["LA-DANSAVANH", "LA", "Dansavanh", "ແດນສະຫວັນ", "", "16.63", "106.56"],
             ],
@@ -63,7 +70,13 @@ def test_bad_file_is_rejected_whole_with_row_level_reasons(world) -> None:
                 ["VN-LAOBAO", "VN", "Lao Bao", "16.62", ""],  # good row
                 ["VN-CAUTREO", "XX", "Cau Treo", "18.39", ""],  # unknown country
                 ["VN-MOCCHAU", "VN", "Moc Chau", "north", ""],  # not a number
-                ["VN-TAYTRANG", "VN", "", "95", "VN-MOCBAI"],  # no name, latitude out of range, same-country pair
+                [
+                    "VN-TAYTRANG",
+                    "VN",
+                    "",
+                    "95",
+                    "VN-MOCBAI",
+                ],  # no name, latitude out of range, same-country pair
             ],
         }
     )
