@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
+from liaison.exchange.api import router as exchange_router
 from liaison.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -33,3 +34,4 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 api.add_router("/registry/", registry_router)
+api.add_router("/exchange/", exchange_router)

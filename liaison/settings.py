@@ -102,10 +102,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "ninja",
+    "django_countries",
     "liaison.audit",
     "liaison.registry",
     "liaison.reference",
     "liaison.surveys",
+    "liaison.exchange",
+    "liaison.training",
+    "liaison.meetings",
 ]
 
 MIDDLEWARE = [

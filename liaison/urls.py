@@ -12,7 +12,11 @@ urlpatterns = [
     path("i18n/setlang/", registry_views.set_language, name="set_language"),
     path("healthz", registry_views.healthz, name="healthz"),
     path("registry/", include("liaison.registry.urls")),
-    # REFERENCE-URLS (re-enabled once liaison/reference/urls.py lands)
+    path("reference/", include("liaison.reference.urls")),
+    path("exchange/", include("liaison.exchange.urls")),
+    path("surveys/", include("liaison.surveys.urls")),
+    path("training/", include("liaison.training.urls")),
+    path("meetings/", include("liaison.meetings.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("api/", api.urls),
 ]

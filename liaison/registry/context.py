@@ -34,7 +34,11 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
         return {"nav_items": []}
     wanted: list[tuple[str, str]] = [
         ("home", _("Home")),
+        ("exchange:dashboard", _("Exchange")),
         ("registry:network", _("Network")),
+        ("surveys:home", _("Assessments")),
+        ("training:home", _("Training")),
+        ("meetings:home", _("Meetings")),
         ("reference:home", _("Reference")),
     ]
     if user.role != Role.OFFICER:

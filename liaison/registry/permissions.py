@@ -43,6 +43,9 @@ class Action(models.TextChoices):
     IMPORT = "import", _("import")
     MANAGE_ACCOUNT = "manage_account", _("manage the account")
     VIEW_AUDIT = "view_audit", _("view the audit log")
+    SHARE = "share", _("share")
+    ACKNOWLEDGE = "acknowledge", _("acknowledge")
+    ANSWER = "answer", _("answer")
 
 
 class Policy(Protocol):
@@ -71,6 +74,12 @@ def _policy_for(model: type[models.Model]) -> Policy:
         return _POLICIES[model]
     except KeyError:
         raise LookupError(f"no permission policy registered for {model.__name__}") from None
+
+
+def _administrators_see_all(policy: Policy) -> bool:
+    """Administrators see every row of the registry; a policy of operational records sets
+    ``administrators_see_all = False``, so what an SOP restricts is restricted for them too."""
+    return bool(getattr(policy, "administrators_see_all", True))
 
 
 def _active(user: AnyUser) -> User | None:
@@ -137,9 +146,10 @@ def visible[M: models.Model](
     active = _active(user)
     if active is None:
         return queryset.none()
-    if is_admin(active):
+    policy = _policy_for(queryset.model)
+    if is_admin(active) and _administrators_see_all(policy):
         return queryset
-    return queryset.filter(_policy_for(queryset.model).visible(active))
+    return queryset.filter(policy.visible(active))
 
 
 def can(user: AnyUser, action: Action, obj: models.Model) -> bool:
@@ -150,10 +160,11 @@ def can(user: AnyUser, action: Action, obj: models.Model) -> bool:
         if obj.pk is None:
             return False
         return visible(active, obj._meta.model).filter(pk=obj.pk).exists()
-    if is_admin(active):
-        return True
     # _meta.model, not type(): request.user arrives wrapped in a SimpleLazyObject
-    return _policy_for(obj._meta.model).allows(active, action, obj)
+    policy = _policy_for(obj._meta.model)
+    if is_admin(active) and _administrators_see_all(policy):
+        return True
+    return policy.allows(active, action, obj)
 
 
 def access[M: models.Model](
@@ -215,8 +226,12 @@ def grantable_roles(user: AnyUser) -> list[Role]:
 # --- policies of the registry -------------------------------------------------------------------
 
 
+class RegistryPolicy:
+    administrators_see_all = True
+
+
 @register(Country)
-class CountryPolicy:
+class CountryPolicy(RegistryPolicy):
     def visible(self, user: User) -> Q:
         if is_network_wide(user):
             return Q()
@@ -228,7 +243,7 @@ class CountryPolicy:
         return False  # countries are changed by administrators only
 
 
-class _CountryOwnedPolicy:
+class _CountryOwnedPolicy(RegistryPolicy):
     """Provinces, clusters: seen by everyone in the country, kept by its coordinator."""
 
     def visible(self, user: User) -> Q:
@@ -262,7 +277,7 @@ class AgencyPolicy(_CountryOwnedPolicy):
 
 
 @register(BLO)
-class BLOPolicy:
+class BLOPolicy(RegistryPolicy):
     def visible(self, user: User) -> Q:
         if is_network_wide(user):
             return Q()
@@ -277,7 +292,7 @@ class BLOPolicy:
 
 
 @register(Crossing)
-class CrossingPolicy:
+class CrossingPolicy(RegistryPolicy):
     def visible(self, user: User) -> Q:
         if is_network_wide(user):
             return Q()
@@ -291,7 +306,7 @@ class CrossingPolicy:
 
 
 @register(User)
-class UserPolicy:
+class UserPolicy(RegistryPolicy):
     def visible(self, user: User) -> Q:
         if is_network_wide(user):
             return Q()

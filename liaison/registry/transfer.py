@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +33,9 @@ from liaison.registry.models import (
     User,
 )
 from liaison.registry.permissions import Action, can, visible
+from liaison.tabular import RowProblem, Sheet, TableError, read_csv, read_xlsx
+
+Row = dict[str, str]
 
 SHEETS: dict[str, list[str]] = {
     "countries": ["code", "name_en", "name_local", "language"],
@@ -63,29 +66,9 @@ REQUIRED: dict[str, set[str]] = {
     "blos": {"code", "country", "name_en"},
     "crossings": {"code", "blo", "kind", "name_en"},
 }
-MAX_ROWS = 20000
 
-
-@dataclass(frozen=True)
-class RowProblem:
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("%(sheet)s, row %(row)s, column %(column)s: %(message)s") % {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column or "—",
-            "message": self.message,
-        }
-
-
-class RegistryImportError(Exception):
-    def __init__(self, problems: list[RowProblem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems[:5]))
-        self.problems = problems
+class RegistryImportError(TableError):
+    """A registry file refused whole."""
 
 
 @dataclass
@@ -97,116 +80,26 @@ class ImportSummary:
         return sum(self.created.values()) + sum(self.updated.values())
 
 
-Row = dict[str, str]
-Sheet = list[tuple[int, Row]]  # (row number as the user sees it, values by column)
+LAYOUTS = {name: (columns, REQUIRED[name]) for name, columns in SHEETS.items()}
 
 
-# --- reading files ------------------------------------------------------------------------------
-
-
-def _decode(raw: bytes, filename: str) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RegistryImportError(
-            [
-                RowProblem(
-                    filename,
-                    0,
-                    "",
-                    _(
-                        "The file is not UTF-8 text (byte %(position)s). Save it as "
-                        "“CSV UTF-8” and try again."
-                    )
-                    % {"position": exc.start},
-                )
-            ]
-        ) from None
-
-
-def read_csv(raw: bytes, filename: str, sheet: str) -> Sheet:
-    text = _decode(raw, filename)
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    return _rows_from(reader, sheet)
-
-
-def read_xlsx(raw: bytes, filename: str) -> dict[str, Sheet]:
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise RegistryImportError(
-            [RowProblem(filename, 0, "", _("This is not a readable .xlsx workbook."))]
-        ) from None
-    sheets: dict[str, Sheet] = {}
-    for worksheet in workbook.worksheets:
-        name = worksheet.title.strip().lower()
-        if name not in SHEETS:
-            continue
-        values = (
-            ["" if cell is None else str(cell) for cell in row]
-            for row in worksheet.iter_rows(values_only=True)
-        )
-        sheets[name] = _rows_from(values, name)
-    workbook.close()
-    if not sheets:
-        raise RegistryImportError(
-            [
-                RowProblem(
-                    filename,
-                    0,
-                    "",
-                    _("No sheet is named after a registry table (%(names)s).")
-                    % {"names": ", ".join(SHEETS)},
-                )
-            ]
-        )
-    return sheets
-
-
-def _rows_from(lines: Iterable[list[str]], sheet: str) -> Sheet:
-    iterator = iter(lines)
-    header = [h.strip().lower() for h in next(iterator, [])]
-    problems: list[RowProblem] = []
-    known = SHEETS[sheet]
-    for position, name in enumerate(header, start=1):
-        if name and name not in known:
-            problems.append(
-                RowProblem(
-                    sheet,
-                    1,
-                    name,
-                    _("Unknown column (column %(position)s); expected: %(known)s")
-                    % {"position": position, "known": ", ".join(known)},
-                )
-            )
-    for name in sorted(REQUIRED[sheet] - set(header)):
-        problems.append(RowProblem(sheet, 1, name, _("This required column is missing.")))
-    if problems:
-        raise RegistryImportError(problems)
-    rows: Sheet = []
-    for number, values in enumerate(iterator, start=2):
-        if not any(str(v).strip() for v in values):
-            continue
-        rows.append(
-            (number, {h: str(v).strip() for h, v in zip(header, values, strict=False) if h})
-        )
-        if len(rows) > MAX_ROWS:
-            raise RegistryImportError(
-                [RowProblem(sheet, number, "", _("Too many rows (at most 20000 a sheet)."))]
-            )
-    return rows
+def _as_registry_error(exc: TableError) -> RegistryImportError:
+    return RegistryImportError(exc.problems)
 
 
 def read_upload(raw: bytes, filename: str) -> dict[str, Sheet]:
+    try:
+        return _read_upload(raw, filename)
+    except RegistryImportError:
+        raise
+    except TableError as exc:
+        raise _as_registry_error(exc) from None
+
+
+def _read_upload(raw: bytes, filename: str) -> dict[str, Sheet]:
     lower = filename.lower()
     if lower.endswith(".xlsx"):
-        return read_xlsx(raw, filename)
+        return read_xlsx(raw, filename, LAYOUTS)
     if lower.endswith(".csv"):
         stem = lower.rsplit("/", 1)[-1].removesuffix(".csv")
         if stem not in SHEETS:
@@ -221,7 +114,7 @@ def read_upload(raw: bytes, filename: str) -> dict[str, Sheet]:
                     )
                 ]
             )
-        return {stem: read_csv(raw, filename, stem)}
+        return {stem: read_csv(raw, filename, stem, SHEETS[stem], REQUIRED[stem])}
     raise RegistryImportError(
         [RowProblem(filename, 0, "", _("Upload an .xlsx workbook or a .csv file."))]
     )

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from liaison.catalogues import ensure_compiled
+from liaison.exchange.demo import load_demo_exchange
+from liaison.reference.services import ensure_reference_loaded
 from liaison.registry.demo import DEMO_PASSWORD, USERS, load_demo_registry
 from liaison.registry.management.commands.serve import add_server_arguments, run_server
 
@@ -19,16 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_server_arguments(parser)
-        parser.add_argument(
-            "--no-serve", action="store_true", help="load the demo data and stop"
-        )
+        parser.add_argument("--no-serve", action="store_true", help="load the demo data and stop")
 
     def handle(self, *args: Any, **options: Any) -> None:
         ensure_compiled()
         call_command("migrate", interactive=False, verbosity=0)
         load_demo_registry()
-        for loader in demo_loaders():
-            loader()
+        ensure_reference_loaded()
+        load_demo_exchange()
         self.stdout.write(f"Data folder (LIAISON_DATA_DIR): {settings.DATA_DIR}")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for person in USERS:
@@ -36,14 +36,3 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             run_server(self, options["host"], options["port"], options["workers"])
 
-
-def demo_loaders() -> list[Any]:
-    """Demo content of the other modules, each loaded the same idempotent way."""
-    loaders: list[Any] = []
-    try:
-        from liaison.reference.loader import ensure_reference_loaded
-    except ImportError:
-        pass
-    else:
-        loaders.append(ensure_reference_loaded)
-    return loaders

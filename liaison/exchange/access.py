@@ -1,0 +1,229 @@
+"""Who may read and act on exchange records: the SOP's distribution rules as SQL filters.
+
+A record's audience is decided by its distribution and its origin (agency, BLO, country):
+
+* ``AGENCY``      the originating agency's officers at the originating BLO;
+* ``BLO``         every officer at the originating BLO, of every agency;
+* ``COUNTERPART`` the originating BLO and the BLO(s) paired with it across the border;
+* ``NATIONAL``    everyone of the originating country (posts, agencies, the coordinator);
+* ``GROUP``       the originating BLO and the members of the named sharing group;
+* ``NETWORK``     every officer, head and coordinator of the network.
+
+The person who recorded a record always reads it. Programme staff and administrators are not
+part of any BLO's audience: they read operational records only where a group shares them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from liaison.exchange.models import (
+    Alert,
+    AlertDelivery,
+    Distribution,
+    Incident,
+    InformationRequest,
+    IntelligenceReport,
+    IntelligenceSource,
+    NominalEntry,
+    NominalRole,
+    ShareRequest,
+    SharingGroup,
+)
+from liaison.registry.models import BLO, Role, User
+from liaison.registry.permissions import Action, register
+
+def _counterpart_ids(user: User) -> list[int]:
+    if user.blo_id is None:
+        return []
+    return list(BLO.objects.filter(counterparts__id=user.blo_id).values_list("id", flat=True))
+
+
+def _group_ids(user: User) -> list[int]:
+    return list(SharingGroup.objects.filter(members=user).values_list("id", flat=True))
+
+
+def audience(user: User, *, origin: str = "", distribution: str = "distribution") -> Q:
+    """The rows whose distribution includes ``user``.
+
+    ``origin`` prefixes the origin fields (``incident__`` for a nominal entry, whose own
+    ``distribution`` narrows its incident's audience).
+    """
+    dist = distribution
+    q = Q(**{f"{origin}recorded_by_id": user.pk})
+    groups = _group_ids(user)
+    if groups:
+        q |= Q(**{dist: Distribution.GROUP, f"{origin}group_id__in": groups})
+    if not Role(user.role).needs_country or user.country_id is None:
+        return q  # programme staff, administrators: only what a group shares with them
+    if user.blo_id is not None:
+        if user.agency_id is not None:
+            q |= Q(
+                **{
+                    dist: Distribution.AGENCY,
+                    f"{origin}agency_id": user.agency_id,
+                    f"{origin}blo_id": user.blo_id,
+                }
+            )
+        q |= Q(
+            **{
+                f"{dist}__in": [Distribution.BLO, Distribution.COUNTERPART, Distribution.GROUP],
+                f"{origin}blo_id": user.blo_id,
+            }
+        )
+        counterparts = _counterpart_ids(user)
+        if counterparts:
+            q |= Q(**{dist: Distribution.COUNTERPART, f"{origin}blo_id__in": counterparts})
+    q |= Q(**{dist: Distribution.NATIONAL, f"{origin}country_id": user.country_id})
+    q |= Q(**{dist: Distribution.NETWORK})
+    return q
+
+
+def _is_originating_unit(user: User, record: Incident | IntelligenceReport) -> bool:
+    """The recorder, or a colleague of the same agency at the same BLO."""
+    return record.recorded_by_id == user.pk or (
+        user.blo_id == record.blo_id and user.agency_id == record.agency_id
+    )
+
+
+def may_record_for(user: User, blo: BLO) -> bool:
+    """Officers and heads record for their own post; coordinators for any post of their country."""
+    if user.role in {Role.OFFICER, Role.HEAD_OF_BLO}:
+        return user.blo_id == blo.pk and user.agency_id is not None
+    if user.role == Role.NATIONAL_COORDINATOR:
+        return blo.country_id == user.country_id and user.agency_id is not None
+    return False
+
+
+class _RecordPolicy:
+    administrators_see_all = False
+
+    def visible(self, user: User) -> Q:
+        return audience(user)
+
+    def allows(self, user: User, action: Action, obj: Incident | IntelligenceReport) -> bool:
+        if action == Action.CREATE:
+            return may_record_for(user, obj.blo)
+        if action in {Action.CHANGE, Action.SHARE}:
+            return _is_originating_unit(user, obj) or (
+                user.role == Role.HEAD_OF_BLO and user.blo_id == obj.blo_id
+            )
+        if action == Action.EXPORT:
+            return True  # of what they see
+        return False
+
+
+@register(Incident)
+class IncidentPolicy(_RecordPolicy):
+    pass
+
+
+@register(IntelligenceReport)
+class IntelligenceReportPolicy(_RecordPolicy):
+    pass
+
+
+@register(NominalEntry)
+class NominalEntryPolicy:
+    administrators_see_all = False
+
+    def visible(self, user: User) -> Q:
+        incident_visible = Q(incident__in=Incident.objects.filter(audience(user)))
+        own = audience(user, origin="incident__")
+        victims = Q(role=NominalRole.VICTIM) & ~(
+            Q(incident__recorded_by_id=user.pk)
+            | Q(incident__agency_id=user.agency_id, incident__blo_id=user.blo_id)
+        )
+        return incident_visible & own & ~victims
+
+    def allows(self, user: User, action: Action, obj: NominalEntry) -> bool:
+        return action == Action.CHANGE and _is_originating_unit(user, obj.incident)
+
+
+@register(IntelligenceSource)
+class IntelligenceSourcePolicy:
+    """The source's identity never leaves the originating agency at the originating BLO."""
+
+    administrators_see_all = False
+
+    def visible(self, user: User) -> Q:
+        return Q(report__recorded_by_id=user.pk) | Q(
+            report__agency_id=user.agency_id, report__blo_id=user.blo_id
+        )
+
+    def allows(self, user: User, action: Action, obj: IntelligenceSource) -> bool:
+        return False
+
+
+@register(SharingGroup)
+class SharingGroupPolicy:
+    administrators_see_all = True
+
+    def visible(self, user: User) -> Q:
+        return Q(members=user) | Q(created_by=user)
+
+    def allows(self, user: User, action: Action, obj: SharingGroup) -> bool:
+        return action == Action.CHANGE and obj.created_by_id == user.pk
+
+
+@register(ShareRequest)
+class ShareRequestPolicy:
+    administrators_see_all = False
+
+    def visible(self, user: User) -> Q:
+        mine = Q(requested_by=user)
+        originator = Q(incident__recorded_by=user) | Q(intelligence__recorded_by=user)
+        return mine | originator
+
+    def allows(self, user: User, action: Action, obj: ShareRequest) -> bool:
+        # Only the originator answers a request to share beyond the label.
+        return action == Action.ANSWER and obj.record.recorded_by_id == user.pk
+
+
+@register(Alert)
+class AlertPolicy:
+    administrators_see_all = False
+
+    def visible(self, user: User) -> Q:
+        if user.blo_id is None:
+            return Q(sent_by=user)
+        return Q(from_blo_id=user.blo_id) | Q(deliveries__to_blo_id=user.blo_id) | Q(sent_by=user)
+
+    def allows(self, user: User, action: Action, obj: Alert) -> bool:
+        if action == Action.CREATE:
+            return user.role in {Role.OFFICER, Role.HEAD_OF_BLO} and user.blo_id == obj.from_blo_id
+        return False
+
+
+@register(AlertDelivery)
+class AlertDeliveryPolicy:
+    administrators_see_all = False
+
+    def visible(self, user: User) -> Q:
+        if user.blo_id is None:
+            return Q(alert__sent_by=user)
+        return Q(to_blo_id=user.blo_id) | Q(alert__from_blo_id=user.blo_id)
+
+    def allows(self, user: User, action: Action, obj: AlertDelivery) -> bool:
+        if action in {Action.ACKNOWLEDGE, Action.ANSWER}:
+            return user.blo_id is not None and user.blo_id == obj.to_blo_id
+        return False
+
+
+@register(InformationRequest)
+class InformationRequestPolicy:
+    administrators_see_all = False
+
+    def visible(self, user: User) -> Q:
+        if user.blo_id is None:
+            return Q(asked_by=user)
+        return Q(from_blo_id=user.blo_id) | Q(to_blo_id=user.blo_id)
+
+    def allows(self, user: User, action: Action, obj: InformationRequest) -> bool:
+        if action == Action.CREATE:
+            return user.blo_id is not None and user.blo_id == obj.from_blo_id
+        if action == Action.ANSWER:
+            return user.blo_id is not None and user.blo_id == obj.to_blo_id
+        if action == Action.CHANGE:  # close or withdraw
+            return user.blo_id is not None and user.blo_id == obj.from_blo_id
+        return False

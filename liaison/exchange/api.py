@@ -1,0 +1,298 @@
+"""Exchange endpoints. Every list, count and detail reads through the same permission layer as
+the pages; writes call the same services."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from liaison.exchange import services
+from liaison.exchange.forms import resolve_commodity
+from liaison.exchange.models import (
+    TLP,
+    AlertDelivery,
+    Distribution,
+    Incident,
+    NominalEntry,
+    SeizureItem,
+)
+from liaison.exchange.selectors import (
+    IncidentFilters,
+    counts_by_area_and_month,
+    search_incidents,
+)
+from liaison.registry.models import BLO, User
+from liaison.registry.permissions import Action, access, visible
+
+router = Router(tags=["exchange"])
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # noqa: S101 - SessionAuth admits only signed-in users
+    return request.user
+
+
+class ItemOut(Schema):
+    commodity: str
+    commodity_kind: str
+    label: str
+    quantity: Decimal
+    unit: str
+
+
+class NominalOut(Schema):
+    kind: str
+    role: str
+    name: str
+    identifier: str
+    nationality: str
+
+
+class IncidentOut(Schema):
+    reference: str
+    occurred_at: datetime.datetime
+    blo: str
+    country: str
+    crime_area: str
+    crime_area_label: str
+    location_kind: str
+    direction: str
+    distribution: str
+    tlp: str
+    items: list[ItemOut]
+
+
+class IncidentDetailOut(IncidentOut):
+    detection_method: str
+    concealment_method: str
+    conveyance: str
+    origin_country: str
+    destination_country: str
+    summary: str
+    summary_language: str
+    nominal: list[NominalOut]
+    nominal_withheld: int
+
+
+class IncidentFilterIn(Schema):
+    area: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    blo: str = ""
+    crossing_kind: str = ""
+    commodity: str = ""
+    nationality: str = ""
+    text: str = ""
+    limit: int = 50
+    offset: int = 0
+
+
+class IncidentListOut(Schema):
+    count: int
+    results: list[IncidentOut]
+
+
+class ItemIn(Schema):
+    commodity: str
+    quantity: Decimal
+    unit: str
+
+
+class IncidentIn(Schema):
+    blo: str
+    occurred_at: datetime.datetime
+    location_kind: str
+    direction: str
+    crime_area: str
+    detection_method: str
+    concealment_method: str
+    conveyance: str
+    origin_country: str = ""
+    destination_country: str = ""
+    summary: str = ""
+    summary_language: str = "vi"
+    tlp: str = TLP.AMBER.value
+    distribution: str = Distribution.BLO.value
+    items: list[ItemIn] = []
+
+
+class CountOut(Schema):
+    month: datetime.date
+    crime_area: str
+    count: int
+
+
+def _item(item: SeizureItem) -> ItemOut:
+    entry = item.commodity
+    kind = next(name for name in SeizureItem.COMMODITY_FIELDS if getattr(item, name) is not None)
+    return ItemOut(
+        commodity=entry.code,
+        commodity_kind=kind,
+        label=entry.label(),
+        quantity=item.quantity,
+        unit=item.unit,
+    )
+
+
+def _incident(incident: Incident) -> IncidentOut:
+    return IncidentOut(
+        reference=incident.reference,
+        occurred_at=incident.occurred_at,
+        blo=incident.blo.code,
+        country=incident.country.code,
+        crime_area=incident.crime_area,
+        crime_area_label=str(incident.get_crime_area_display()),
+        location_kind=incident.location_kind,
+        direction=incident.direction,
+        distribution=incident.distribution,
+        tlp=incident.tlp,
+        items=[_item(i) for i in incident.items.all()],
+    )
+
+
+@router.get("/incidents", response=IncidentListOut)
+def incidents(request: HttpRequest, filters: Query[IncidentFilterIn]) -> IncidentListOut:
+    user = _user(request)
+    found = search_incidents(
+        user,
+        IncidentFilters(
+            area=filters.area,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            blo=filters.blo,
+            crossing_kind=filters.crossing_kind,
+            commodity=filters.commodity,
+            nationality=filters.nationality,
+            text=filters.text,
+        ),
+    )
+    limit = max(1, min(filters.limit, 500))
+    page = (
+        found.select_related("blo", "country")
+        .prefetch_related(*(f"items__{name}" for name in SeizureItem.COMMODITY_FIELDS))
+        .order_by("-occurred_at")[filters.offset : filters.offset + limit]
+    )
+    return IncidentListOut(count=found.count(), results=[_incident(i) for i in page])
+
+
+@router.get("/incidents/{reference}", response=IncidentDetailOut)
+def incident(request: HttpRequest, reference: str) -> IncidentDetailOut:
+    user = _user(request)
+    found = access(user, Incident, reference=reference)
+    nominal = visible(user, NominalEntry).filter(incident=found)
+    if nominal.exists():
+        services.record_view(user, found, request)
+    base = _incident(found)
+    return IncidentDetailOut(
+        **base.dict(),
+        detection_method=found.detection_method,
+        concealment_method=found.concealment_method,
+        conveyance=found.conveyance,
+        origin_country=str(found.origin_country or ""),
+        destination_country=str(found.destination_country or ""),
+        summary=found.summary,
+        summary_language=found.summary_language,
+        nominal=[
+            NominalOut(
+                kind=n.kind,
+                role=n.role,
+                name=n.name,
+                identifier=n.identifier,
+                nationality=str(n.nationality or ""),
+            )
+            for n in nominal
+        ],
+        nominal_withheld=found.nominal_entries.count() - nominal.count(),
+    )
+
+
+@router.post("/incidents", response={201: IncidentOut})
+def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, IncidentOut]:
+    user = _user(request)
+    blo = access(user, BLO, code=body.blo)
+    items: list[SeizureItem] = []
+    for position, item_in in enumerate(body.items):
+        resolved = resolve_commodity(item_in.commodity)
+        if resolved is None:
+            raise HttpError(422, f"items[{position}].commodity: not in the reference vocabularies")
+        item = SeizureItem(quantity=item_in.quantity, unit=item_in.unit)
+        setattr(item, resolved[0], resolved[1])
+        items.append(item)
+    incident_obj = Incident(
+        blo=blo,
+        occurred_at=body.occurred_at,
+        location_kind=body.location_kind,
+        direction=body.direction,
+        crime_area=body.crime_area,
+        detection_method=body.detection_method,
+        concealment_method=body.concealment_method,
+        conveyance=body.conveyance,
+        origin_country=body.origin_country,
+        destination_country=body.destination_country,
+        summary=body.summary,
+        summary_language=body.summary_language,
+        tlp=body.tlp,
+        distribution=body.distribution,
+    )
+    try:
+        created = services.do_record_incident(
+            incident_obj, services.IncidentParts(items=items), actor=user, request=request
+        )
+    except ValidationError as exc:
+        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+    return 201, _incident(created)
+
+
+@router.get("/counts", response=list[CountOut])
+def counts(request: HttpRequest) -> list[CountOut]:
+    rows = counts_by_area_and_month(visible(_user(request), Incident))
+    return [CountOut(**row) for row in rows]
+
+
+class DeliveryOut(Schema):
+    alert: str
+    subject: str
+    from_blo: str
+    to_blo: str
+    sent_at: datetime.datetime
+    acknowledged_at: datetime.datetime | None
+
+
+@router.get("/alerts", response=list[DeliveryOut])
+def alerts(request: HttpRequest) -> list[DeliveryOut]:
+    deliveries = visible(_user(request), AlertDelivery).select_related(
+        "alert", "alert__from_blo", "to_blo"
+    )
+    return [
+        DeliveryOut(
+            alert=d.alert.reference,
+            subject=d.alert.subject,
+            from_blo=d.alert.from_blo.code,
+            to_blo=d.to_blo.code,
+            sent_at=d.alert.sent_at,
+            acknowledged_at=d.acknowledged_at,
+        )
+        for d in deliveries.order_by("-alert__sent_at")[:200]
+    ]
+
+
+@router.post("/alerts/{reference}/acknowledge", response=DeliveryOut)
+def acknowledge(request: HttpRequest, reference: str) -> DeliveryOut:
+    user = _user(request)
+    delivery = access(
+        user, AlertDelivery, Action.ACKNOWLEDGE, alert__reference=reference, to_blo_id=user.blo_id
+    )
+    delivery = services.do_acknowledge_alert(delivery, actor=user, request=request)
+    return DeliveryOut(
+        alert=delivery.alert.reference,
+        subject=delivery.alert.subject,
+        from_blo=delivery.alert.from_blo.code,
+        to_blo=delivery.to_blo.code,
+        sent_at=delivery.alert.sent_at,
+        acknowledged_at=delivery.acknowledged_at,
+    )

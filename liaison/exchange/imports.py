@@ -1,0 +1,248 @@
+"""Bulk import of seizures from a spreadsheet (e.g. a province's monthly table).
+
+One row is one seized commodity; rows that share a ``case`` value are one incident. The import is
+all-or-nothing: every row is checked against the vocabularies and the incident rules, and a file
+with any bad row is refused whole with the row, column and reason of each problem.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from liaison.exchange.models import (
+    TLP,
+    ConcealmentMethod,
+    Conveyance,
+    DetectionMethod,
+    Direction,
+    Distribution,
+    Incident,
+    LocationKind,
+)
+from liaison.exchange.selectors import COMMODITY_KINDS
+from liaison.exchange.services import IncidentParts, do_record_incident
+from liaison.reference.models import CrimeArea, Unit
+from liaison.registry.models import BLO, Crossing, User
+from liaison.tabular import RowProblem, Sheet, TableError, read_csv, read_xlsx
+
+COLUMNS = [
+    "case",
+    "occurred_at",
+    "crossing",
+    "location",
+    "direction",
+    "crime_area",
+    "detection_method",
+    "concealment_method",
+    "conveyance",
+    "origin_country",
+    "destination_country",
+    "commodity",
+    "quantity",
+    "unit",
+    "description",
+    "summary",
+    "tlp",
+    "distribution",
+]
+REQUIRED = {"occurred_at", "location", "direction", "crime_area", "commodity", "quantity", "unit"}
+SHEET = "seizures"
+DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M")
+
+
+@dataclass
+class SeizureImportResult:
+    incidents: list[Incident]
+
+    @property
+    def count(self) -> int:
+        return len(self.incidents)
+
+
+def read_seizure_file(raw: bytes, filename: str) -> Sheet:
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        return read_xlsx(raw, filename, {SHEET: (COLUMNS, REQUIRED), "*": (COLUMNS, REQUIRED)}).popitem()[1]
+    if lower.endswith(".csv"):
+        return read_csv(raw, filename, filename.rsplit("/", 1)[-1], COLUMNS, REQUIRED)
+    raise TableError([RowProblem(filename, 0, "", _("Upload an .xlsx workbook or a .csv file."))])
+
+
+class _RowReader:
+    def __init__(self, sheet: str, blo: BLO) -> None:
+        self.sheet = sheet
+        self.blo = blo
+        self.problems: list[RowProblem] = []
+        self.crossings = {c.code: c for c in Crossing.objects.filter(blo=blo)}
+
+    def problem(self, row: int, column: str, message: str) -> None:
+        self.problems.append(RowProblem(self.sheet, row, column, message))
+
+    def choice(self, row: int, column: str, value: str, choices: Any, *, default: str = "") -> str:
+        if not value and default:
+            return default
+        if value in choices.values:
+            return str(value)
+        labels = {str(label).lower(): v for v, label in choices.choices}
+        if value.lower() in labels:
+            return str(labels[value.lower()])
+        self.problem(
+            row,
+            column,
+            _("“%(value)s” is not one of: %(allowed)s")
+            % {"value": value, "allowed": ", ".join(choices.values)},
+        )
+        return ""
+
+    def when(self, row: int, value: str) -> datetime.datetime | None:
+        for fmt in DATE_FORMATS:
+            try:
+                parsed = datetime.datetime.strptime(value, fmt)  # noqa: DTZ007 - made aware below
+            except ValueError:
+                continue
+            aware = timezone.make_aware(parsed)
+            if aware > timezone.now():
+                self.problem(row, "occurred_at", _("The date and time cannot be in the future."))
+                return None
+            return aware
+        self.problem(
+            row,
+            "occurred_at",
+            _("“%(value)s” is not a date; write 2026-03-14 or 14/03/2026 (with 08:30 if known).")
+            % {"value": value},
+        )
+        return None
+
+    def country(self, row: int, column: str, value: str) -> str:
+        if not value:
+            return ""
+        code = value.strip().upper()
+        if code in dict(countries):
+            return code
+        by_name = countries.by_name(value.strip())
+        if by_name:
+            return str(by_name)
+        self.problem(row, column, _("“%(value)s” is not a country code (ISO 3166, e.g. KH).") % {"value": value})
+        return ""
+
+    def quantity(self, row: int, value: str) -> Decimal | None:
+        try:
+            number = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            self.problem(row, "quantity", _("“%(value)s” is not a number.") % {"value": value})
+            return None
+        if number < 0:
+            self.problem(row, "quantity", _("A quantity cannot be negative."))
+            return None
+        return number
+
+    def commodity(self, row: int, value: str) -> tuple[str, Any] | None:
+        from liaison.exchange.forms import VOCABULARY_MODELS
+
+        kind, _sep, code = value.partition(":") if ":" in value else ("", "", value)
+        candidates = [kind] if kind else list(VOCABULARY_MODELS)
+        for candidate in candidates:
+            model = VOCABULARY_MODELS.get(candidate)
+            if model is None:
+                continue
+            entry = model.objects.filter(code__iexact=code.strip()).first()
+            if entry is None:
+                entry = model.objects.filter(name_en__iexact=code.strip()).first()
+            if entry is not None:
+                return COMMODITY_KINDS[candidate], entry
+        self.problem(
+            row,
+            "commodity",
+            _("“%(value)s” is not in the reference vocabularies (use its code, e.g. species:manis-javanica).")
+            % {"value": value},
+        )
+        return None
+
+
+def import_seizures(raw: bytes, filename: str, *, blo: BLO, actor: User) -> SeizureImportResult:
+    """Read, check and record every seizure in the file, or none of them (TableError)."""
+    from liaison.exchange.models import SeizureItem
+
+    rows = read_seizure_file(raw, filename)
+    reader = _RowReader(filename.rsplit("/", 1)[-1], blo)
+    cases: dict[str, tuple[Incident, IncidentParts, int]] = {}
+    for number, row in rows:
+        before = len(reader.problems)
+        key = row.get("case") or f"row-{number}"
+        occurred = reader.when(number, row.get("occurred_at", ""))
+        crossing_code = row.get("crossing", "")
+        crossing = reader.crossings.get(crossing_code) if crossing_code else None
+        if crossing_code and crossing is None:
+            reader.problem(number, "crossing", _("No crossing of this BLO has the code “%(code)s”.") % {"code": crossing_code})
+        incident = Incident(
+            blo=blo,
+            occurred_at=occurred,
+            crossing=crossing,
+            location_kind=reader.choice(number, "location", row.get("location", ""), LocationKind),
+            direction=reader.choice(number, "direction", row.get("direction", ""), Direction),
+            crime_area=reader.choice(number, "crime_area", row.get("crime_area", ""), CrimeArea),
+            detection_method=reader.choice(
+                number, "detection_method", row.get("detection_method", ""), DetectionMethod,
+                default=DetectionMethod.ROUTINE_INSPECTION,
+            ),
+            concealment_method=reader.choice(
+                number, "concealment_method", row.get("concealment_method", ""), ConcealmentMethod,
+                default=ConcealmentMethod.OTHER,
+            ),
+            conveyance=reader.choice(
+                number, "conveyance", row.get("conveyance", ""), Conveyance, default=Conveyance.ON_FOOT
+            ),
+            origin_country=reader.country(number, "origin_country", row.get("origin_country", "")),
+            destination_country=reader.country(
+                number, "destination_country", row.get("destination_country", "")
+            ),
+            summary=row.get("summary", ""),
+            summary_language=actor.preferred_language or blo.country.language,
+            tlp=reader.choice(number, "tlp", row.get("tlp", "").upper(), TLP, default=TLP.AMBER),
+            distribution=reader.choice(
+                number, "distribution", row.get("distribution", ""), Distribution,
+                default=Distribution.BLO,
+            ),
+        )
+        quantity = reader.quantity(number, row.get("quantity", ""))
+        unit = reader.choice(number, "unit", row.get("unit", ""), Unit)
+        commodity = reader.commodity(number, row.get("commodity", ""))
+        if len(reader.problems) > before or commodity is None or quantity is None:
+            continue
+        item = SeizureItem(quantity=quantity, unit=unit, description=row.get("description", ""))
+        setattr(item, commodity[0], commodity[1])
+        try:
+            item.full_clean(exclude=["incident"])
+        except ValidationError as exc:
+            for column, messages in exc.message_dict.items():
+                for message in messages:
+                    reader.problem(number, "unit" if column == "unit" else "commodity", message)
+            continue
+        if key in cases:
+            cases[key][1].items.append(item)
+        else:
+            cases[key] = (incident, IncidentParts(items=[item]), number)
+    if reader.problems:
+        raise TableError(reader.problems)
+    recorded: list[Incident] = []
+    with transaction.atomic():
+        for incident, parts, number in cases.values():
+            try:
+                recorded.append(do_record_incident(incident, parts, actor=actor))
+            except ValidationError as exc:
+                for column, messages in exc.message_dict.items():
+                    for message in messages:
+                        reader.problem(number, column if column != "__all__" else "", message)
+        if reader.problems:
+            transaction.set_rollback(True)
+            raise TableError(reader.problems)
+    return SeizureImportResult(incidents=recorded)

@@ -1,0 +1,66 @@
+"""The dashboard's map: country outlines shipped with the app, BLOs placed by their coordinates,
+each sized by the number of incidents the reader may see there. No tile server is needed."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from liaison.registry.models import BLO
+
+MAP_FILE = Path(__file__).with_name("mapdata") / "gms.json"
+
+
+@cache
+def _base() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(MAP_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def project(lon: float, lat: float) -> tuple[float, float]:
+    base = _base()
+    west, south, east, north = base["box"]
+    k = math.cos(math.radians((south + north) / 2))
+    scale = base["width"] / ((east - west) * k)
+    return ((lon - west) * k * scale, (north - lat) * scale)
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    blo: BLO
+    x: float
+    y: float
+    count: int
+    radius: float
+
+
+@dataclass(frozen=True)
+class NetworkMap:
+    width: float
+    height: float
+    points: list[MapPoint]
+    source: str
+
+
+def network_map(blos: Iterable[BLO], counts: dict[int, int]) -> NetworkMap:
+    base = _base()
+    points = []
+    for blo in blos:
+        if blo.latitude is None or blo.longitude is None:
+            continue
+        x, y = project(float(blo.longitude), float(blo.latitude))
+        count = counts.get(blo.pk, 0)
+        points.append(
+            MapPoint(blo=blo, x=round(x, 1), y=round(y, 1), count=count, radius=round(5 + 3 * math.sqrt(count), 1))
+        )
+    return NetworkMap(
+        width=base["width"],
+        height=base["height"],
+        points=points,
+        source=base["source"],
+    )

@@ -1,0 +1,291 @@
+"""Reads of the exchange: searches, dashboards, counts and exports — all over the permission
+layer's visible sets, filtered in SQL."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from liaison.exchange.models import (
+    Alert,
+    AlertDelivery,
+    Incident,
+    InformationRequest,
+    RequestStatus,
+    SeizureItem,
+)
+from django.contrib.auth.models import AnonymousUser
+
+from liaison.registry.models import BLO, User
+from liaison.registry.permissions import visible
+
+COMMODITY_KINDS: dict[str, str] = {
+    "drug": "drug_type",
+    "precursor": "precursor",
+    "ods": "ozone_substance",
+    "waste": "waste_category",
+    "species": "species",
+    "timber": "timber_species",
+}
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    area: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    blo: str = ""  # BLO code
+    crossing_kind: str = ""  # a LocationKind value
+    commodity: str = ""  # "kind:code" from the reference vocabularies
+    nationality: str = ""  # ISO 3166 alpha-2
+    text: str = ""
+
+
+def search_incidents(
+    user: User | AnonymousUser, filters: IncidentFilters, *, base: QuerySet[Incident] | None = None
+) -> QuerySet[Incident]:
+    incidents = visible(user, base if base is not None else Incident.objects.all())
+    if filters.area:
+        incidents = incidents.filter(crime_area=filters.area)
+    if filters.date_from:
+        incidents = incidents.filter(occurred_at__date__gte=filters.date_from)
+    if filters.date_to:
+        incidents = incidents.filter(occurred_at__date__lte=filters.date_to)
+    if filters.blo:
+        incidents = incidents.filter(blo__code=filters.blo)
+    if filters.crossing_kind:
+        incidents = incidents.filter(location_kind=filters.crossing_kind)
+    if filters.commodity and ":" in filters.commodity:
+        kind, code = filters.commodity.split(":", 1)
+        field = COMMODITY_KINDS.get(kind)
+        if field:
+            items = SeizureItem.objects.filter(**{f"{field}__code": code})
+            incidents = incidents.filter(pk__in=items.values("incident_id"))
+    if filters.nationality:
+        code = filters.nationality.upper()
+        incidents = incidents.filter(
+            Q(people__nationality=code)
+            | Q(origin_country=code)
+            | Q(destination_country=code)
+        ).distinct()
+    if filters.text:
+        incidents = incidents.filter(
+            Q(reference__icontains=filters.text) | Q(summary__icontains=filters.text)
+        )
+    return incidents
+
+
+class MonthCount(TypedDict):
+    month: datetime.date
+    crime_area: str
+    count: int
+
+
+def counts_by_area_and_month(incidents: QuerySet[Incident], months: int = 12) -> list[MonthCount]:
+    since = timezone.now() - datetime.timedelta(days=31 * months)
+    rows = (
+        incidents.filter(occurred_at__gte=since)
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("month", "crime_area")
+        .annotate(count=Count("id"))
+        .order_by("month", "crime_area")
+    )
+    return [
+        {
+            "month": row["month"].date() if hasattr(row["month"], "date") else row["month"],
+            "crime_area": row["crime_area"],
+            "count": row["count"],
+        }
+        for row in rows
+    ]
+
+
+def counts_by_blo(incidents: QuerySet[Incident]) -> dict[int, int]:
+    return {
+        row["blo_id"]: row["count"]
+        for row in incidents.order_by().values("blo_id").annotate(count=Count("id"))
+    }
+
+
+@dataclass
+class AckStat:
+    from_blo: BLO
+    to_blo: BLO
+    alerts: int
+    acknowledged: int
+    median_minutes_to_acknowledge: float | None
+    median_minutes_to_first_response: float | None
+    last_minutes_to_acknowledge: float | None
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def acknowledgement_stats(user: User | AnonymousUser, blo: BLO) -> list[AckStat]:
+    """Time-to-acknowledge and time-to-first-response per BLO pair, for alerts sent or received
+    by ``blo`` that ``user`` may see."""
+    deliveries = (
+        visible(user, AlertDelivery)
+        .filter(Q(alert__from_blo=blo) | Q(to_blo=blo))
+        .select_related("alert__from_blo", "to_blo")
+        .order_by("alert__sent_at")
+    )
+    pairs: dict[tuple[int, int], list[AlertDelivery]] = {}
+    for delivery in deliveries:
+        pairs.setdefault((delivery.alert.from_blo_id, delivery.to_blo_id), []).append(delivery)
+    stats: list[AckStat] = []
+    for items in pairs.values():
+        ack = [
+            (d.acknowledged_at - d.alert.sent_at).total_seconds() / 60
+            for d in items
+            if d.acknowledged_at
+        ]
+        response = [
+            (d.responded_at - d.alert.sent_at).total_seconds() / 60
+            for d in items
+            if d.responded_at
+        ]
+        stats.append(
+            AckStat(
+                from_blo=items[0].alert.from_blo,
+                to_blo=items[0].to_blo,
+                alerts=len(items),
+                acknowledged=len(ack),
+                median_minutes_to_acknowledge=_median(ack),
+                median_minutes_to_first_response=_median(response),
+                last_minutes_to_acknowledge=ack[-1] if ack else None,
+            )
+        )
+    return stats
+
+
+@dataclass
+class Dashboard:
+    shared_with_me: list[Incident]
+    alerts_to_acknowledge: list[AlertDelivery]
+    alerts_sent_open: list[AlertDelivery]
+    requests_to_answer: list[InformationRequest]
+    requests_waiting: list[InformationRequest]
+    overdue_count: int
+    monthly: list[MonthCount]
+    by_blo: dict[int, int]
+    ack_stats: list[AckStat]
+    total_visible: int
+
+
+def dashboard(user: User) -> Dashboard:
+    incidents = visible(user, Incident)
+    recent = timezone.now() - datetime.timedelta(days=30)
+    shared_with_me = list(
+        incidents.filter(created_at__gte=recent)
+        .exclude(recorded_by=user)
+        .select_related("blo", "country")
+        .order_by("-created_at")[:10]
+    )
+    blo_id = user.blo_id
+    deliveries = visible(user, AlertDelivery).select_related("alert", "alert__from_blo", "to_blo")
+    requests = visible(user, InformationRequest).select_related("from_blo", "to_blo")
+    open_requests = requests.filter(status=RequestStatus.OPEN)
+    today = timezone.localdate()
+    return Dashboard(
+        shared_with_me=shared_with_me,
+        alerts_to_acknowledge=list(
+            deliveries.filter(to_blo_id=blo_id, acknowledged_at__isnull=True).order_by(
+                "-alert__sent_at"
+            )
+        ),
+        alerts_sent_open=list(
+            deliveries.filter(alert__from_blo_id=blo_id)
+            .filter(Q(acknowledged_at__isnull=True) | Q(alert__sent_at__gte=recent))
+            .order_by("-alert__sent_at")[:10]
+        ),
+        requests_to_answer=list(open_requests.filter(to_blo_id=blo_id)),
+        requests_waiting=list(open_requests.filter(from_blo_id=blo_id)),
+        overdue_count=open_requests.filter(deadline__lt=today).count(),
+        monthly=counts_by_area_and_month(incidents),
+        by_blo=counts_by_blo(incidents),
+        ack_stats=acknowledgement_stats(user, user.blo) if user.blo is not None else [],
+        total_visible=incidents.count(),
+    )
+
+
+def alerts_for(user: User) -> QuerySet[Alert]:
+    return visible(user, Alert).select_related("from_blo").prefetch_related("deliveries__to_blo")
+
+
+def export_rows(incidents: QuerySet[Incident]) -> list[list[Any]]:
+    """Incidents as table rows (non-nominal part only; nominal data is never exported)."""
+    header: list[Any] = [
+        "reference",
+        "occurred_at",
+        "blo",
+        "country",
+        "crossing",
+        "location",
+        "direction",
+        "crime_area",
+        "detection_method",
+        "concealment_method",
+        "conveyance",
+        "origin_country",
+        "transit_countries",
+        "destination_country",
+        "items",
+        "people",
+        "distribution",
+        "tlp",
+    ]
+    rows: list[list[Any]] = [header]
+    queryset = incidents.select_related("blo", "country", "crossing").prefetch_related(
+        "items__drug_type",
+        "items__precursor",
+        "items__ozone_substance",
+        "items__waste_category",
+        "items__species",
+        "items__timber_species",
+        "people",
+    )
+    for incident in queryset:
+        items = "; ".join(
+            f"{item.quantity.normalize():f} {item.unit} {getattr(item.commodity, 'code', '')}"
+            for item in incident.items.all()
+        )
+        people = "; ".join(
+            f"{p.count} {p.category} {p.sex} {p.age_band} {p.nationality.code}"
+            for p in incident.people.all()
+        )
+        rows.append(
+            [
+                incident.reference,
+                timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
+                incident.blo.code,
+                incident.country.code,
+                incident.crossing.code if incident.crossing else "",
+                incident.location_kind,
+                incident.direction,
+                incident.crime_area,
+                incident.detection_method,
+                incident.concealment_method,
+                incident.conveyance,
+                str(incident.origin_country or ""),
+                " ".join(c.code for c in incident.transit_countries),
+                str(incident.destination_country or ""),
+                items,
+                people,
+                incident.distribution,
+                incident.tlp,
+            ]
+        )
+    return rows

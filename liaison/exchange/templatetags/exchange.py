@@ -1,0 +1,41 @@
+"""Template helpers of the exchange: vocabulary labels and language tags in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from liaison.exchange.models import TLP
+from liaison.languages import KNOWN_LANGUAGES
+from liaison.reference.language import label
+
+register = template.Library()
+
+
+@register.filter(name="vocab")
+def vocab(entry: Any) -> str:
+    """A reference entry's name in the reader's language, English where it has none."""
+    return "" if entry is None else label(entry)
+
+
+@register.filter
+def language_name(code: str) -> str:
+    return KNOWN_LANGUAGES.get(code, code)
+
+
+@register.simple_tag
+def tlp_badge(value: str) -> SafeString:
+    tlp = TLP(value)
+    return format_html('<span class="tlp {}" title="{}">{}</span>', tlp.css, tlp.meaning, tlp.label)
+
+
+@register.filter
+def minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 60:
+        return f"{value:.0f} min"
+    return f"{value / 60:.1f} h"

@@ -1,0 +1,703 @@
+"""Pages of the exchange: parse, authorise, call a service, render."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import openpyxl
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liaison.exchange import services
+from liaison.exchange.access import may_record_for
+from liaison.exchange.forms import (
+    AlertForm,
+    AlertResponseForm,
+    AnswerForm,
+    IncidentEditForm,
+    IncidentForm,
+    InformationRequestForm,
+    IntelligenceEditForm,
+    IntelligenceForm,
+    NominalEntryFormSet,
+    PersonCountFormSet,
+    SearchForm,
+    SeizureImportForm,
+    SeizureItemFormSet,
+    ShareForm,
+    SmugglingReportForm,
+)
+from liaison.exchange.imports import COLUMNS as SEIZURE_COLUMNS
+from liaison.exchange.imports import import_seizures
+from liaison.exchange.map import network_map
+from liaison.exchange.models import (
+    TLP,
+    Alert,
+    AlertDelivery,
+    Distribution,
+    Incident,
+    InformationRequest,
+    IntelligenceReport,
+    IntelligenceSource,
+    MigrantSmugglingReport,
+    NominalEntry,
+    PersonCount,
+    ShareRequest,
+    ShareStatus,
+    SharingGroup,
+)
+from liaison.exchange.pdf import render_record_pdf
+from liaison.exchange.selectors import (
+    IncidentFilters,
+    alerts_for,
+    dashboard,
+    export_rows,
+    search_incidents,
+)
+from liaison.exchange.vrs import vrs_rows
+from liaison.reference.models import CrimeArea
+from liaison.registry.models import BLO, User
+from liaison.registry.permissions import Action, access, can, visible
+from liaison.tabular import TableError
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    data = dashboard(user)
+    areas = list(CrimeArea)
+    months = sorted({row["month"] for row in data.monthly})
+    table = {(row["month"], row["crime_area"]): row["count"] for row in data.monthly}
+    monthly_rows = [
+        {"month": month, "counts": [table.get((month, area.value), 0) for area in areas]}
+        for month in months
+    ]
+    area_totals = [sum(table.get((m, area.value), 0) for m in months) for area in areas]
+    return render(
+        request,
+        "exchange/dashboard.html",
+        {
+            "data": data,
+            "areas": areas,
+            "area_totals": zip(areas, area_totals, strict=True),
+            "monthly_rows": monthly_rows,
+            "map": network_map(visible(user, BLO), data.by_blo),
+            "may_record": any(may_record_for(user, b) for b in visible(user, BLO)),
+        },
+    )
+
+
+# --- incidents ----------------------------------------------------------------------------------
+
+
+def _filters(form: SearchForm) -> IncidentFilters:
+    if not form.is_valid():
+        return IncidentFilters()
+    data = form.cleaned_data
+    return IncidentFilters(
+        area=data.get("area") or "",
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+        blo=data.get("blo") or "",
+        crossing_kind=data.get("crossing_kind") or "",
+        commodity=data.get("commodity") or "",
+        nationality=data.get("nationality") or "",
+        text=data.get("text") or "",
+    )
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = SearchForm(request.GET or None, user=user)
+    incidents = search_incidents(user, _filters(form)).select_related("blo", "country")
+    page = Paginator(incidents.order_by("-occurred_at"), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "exchange/incident_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count},
+    )
+
+
+@login_required
+def incident_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    user = _user(request)
+    form = SearchForm(request.GET or None, user=user)
+    rows = export_rows(search_incidents(user, _filters(form)).order_by("-occurred_at"))
+    services.record_export(user, f"incidents.{fmt}", len(rows) - 1, request)
+    return _table_response(rows, "liaison-incidents", fmt)
+
+
+def _table_response(rows: list[list[Any]], name: str, fmt: str) -> HttpResponse:
+    if fmt == "xlsx":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None  # noqa: S101 - a new workbook has its first sheet
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        response = HttpResponse(
+            ("\ufeff" + text.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+def incident_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not any(may_record_for(user, b) for b in visible(user, BLO)):
+        raise PermissionDenied
+    post = request.POST if request.method == "POST" else None
+    form = IncidentForm(post, user=user)
+    items = SeizureItemFormSet(post, prefix="items")
+    people = PersonCountFormSet(post, prefix="people", queryset=PersonCount.objects.none())
+    nominal = NominalEntryFormSet(post, prefix="nominal", queryset=NominalEntry.objects.none())
+    smuggling = SmugglingReportForm(post, prefix="vrs")
+    if post is not None and all(
+        [form.is_valid(), items.is_valid(), people.is_valid(), nominal.is_valid(), smuggling.is_valid()]
+    ):
+        incident = form.save(commit=False)
+        parts = services.IncidentParts(
+            items=[i for f in items.forms if (i := f.to_item()) is not None],
+            people=[f.save(commit=False) for f in people.forms if f.has_changed()],
+            nominal=[f.save(commit=False) for f in nominal.forms if f.has_changed()],
+            agencies_involved=list(form.cleaned_data["agencies_involved"]),
+        )
+        if incident.crime_area == CrimeArea.MIGRANT_SMUGGLING and smuggling.has_changed():
+            vrs = smuggling.cleaned_data
+            parts.smuggling = MigrantSmugglingReport(
+                fee_per_person=vrs.get("fee_per_person"),
+                fee_currency=vrs.get("fee_currency") or "USD",
+                means_of_transport=vrs.get("means_of_transport") or incident.conveyance,
+                methods=list(vrs.get("methods") or []),
+                document_fraud=vrs.get("document_fraud") or "none",
+                smuggler_roles=[r.strip() for r in (vrs.get("smuggler_roles") or "").split(",") if r.strip()],
+                deaths_or_injuries=vrs.get("deaths_or_injuries") or 0,
+            )
+        try:
+            with transaction.atomic():
+                incident = services.do_record_incident(
+                    incident,
+                    parts,
+                    actor=user,
+                    confirmed_beyond_label=form.cleaned_data["confirm_beyond_label"],
+                    request=request,
+                )
+                if form.cleaned_data["alert_counterparts"]:
+                    services.do_send_alert(
+                        Alert(
+                            subject=form.cleaned_data["alert_subject"],
+                            body=incident.summary,
+                            body_language=incident.summary_language,
+                            tlp=incident.tlp,
+                            incident=incident,
+                        ),
+                        actor=user,
+                        request=request,
+                    )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Recorded as %(reference)s.") % {"reference": incident.reference})
+            return redirect(incident.get_absolute_url())
+    return render(
+        request,
+        "exchange/incident_form.html",
+        {"form": form, "items": items, "people": people, "nominal": nominal, "smuggling": smuggling},
+    )
+
+
+def _attach_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    incident = access(user, Incident, reference=reference)
+    nominal = visible(user, NominalEntry).filter(incident=incident)
+    hidden_nominal = incident.nominal_entries.count() - nominal.count()
+    if nominal.exists():
+        services.record_view(user, incident, request)
+    return render(
+        request,
+        "exchange/incident_detail.html",
+        {
+            "incident": incident,
+            "items": incident.items.select_related(
+                "drug_type", "precursor", "ozone_substance", "waste_category", "species",
+                "specimen_part", "timber_species",
+            ),
+            "people": incident.people.all(),
+            "nominal": nominal,
+            "hidden_nominal": hidden_nominal,
+            "smuggling": MigrantSmugglingReport.objects.filter(incident=incident).first(),
+            "intelligence": visible(user, IntelligenceReport).filter(incidents=incident),
+            "may_change": can(user, Action.CHANGE, incident),
+            "may_share": can(user, Action.SHARE, incident),
+        },
+    )
+
+
+@login_required
+def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    incident = access(user, Incident, Action.CHANGE, reference=reference)
+    form = IncidentEditForm(request.POST or None, instance=incident, user=user)
+    conflict: services.StaleEdit | None = None
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        try:
+            services.do_update_incident(
+                reference,
+                changes,
+                expected_version=form.cleaned_data["version"],
+                actor=user,
+                request=request,
+            )
+        except services.StaleEdit as stale:
+            conflict = stale
+            messages.error(
+                request,
+                _(
+                    "Someone saved this record after you opened it. Nothing was overwritten: "
+                    "your changes are still in the form below; compare them with the saved "
+                    "version and save again."
+                ),
+            )
+            data = request.POST.copy()
+            data["version"] = str(stale.current.version)
+            form = IncidentEditForm(data, instance=Incident.objects.get(pk=incident.pk), user=user)
+            form.is_valid()
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(incident.get_absolute_url())
+    current = Incident.objects.get(pk=incident.pk) if conflict else None
+    return render(
+        request,
+        "exchange/incident_edit.html",
+        {"form": form, "incident": incident, "conflict": conflict, "current": current},
+    )
+
+
+def _share(request: HttpRequest, record_obj: Incident | IntelligenceReport) -> HttpResponse:
+    user = _user(request)
+    if not can(user, Action.SHARE, record_obj):
+        raise PermissionDenied
+    form = ShareForm(
+        request.POST or None,
+        user=user,
+        initial={"distribution": record_obj.distribution, "group": record_obj.group},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.do_share_record(
+                record_obj,
+                Distribution(form.cleaned_data["distribution"]),
+                group=form.cleaned_data.get("group"),
+                reason=form.cleaned_data.get("reason") or "",
+                actor=user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            if outcome.applied:
+                messages.success(request, _("Now shared with: %(d)s") % {"d": Distribution(form.cleaned_data["distribution"]).label})
+            else:
+                messages.info(request, _("Sharing beyond the label waits for the originator's approval."))
+            return redirect(record_obj.get_absolute_url())
+    return render(request, "exchange/share.html", {"form": form, "record": record_obj})
+
+
+@login_required
+def incident_share(request: HttpRequest, reference: str) -> HttpResponse:
+    return _share(request, access(_user(request), Incident, reference=reference))
+
+
+@login_required
+def incident_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    incident = access(user, Incident, reference=reference)
+    services.record_export(user, f"{incident.reference}.pdf", 1, request)
+    html = render_to_string(
+        "exchange/incident_print.html",
+        {
+            "incident": incident,
+            "items": incident.items.all(),
+            "people": incident.people.all(),
+            "nominal": visible(user, NominalEntry).filter(incident=incident),
+            "printed_by": user,
+            "printed_at": timezone.now(),
+            **_tlp_context(incident.tlp),
+        },
+        request=request,
+    )
+    return _pdf_response(html, incident.reference)
+
+
+TLP_COLOURS = {"RED": "#FF2B2B", "AMBER+STRICT": "#FFC000", "AMBER": "#FFC000", "GREEN": "#33FF00", "CLEAR": "#FFFFFF"}
+
+
+def _tlp_context(value: str) -> dict[str, str]:
+    """What the print templates need to put the TLP label in every page's header and footer."""
+    tlp = TLP(value)
+    return {"tlp_text": str(tlp.label), "tlp_colour": TLP_COLOURS[tlp.value], "tlp_meaning": tlp.meaning}
+
+
+def _pdf_response(html: str, name: str) -> HttpResponse:
+    response = HttpResponse(render_record_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
+
+
+@login_required
+def seizure_import(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not any(may_record_for(user, b) for b in visible(user, BLO)):
+        raise PermissionDenied
+    form = SeizureImportForm(request.POST or None, request.FILES or None, user=user)
+    problems: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_seizures(upload.read(), upload.name, blo=form.cleaned_data["blo"], actor=user)
+        except TableError as exc:
+            problems = exc.problems
+            messages.error(
+                request,
+                _("Nothing was imported: the file has %(count)s problem(s).") % {"count": len(problems)},
+            )
+        else:
+            messages.success(request, _("Recorded %(count)s incidents.") % {"count": result.count})
+            return redirect("exchange:incidents")
+    return render(
+        request,
+        "exchange/seizure_import.html",
+        {"form": form, "problems": problems, "columns": SEIZURE_COLUMNS},
+    )
+
+
+@login_required
+def vrs_export(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    incidents = visible(user, Incident).filter(crime_area=CrimeArea.MIGRANT_SMUGGLING)
+    rows = vrs_rows(incidents)
+    services.record_export(user, "vrs-msrc.csv", len(rows) - 1, request)
+    return _table_response(rows, "vrs-msrc", "csv")
+
+
+# --- intelligence -------------------------------------------------------------------------------
+
+
+@login_required
+def intelligence_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    reports = visible(user, IntelligenceReport).select_related("blo").order_by("-created_at")
+    page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "exchange/intelligence_list.html",
+        {"page": page, "may_record": any(may_record_for(user, b) for b in visible(user, BLO))},
+    )
+
+
+@login_required
+def intelligence_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not any(may_record_for(user, b) for b in visible(user, BLO)):
+        raise PermissionDenied
+    form = IntelligenceForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        report = form.save(commit=False)
+        try:
+            report = services.do_record_intelligence(
+                report,
+                source=form.cleaned_data.get("source") or "",
+                incidents=form.cleaned_data.get("incidents") or [],
+                actor=user,
+                confirmed_beyond_label=form.cleaned_data["confirm_beyond_label"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Recorded as %(reference)s.") % {"reference": report.reference})
+            return redirect(report.get_absolute_url())
+    return render(request, "exchange/intelligence_form.html", {"form": form})
+
+
+@login_required
+def intelligence_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    report = access(user, IntelligenceReport, reference=reference)
+    services.record_view(user, report, request)
+    return render(
+        request,
+        "exchange/intelligence_detail.html",
+        {
+            "report": report,
+            "source": visible(user, IntelligenceSource).filter(report=report).first(),
+            "incidents": visible(user, Incident).filter(intelligence=report),
+            "may_change": can(user, Action.CHANGE, report),
+            "may_share": can(user, Action.SHARE, report),
+        },
+    )
+
+
+@login_required
+def intelligence_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    report = access(user, IntelligenceReport, Action.CHANGE, reference=reference)
+    form = IntelligenceEditForm(request.POST or None, instance=report)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        try:
+            services.do_update_intelligence(
+                reference, changes, expected_version=form.cleaned_data["version"], actor=user, request=request
+            )
+        except services.StaleEdit as stale:
+            conflict = stale
+            messages.error(request, _("Someone saved this report after you opened it. Nothing was overwritten: your text is still in the form below."))
+            data = request.POST.copy()
+            data["version"] = str(stale.current.version)
+            form = IntelligenceEditForm(data, instance=IntelligenceReport.objects.get(pk=report.pk))
+            form.is_valid()
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(report.get_absolute_url())
+    return render(
+        request,
+        "exchange/intelligence_edit.html",
+        {"form": form, "report": report, "conflict": conflict},
+    )
+
+
+@login_required
+def intelligence_share(request: HttpRequest, reference: str) -> HttpResponse:
+    return _share(request, access(_user(request), IntelligenceReport, reference=reference))
+
+
+@login_required
+def intelligence_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    report = access(user, IntelligenceReport, reference=reference)
+    services.record_export(user, f"{report.reference}.pdf", 1, request)
+    html = render_to_string(
+        "exchange/intelligence_print.html",
+        {
+            "report": report,
+            "source": visible(user, IntelligenceSource).filter(report=report).first(),
+            "printed_by": user,
+            "printed_at": timezone.now(),
+            **_tlp_context(report.tlp),
+        },
+        request=request,
+    )
+    return _pdf_response(html, report.reference)
+
+
+@login_required
+def share_requests(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    pending = visible(user, ShareRequest).select_related("incident", "intelligence", "requested_by")
+    if request.method == "POST":
+        share_request = access(user, ShareRequest, Action.ANSWER, pk=int(request.POST.get("request", "0") or 0))
+        try:
+            services.do_decide_share_request(
+                share_request, approve=request.POST.get("decision") == "approve", actor=user, request=request
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Answered."))
+        return redirect("exchange:share_requests")
+    return render(
+        request,
+        "exchange/share_requests.html",
+        {
+            "pending": [r for r in pending if r.status == ShareStatus.PENDING],
+            "answered": [r for r in pending if r.status != ShareStatus.PENDING][:20],
+        },
+    )
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "exchange/alert_list.html",
+        {"alerts": alerts_for(user)[:100], "may_send": user.blo_id is not None and user.role in {"officer", "head_of_blo"}},
+    )
+
+
+@login_required
+def alert_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.blo is None or not can(user, Action.CREATE, Alert(from_blo=user.blo)):
+        raise PermissionDenied
+    form = AlertForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            alert = services.do_send_alert(
+                form.save(commit=False), to_blos=form.cleaned_data["to_blos"], actor=user, request=request
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Alert sent."))
+            return redirect(alert.get_absolute_url())
+    return render(request, "exchange/alert_form.html", {"form": form})
+
+
+@login_required
+def alert_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    alert = access(user, Alert, reference=reference)
+    deliveries = visible(user, AlertDelivery).filter(alert=alert).select_related("to_blo", "acknowledged_by")
+    mine = next((d for d in deliveries if d.to_blo_id == user.blo_id), None)
+    form = AlertResponseForm(request.POST or None)
+    if request.method == "POST" and mine is not None:
+        if request.POST.get("action") == "acknowledge":
+            services.do_acknowledge_alert(mine, actor=user, request=request)
+            messages.success(request, _("Acknowledged."))
+            return redirect(alert.get_absolute_url())
+        if form.is_valid():
+            try:
+                services.do_respond_to_alert(
+                    mine, form.cleaned_data["response"], language=form.cleaned_data["language"], actor=user, request=request
+                )
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            else:
+                messages.success(request, _("Response sent."))
+                return redirect(alert.get_absolute_url())
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "exchange/alert_detail.html",
+        {
+            "alert": alert,
+            "deliveries": deliveries,
+            "mine": mine,
+            "form": form,
+            "incident_visible": alert.incident is not None and can(user, Action.VIEW, alert.incident),
+        },
+    )
+
+
+# --- requests for information -------------------------------------------------------------------
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    requests = visible(user, InformationRequest).select_related("from_blo", "to_blo").order_by("status", "deadline")
+    return render(
+        request,
+        "exchange/request_list.html",
+        {"requests": requests, "may_ask": user.blo_id is not None, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.blo is None:
+        raise PermissionDenied
+    form = InformationRequestForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            info = services.do_ask_for_information(form.save(commit=False), actor=user, request=request)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Request sent."))
+            return redirect(info.get_absolute_url())
+    return render(request, "exchange/request_form.html", {"form": form})
+
+
+@login_required
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    info = access(user, InformationRequest, reference=reference)
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action in {"close", "withdraw"}:
+                services.do_close_request(info, withdraw=action == "withdraw", actor=user, request=request)
+                messages.success(request, _("Saved."))
+                return redirect(info.get_absolute_url())
+            if form.is_valid():
+                services.do_answer_request(
+                    info, form.cleaned_data["answer"], language=form.cleaned_data["language"], actor=user, request=request
+                )
+                messages.success(request, _("Answer sent."))
+                return redirect(info.get_absolute_url())
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+    return render(
+        request,
+        "exchange/request_detail.html",
+        {
+            "info": info,
+            "form": form,
+            "may_answer": can(user, Action.ANSWER, info),
+            "may_close": can(user, Action.CHANGE, info),
+        },
+    )
+
+
+@login_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    groups = visible(user, SharingGroup).prefetch_related("members")
+    return render(request, "exchange/group_list.html", {"groups": groups})

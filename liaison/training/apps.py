@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrainingConfig(AppConfig):
+    name = "liaison.training"
+    label = "training"
+    verbose_name = _("Training and qualification")
+
+    def ready(self) -> None:
+        # Registers the permission policies of the training models.
+        from liaison.training import policies  # noqa: F401
