@@ -30,3 +30,13 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # Argon2 is the production hasher (tested in test_accounts); the rest of the suite builds many
     # users and does not need a deliberately slow hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    # The reference vocabularies are shipped data every module codes against: load them once
+    # for the session (tests that flush the database load them again through `vocab`).
+    from liaison.reference.services import ensure_reference_loaded
+
+    with django_db_blocker.unblock():
+        ensure_reference_loaded()

@@ -220,6 +220,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 # --- files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the project-wide CSS and icons (apps keep their own)
 STATIC_ROOT = Path(env_str("LIAISON_STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/media/"

@@ -177,3 +177,62 @@ def build_world() -> World:
         ainsley=make_user("ainsley", Role.PROGRAMME_STAFF),
         root=make_user("root", Role.SYSTEM_ADMINISTRATOR),
     )  # fmt: skip
+
+
+def ensure_vocabulary() -> None:
+    """The reference vocabularies the exchange codes seizures against (loaded from the data files)."""
+    from liaison.reference.services import ensure_reference_loaded
+
+    ensure_reference_loaded()
+
+
+def make_incident(
+    actor: User,
+    *,
+    distribution: str = "blo",
+    tlp: str = "AMBER",
+    crime_area: str = "wildlife",
+    nominal: list[dict[str, Any]] | None = None,
+    commodity: str = "species:manis-javanica",
+    quantity: str = "12",
+    unit: str = "kg",
+    summary: str = "",
+    days_ago: int = 1,
+    confirmed_beyond_label: bool = False,
+    group: Any = None,
+) -> Any:
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from liaison.exchange.forms import resolve_commodity
+    from liaison.exchange.models import Incident, NominalEntry, SeizureItem
+    from liaison.exchange.services import IncidentParts, do_record_incident
+
+    assert actor.blo is not None
+    resolved = resolve_commodity(commodity)
+    assert resolved is not None, commodity
+    item = SeizureItem(quantity=Decimal(quantity), unit=unit)
+    setattr(item, resolved[0], resolved[1])
+    incident = Incident(
+        blo=actor.blo,
+        occurred_at=timezone.now() - datetime.timedelta(days=days_ago),
+        location_kind="international_checkpoint",
+        direction="entry",
+        crime_area=crime_area,
+        detection_method="scanner",
+        concealment_method="mixed_with_cargo",
+        conveyance="truck",
+        origin_country="KH",
+        destination_country="VN",
+        summary=summary,
+        summary_language="vi",
+        tlp=tlp,
+        distribution=distribution,
+        group=group,
+    )
+    parts = IncidentParts(items=[item], nominal=[NominalEntry(**n) for n in (nominal or [])])
+    return do_record_incident(
+        incident, parts, actor=actor, confirmed_beyond_label=confirmed_beyond_label
+    )

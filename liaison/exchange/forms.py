@@ -136,17 +136,21 @@ class IncidentForm(forms.ModelForm[Incident]):
         super().__init__(*args, **kwargs)
         self.user = user
         blos = [b.pk for b in visible(user, BLO) if may_record_for(user, b)]
-        self.fields["blo"].queryset = BLO.objects.filter(pk__in=blos)  # type: ignore[attr-defined]
-        if user.blo_id is not None:
-            self.fields["blo"].initial = user.blo_id
-        self.fields["crossing"].queryset = visible(user, Crossing).filter(blo_id__in=blos)  # type: ignore[attr-defined]
-        self.fields["agencies_involved"].queryset = visible(user, Agency).filter(  # type: ignore[attr-defined]
-            country_id=user.country_id
-        )
-        self.fields["group"].queryset = visible(user, SharingGroup)  # type: ignore[attr-defined]
-        self.fields["summary_language"].initial = get_language() or settings.LANGUAGE_CODE
-        self.fields["latitude"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
-        self.fields["longitude"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        fields = self.fields
+        if "blo" in fields:
+            fields["blo"].queryset = BLO.objects.filter(pk__in=blos)  # type: ignore[attr-defined]
+            if user.blo_id is not None:
+                fields["blo"].initial = user.blo_id
+        fields["crossing"].queryset = visible(user, Crossing).filter(blo_id__in=blos)  # type: ignore[attr-defined]
+        if "agencies_involved" in fields:
+            fields["agencies_involved"].queryset = visible(user, Agency).filter(  # type: ignore[attr-defined]
+                country_id=user.country_id
+            )
+        if "group" in fields:
+            fields["group"].queryset = visible(user, SharingGroup)  # type: ignore[attr-defined]
+        fields["summary_language"].initial = get_language() or settings.LANGUAGE_CODE
+        fields["latitude"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        fields["longitude"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
 
     def clean_occurred_at(self) -> Any:
         value = self.cleaned_data["occurred_at"]
@@ -237,6 +241,9 @@ class PersonCountForm(forms.ModelForm[PersonCount]):
         self.empty_permitted = True
         self.use_required_attribute = False
 
+    def has_changed(self) -> bool:
+        return bool(self.data.get(self.add_prefix("count")))
+
 
 class NominalEntryForm(forms.ModelForm[NominalEntry]):
     class Meta:
@@ -254,6 +261,10 @@ class NominalEntryForm(forms.ModelForm[NominalEntry]):
         self.fields["distribution"].help_text = _(
             "Kept narrower than the record. A victim's identity never leaves your agency."
         )
+
+    def has_changed(self) -> bool:
+        # A row with only its preselected choices is an unused row, not an entry to check.
+        return bool(self.data.get(self.add_prefix("name")) or self.data.get(self.add_prefix("identifier")))
 
 
 SeizureItemFormSet = formset_factory(SeizureItemForm, extra=3, max_num=20)

@@ -1,0 +1,61 @@
+"""Sharing by the SOP: the TLP label's limit, the originator's approval, the audit trail."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from liaison.audit.models import AuditAction, AuditEntry
+from liaison.audit.services import verify_chain
+from liaison.exchange.models import Distribution, Incident, ShareRequest, ShareStatus
+from liaison.exchange.services import do_decide_share_request, do_share_record
+from liaison.registry.permissions import visible
+from tests.builders import make_incident
+
+
+def test_record_wider_than_its_label_needs_the_originators_confirmation(exchange_world) -> None:
+    with pytest.raises(ValidationError, match="does not allow sharing"):
+        make_incident(exchange_world.lan, tlp="RED", distribution="blo")
+    incident = make_incident(exchange_world.lan, tlp="RED", distribution="blo", confirmed_beyond_label=True)
+    entry = AuditEntry.objects.get(action=AuditAction.CREATE, object_id=str(incident.pk))
+    assert entry.changes["beyond_label_approved"] is True
+
+
+def test_head_of_blo_asks_originator_to_share_beyond_label_and_originator_approves(exchange_world) -> None:
+    # given an AMBER+STRICT record kept at the post
+    incident = make_incident(exchange_world.lan, tlp="AMBER+STRICT", distribution="blo")
+    # when the head of BLO asks to share it with the counterpart
+    outcome = do_share_record(incident, Distribution.COUNTERPART, reason="Joint operation with Bavet", actor=exchange_world.tuan)
+    # then nothing widens until the originator approves
+    assert not outcome.applied
+    assert not visible(exchange_world.dara, Incident).filter(pk=incident.pk).exists()
+    pending = ShareRequest.objects.get()
+    with pytest.raises(PermissionDenied):
+        do_decide_share_request(pending, approve=True, actor=exchange_world.tuan)
+    do_decide_share_request(pending, approve=True, actor=exchange_world.lan)
+    pending.refresh_from_db()
+    assert pending.status == ShareStatus.APPROVED
+    assert visible(exchange_world.dara, Incident).filter(pk=incident.pk).exists()
+    shares = AuditEntry.objects.filter(action=AuditAction.SHARE, object_id=str(incident.pk))
+    assert shares.count() == 2
+    assert verify_chain() is None
+
+
+def test_sharing_within_the_label_applies_at_once_and_narrows_nominal_data(exchange_world) -> None:
+    incident = make_incident(
+        exchange_world.lan,
+        tlp="GREEN",
+        distribution="network",
+        nominal=[{"kind": "vehicle", "role": "other", "name": "Truck", "distribution": "national"}],
+    )
+    outcome = do_share_record(incident, Distribution.BLO, actor=exchange_world.thu)
+    assert outcome.applied
+    assert incident.nominal_entries.get().distribution == "agency"
+
+
+def test_officer_of_another_agency_may_not_share(exchange_world) -> None:
+    incident = make_incident(exchange_world.lan, distribution="blo")
+    with pytest.raises(PermissionDenied):
+        do_share_record(incident, Distribution.COUNTERPART, actor=exchange_world.minh)
+    with pytest.raises(PermissionDenied):
+        do_share_record(incident, Distribution.NETWORK, actor=exchange_world.dara)
