@@ -41,7 +41,7 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("object"), max_length=100, blank=True)
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     changes = models.JSONField(_("details"), default=dict, blank=True)
-    remote_addr = models.CharField(_("from"), max_length=64, blank=True)
+    remote_addr = models.CharField(_("network address"), max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 

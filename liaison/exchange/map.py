@@ -38,6 +38,10 @@ class MapPoint:
     count: int
     radius: float
 
+    @property
+    def label_x(self) -> float:
+        return round(self.x + self.radius + 3, 1)
+
 
 @dataclass(frozen=True)
 class NetworkMap:
