@@ -1,0 +1,98 @@
+"""Permission-checked reads of the reference library: category counts, search, one entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from liaison.reference.language import fold
+from liaison.reference.models import ReferenceEntry
+from liaison.reference.vocabularies import VOCABULARIES, Vocabulary, vocabulary_for
+from liaison.registry import permissions
+from liaison.registry.permissions import AnyUser
+
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass
+class SearchGroup:
+    vocabulary: Vocabulary
+    entries: list[ReferenceEntry]
+    total: int
+
+
+def visible_entries(user: AnyUser, vocabulary: Vocabulary) -> QuerySet[ReferenceEntry]:
+    """The current entries of one vocabulary that ``user`` may see."""
+    return permissions.visible(user, vocabulary.model).filter(active=True)
+
+
+def category_counts(user: AnyUser) -> list[tuple[Vocabulary, int]]:
+    return [(v, visible_entries(user, v).count()) for v in VOCABULARIES]
+
+
+def search_terms(query: str) -> list[str]:
+    return fold(query[:MAX_QUERY_LENGTH]).split()
+
+
+def _compact(text: str) -> str:
+    return text.replace("-", "").replace(" ", "")
+
+
+def _rank(entry: ReferenceEntry, folded_query: str) -> tuple[int, str]:
+    """0: a name or identifier is the query (``R22`` is ``R-22``); 1: one starts with it; 2: other."""
+    parts = [fold(part) for part in entry.searchable_parts() if part]
+    compact_query = _compact(folded_query)
+    if any(part == folded_query or _compact(part) == compact_query for part in parts):
+        rank = 0
+    elif any(part.startswith(folded_query) for part in parts):
+        rank = 1
+    else:
+        rank = 2
+    return rank, entry.name_en.casefold()
+
+
+def search_reference(
+    user: AnyUser, query: str, *, kind: str | None = None, limit: int = 25
+) -> list[SearchGroup]:
+    """Entries of every vocabulary whose names, codes or identifiers contain every word of the
+    query, accents and case ignored (``ma tuy`` finds ``ma túy``); best matches first."""
+    terms = search_terms(query)
+    if not terms:
+        return []
+    folded_query = " ".join(terms)
+    groups = []
+    for vocabulary in VOCABULARIES:
+        if kind and vocabulary.kind != kind:
+            continue
+        queryset = visible_entries(user, vocabulary)
+        for term in terms:
+            queryset = queryset.filter(search_text__contains=term)
+        matches = sorted(queryset, key=lambda e: _rank(e, folded_query))
+        if matches:
+            groups.append(SearchGroup(vocabulary, matches[:limit], len(matches)))
+    return groups
+
+
+def match_entries(model: type[ReferenceEntry], text: str) -> list[ReferenceEntry]:
+    """Current entries whose code, name (any language), synonym or identifier *is* ``text``,
+    accents and case ignored: for bulk imports that name a drug or species in words
+    (``Ma túy đá``, ``R22``, ``Manis javanica``). More than one match means the text is ambiguous.
+    """
+    folded = " ".join(search_terms(text))
+    if not folded:
+        return []
+    candidates = model._default_manager.filter(active=True, search_text__contains=folded)
+    return [entry for entry in candidates if _rank(entry, folded)[0] == 0]
+
+
+def access_entry(user: AnyUser, kind: str, code: str) -> tuple[Vocabulary, ReferenceEntry]:
+    """One entry the user may see, with its vocabulary, by kind and code; 404 otherwise.
+
+    Retired entries open too: old records still point at them."""
+    vocabulary = vocabulary_for(kind)
+    if vocabulary is None:
+        raise Http404(_("No such reference list."))
+    return vocabulary, permissions.access(user, vocabulary.model, code=code)
