@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import forms
@@ -32,6 +33,7 @@ from liaison.reference.models import (
     DrugType,
     OzoneSubstance,
     Precursor,
+    ReferenceLoad,
     SpecimenPart,
     Species,
     TimberSpecies,
@@ -61,8 +63,18 @@ VOCABULARY_TITLES = {
 
 
 def commodity_choices(lang: str | None = None) -> list[tuple[str, Any]]:
-    """One grouped list of every commodity of the vocabularies, labelled in the reader's language."""
-    lang = lang or get_language()
+    """One grouped list of every commodity of the vocabularies, labelled in the reader's language.
+
+    Built once per language and version of the reference data (the loader records each change),
+    since every search and record form shows it.
+    """
+    lang = lang or get_language() or "en"
+    latest = ReferenceLoad.objects.order_by("-id").values_list("id", flat=True).first()
+    return _commodity_choices(lang, latest or 0)
+
+
+@lru_cache(maxsize=32)
+def _commodity_choices(lang: str, reference_version: int) -> list[tuple[str, Any]]:
     groups: list[tuple[str, Any]] = [("", "—")]
     for kind, model in VOCABULARY_MODELS.items():
         options = [

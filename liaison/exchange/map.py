@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from liaison.registry.models import BLO
+from liaison.registry.models import BLO, Crossing
 
 MAP_FILE = Path(__file__).with_name("mapdata") / "gms.json"
 
@@ -44,14 +44,28 @@ class MapPoint:
 
 
 @dataclass(frozen=True)
+class CrossingPoint:
+    crossing: Crossing
+    x: float
+    y: float
+    count: int
+
+
+@dataclass(frozen=True)
 class NetworkMap:
     width: float
     height: float
     points: list[MapPoint]
+    crossings: list[CrossingPoint]
     source: str
 
 
-def network_map(blos: Iterable[BLO], counts: dict[int, int]) -> NetworkMap:
+def network_map(
+    blos: Iterable[BLO],
+    counts: dict[int, int],
+    crossings: Iterable[Crossing] = (),
+    crossing_counts: dict[int, int] | None = None,
+) -> NetworkMap:
     base = _base()
     points = []
     for blo in blos:
@@ -62,9 +76,23 @@ def network_map(blos: Iterable[BLO], counts: dict[int, int]) -> NetworkMap:
         points.append(
             MapPoint(blo=blo, x=round(x, 1), y=round(y, 1), count=count, radius=round(5 + 3 * math.sqrt(count), 1))
         )
+    crossing_points = []
+    for crossing in crossings:
+        if crossing.latitude is None or crossing.longitude is None:
+            continue
+        x, y = project(float(crossing.longitude), float(crossing.latitude))
+        crossing_points.append(
+            CrossingPoint(
+                crossing=crossing,
+                x=round(x, 1),
+                y=round(y, 1),
+                count=(crossing_counts or {}).get(crossing.pk, 0),
+            )
+        )
     return NetworkMap(
         width=base["width"],
         height=base["height"],
         points=points,
+        crossings=crossing_points,
         source=base["source"],
     )

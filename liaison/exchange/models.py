@@ -285,10 +285,13 @@ class Incident(Shareable):
         ordering = ["-occurred_at"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
+        # One index per clause of the distribution filter (exchange/access.py), each ending in
+        # occurred_at, so a reader's visible set is a union of short index ranges, dated.
         indexes = [
-            models.Index(fields=["blo", "distribution"], name="incident_blo_dist"),
-            models.Index(fields=["country", "distribution"], name="incident_country_dist"),
-            models.Index(fields=["agency", "blo"], name="incident_agency_blo"),
+            models.Index(fields=["blo", "distribution", "occurred_at"], name="incident_blo_dist_when"),
+            models.Index(
+                fields=["country", "distribution", "occurred_at"], name="incident_country_dist_when"
+            ),
             models.Index(fields=["distribution", "occurred_at"], name="incident_dist_when"),
             models.Index(fields=["occurred_at"], name="incident_when"),
         ]

@@ -46,16 +46,23 @@ class IncidentFilters:
     text: str = ""
 
 
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def search_incidents(
     user: User | AnonymousUser, filters: IncidentFilters, *, base: QuerySet[Incident] | None = None
 ) -> QuerySet[Incident]:
     incidents = visible(user, base if base is not None else Incident.objects.all())
     if filters.area:
         incidents = incidents.filter(crime_area=filters.area)
+    # Compared as instants, not as dates cast from them, so the occurred_at indexes serve.
     if filters.date_from:
-        incidents = incidents.filter(occurred_at__date__gte=filters.date_from)
+        incidents = incidents.filter(occurred_at__gte=_start_of(filters.date_from))
     if filters.date_to:
-        incidents = incidents.filter(occurred_at__date__lte=filters.date_to)
+        incidents = incidents.filter(
+            occurred_at__lt=_start_of(filters.date_to + datetime.timedelta(days=1))
+        )
     if filters.blo:
         incidents = incidents.filter(blo__code=filters.blo)
     if filters.crossing_kind:
@@ -105,11 +112,23 @@ def counts_by_area_and_month(incidents: QuerySet[Incident], months: int = 12) ->
     ]
 
 
-def counts_by_blo(incidents: QuerySet[Incident]) -> dict[int, int]:
-    return {
-        row["blo_id"]: row["count"]
-        for row in incidents.order_by().values("blo_id").annotate(count=Count("id"))
-    }
+@dataclass(frozen=True)
+class PlaceCounts:
+    by_blo: dict[int, int]
+    by_crossing: dict[int, int]
+    total: int
+
+
+def counts_by_place(incidents: QuerySet[Incident]) -> PlaceCounts:
+    """Counts per BLO, per crossing and in all, from one pass over the visible set."""
+    by_blo: dict[int, int] = {}
+    by_crossing: dict[int, int] = {}
+    rows = incidents.order_by().values("blo_id", "crossing_id").annotate(count=Count("id"))
+    for row in rows:
+        by_blo[row["blo_id"]] = by_blo.get(row["blo_id"], 0) + row["count"]
+        if row["crossing_id"] is not None:
+            by_crossing[row["crossing_id"]] = row["count"]
+    return PlaceCounts(by_blo, by_crossing, sum(by_blo.values()))
 
 
 @dataclass
@@ -181,6 +200,7 @@ class Dashboard:
     overdue_count: int
     monthly: list[MonthCount]
     by_blo: dict[int, int]
+    by_crossing: dict[int, int]
     ack_stats: list[AckStat]
     total_visible: int
 
@@ -199,6 +219,7 @@ def dashboard(user: User) -> Dashboard:
     requests = visible(user, InformationRequest).select_related("from_blo", "to_blo")
     open_requests = requests.filter(status=RequestStatus.OPEN)
     today = timezone.localdate()
+    places = counts_by_place(incidents)
     return Dashboard(
         shared_with_me=shared_with_me,
         alerts_to_acknowledge=list(
@@ -215,9 +236,10 @@ def dashboard(user: User) -> Dashboard:
         requests_waiting=list(open_requests.filter(from_blo_id=blo_id)),
         overdue_count=open_requests.filter(deadline__lt=today).count(),
         monthly=counts_by_area_and_month(incidents),
-        by_blo=counts_by_blo(incidents),
+        by_blo=places.by_blo,
+        by_crossing=places.by_crossing,
         ack_stats=acknowledgement_stats(user, user.blo) if user.blo is not None else [],
-        total_visible=incidents.count(),
+        total_visible=places.total,
     )
 
 

@@ -66,7 +66,7 @@ from liaison.exchange.selectors import (
 )
 from liaison.exchange.vrs import vrs_rows
 from liaison.reference.models import CrimeArea
-from liaison.registry.models import BLO, User
+from liaison.registry.models import BLO, Crossing, User
 from liaison.registry.permissions import Action, access, can, visible
 from liaison.tabular import TableError
 
@@ -101,7 +101,12 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "areas": areas,
             "area_totals": zip(areas, area_totals, strict=True),
             "monthly_rows": monthly_rows,
-            "map": network_map(visible(user, BLO), data.by_blo),
+            "map": network_map(
+                visible(user, BLO),
+                data.by_blo,
+                visible(user, Crossing).exclude(latitude__isnull=True),
+                data.by_crossing,
+            ),
             "may_record": any(may_record_for(user, b) for b in visible(user, BLO)),
         },
     )

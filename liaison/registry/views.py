@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
 from liaison.registry import services
+from liaison.registry.extensions import blo_sections, home_cards
 from liaison.registry.forms import (
     AccountForm,
     BLOForm,
@@ -146,6 +147,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "countries": countries,
             "blo_count": blos.count(),
             "colleague_count": visible(user, User).filter(is_active=True).count(),
+            "panels": home_cards(request),
         },
     )
 
@@ -229,6 +231,7 @@ def blo_page(request: HttpRequest, code: str) -> HttpResponse:
             "staff": staff,
             "may_change": can(user, Action.CHANGE, blo),
             "may_add_crossing": can(user, Action.CREATE, Crossing(blo=blo)),
+            "panels": blo_sections(request, blo),
         },
     )
 
