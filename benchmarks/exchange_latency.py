@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
 os.environ.setdefault("LIAISON_DATA_DIR", "/tmp/liaison-benchmark")  # noqa: S108
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -42,19 +42,49 @@ from liaison.exchange.selectors import IncidentFilters, search_incidents  # noqa
 from liaison.reference.services import ensure_reference_loaded  # noqa: E402
 from liaison.registry.models import BLO, Agency, AgencyKind, Country, Role, User  # noqa: E402
 
-DISTRIBUTIONS = [("agency", 0.30), ("blo", 0.4085), ("counterpart", 0.287), ("national", 0.003), ("network", 0.0015)]
-AREAS = ["drugs", "precursors", "human_trafficking", "migrant_smuggling", "wildlife", "timber", "ods", "hazardous_waste"]
-KINDS = [AgencyKind.PROVINCIAL_POLICE, AgencyKind.BORDER_ARMY, AgencyKind.CUSTOMS, AgencyKind.ANTI_NARCOTICS_POLICE, AgencyKind.ENVIRONMENTAL_POLICE]
+DISTRIBUTIONS = [
+    ("agency", 0.30),
+    ("blo", 0.4085),
+    ("counterpart", 0.287),
+    ("national", 0.003),
+    ("network", 0.0015),
+]
+AREAS = [
+    "drugs",
+    "precursors",
+    "human_trafficking",
+    "migrant_smuggling",
+    "wildlife",
+    "timber",
+    "ods",
+    "hazardous_waste",
+]
+KINDS = [
+    AgencyKind.PROVINCIAL_POLICE,
+    AgencyKind.BORDER_ARMY,
+    AgencyKind.CUSTOMS,
+    AgencyKind.ANTI_NARCOTICS_POLICE,
+    AgencyKind.ENVIRONMENTAL_POLICE,
+]
 
 
 def build_network() -> list[BLO]:
     if BLO.objects.filter(code__startswith="B-").count() == 100:
         return list(BLO.objects.filter(code__startswith="B-").order_by("code"))
     countries = {}
-    for code, name, lang in (("VN", "Viet Nam", "vi"), ("LA", "Lao PDR", "lo"), ("KH", "Cambodia", "km")):
-        countries[code], _ = Country.objects.get_or_create(code=code, defaults={"name_en": name, "language": lang})
+    for code, name, lang in (
+        ("VN", "Viet Nam", "vi"),
+        ("LA", "Lao PDR", "lo"),
+        ("KH", "Cambodia", "km"),
+    ):
+        countries[code], _ = Country.objects.get_or_create(
+            code=code, defaults={"name_en": name, "language": lang}
+        )
     agencies = {
-        (c, kind): Agency.objects.get_or_create(code=f"A-{c}-{i}", defaults={"country": countries[c], "kind": kind, "name_en": f"{c} {kind}"})[0]
+        (c, kind): Agency.objects.get_or_create(
+            code=f"A-{c}-{i}",
+            defaults={"country": countries[c], "kind": kind, "name_en": f"{c} {kind}"},
+        )[0]
         for c in countries
         for i, kind in enumerate(KINDS)
     }
@@ -62,13 +92,21 @@ def build_network() -> list[BLO]:
     layout = [("VN", 40), ("LA", 30), ("KH", 30)]
     for country, count in layout:
         for n in range(count):
-            blo, _ = BLO.objects.get_or_create(code=f"B-{country}-{n:02d}", defaults={"country": countries[country], "name_en": f"{country} post {n}"})
+            blo, _ = BLO.objects.get_or_create(
+                code=f"B-{country}-{n:02d}",
+                defaults={"country": countries[country], "name_en": f"{country} post {n}"},
+            )
             blo.agencies.set([agencies[(country, k)] for k in KINDS])
             blos.append(blo)
             for k in KINDS:
                 User.objects.get_or_create(
                     username=f"u-{blo.code}-{k}",
-                    defaults={"role": Role.OFFICER, "country": countries[country], "blo": blo, "agency": agencies[(country, k)]},
+                    defaults={
+                        "role": Role.OFFICER,
+                        "country": countries[country],
+                        "blo": blo,
+                        "agency": agencies[(country, k)],
+                    },
                 )
     # Viet Nam's posts pair with Lao (the first 20) and Cambodian (the last 20) posts.
     vn = [b for b in blos if b.country.code == "VN"]
@@ -83,7 +121,7 @@ def fill(total: int, blos: list[BLO]) -> None:
     if existing >= total:
         print(f"{existing} incidents already present")
         return
-    rng = random.Random(2026)  # noqa: S311 - reproducible synthetic data
+    rng = random.Random(2026)
     officers = {}
     for user in User.objects.filter(username__startswith="u-B-").select_related("blo"):
         officers.setdefault(user.blo_id, []).append(user)
@@ -96,17 +134,38 @@ def fill(total: int, blos: list[BLO]) -> None:
         "origin_country, transit_countries, destination_country, summary, summary_language"
     )
     started = time.perf_counter()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY exchange_incident ({columns}) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY exchange_incident ({columns}) FROM STDIN") as copy,
+    ):
         for n in range(existing, total):
             blo = blos[rng.randrange(len(blos))]
             officer = rng.choice(officers[blo.pk])
             when = now - datetime.timedelta(minutes=rng.randrange(0, 3 * 365 * 24 * 60))
             copy.write_row(
                 (
-                    f"BENCH-{n:07d}", blo.pk, blo.country_id, officer.agency_id, officer.pk,
-                    rng.choices(distributions, weights)[0], "GREEN", 1, when, when, when,
-                    "international_checkpoint", "entry", rng.choice(AREAS), "scanner", "luggage", "truck",
-                    "", "", "", "", "vi",
+                    f"BENCH-{n:07d}",
+                    blo.pk,
+                    blo.country_id,
+                    officer.agency_id,
+                    officer.pk,
+                    rng.choices(distributions, weights)[0],
+                    "GREEN",
+                    1,
+                    when,
+                    when,
+                    when,
+                    "international_checkpoint",
+                    "entry",
+                    rng.choice(AREAS),
+                    "scanner",
+                    "luggage",
+                    "truck",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "vi",
                 )
             )
     connection.commit() if not connection.get_autocommit() else None
@@ -144,7 +203,9 @@ def main() -> None:
     officer = User.objects.get(username=f"u-B-VN-05-{AgencyKind.CUSTOMS}")
     total = Incident.objects.count()
     visible_count = search_incidents(officer, IncidentFilters()).count()
-    print(f"{total} incidents; visible to {officer.username}: {visible_count} ({100 * visible_count / total:.2f} %)")
+    print(
+        f"{total} incidents; visible to {officer.username}: {visible_count} ({100 * visible_count / total:.2f} %)"
+    )
 
     client = Client()
     client.force_login(officer)
@@ -158,7 +219,9 @@ def main() -> None:
         response = fn()
         assert response.status_code == 200, response.status_code
         samples = timed(fn, args.runs)
-        print(f"{name}: p50 {percentile(samples, 50):.1f} ms, p95 {percentile(samples, 95):.1f} ms ({args.runs} requests)")
+        print(
+            f"{name}: p50 {percentile(samples, 50):.1f} ms, p95 {percentile(samples, 95):.1f} ms ({args.runs} requests)"
+        )
 
     filters = IncidentFilters(area="drugs", date_from=datetime.date.fromisoformat(six_months))
 
@@ -168,7 +231,9 @@ def main() -> None:
         list(found.order_by("-occurred_at")[:25])
 
     def unfiltered() -> None:
-        found = Incident.objects.filter(crime_area="drugs", occurred_at__date__gte=filters.date_from)
+        found = Incident.objects.filter(
+            crime_area="drugs", occurred_at__date__gte=filters.date_from
+        )
         found.count()
         list(found.order_by("-occurred_at")[:25])
 

@@ -80,9 +80,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def read_csv(
-    raw: bytes, filename: str, sheet: str, known: list[str], required: set[str]
-) -> Sheet:
+def read_csv(raw: bytes, filename: str, sheet: str, known: list[str], required: set[str]) -> Sheet:
     text = decode_text(raw, filename)
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -108,7 +106,9 @@ def read_xlsx(
     try:
         for index, worksheet in enumerate(workbook.worksheets):
             name = worksheet.title.strip().lower()
-            layout_name = name if name in layouts else ("*" if index == 0 and "*" in layouts else "")
+            layout_name = (
+                name if name in layouts else ("*" if index == 0 and "*" in layouts else "")
+            )
             if not layout_name:
                 continue
             known, required = layouts[layout_name]

@@ -31,7 +31,11 @@ def walk(patterns, prefix: str = "", namespace: str = ""):
             ns = pattern.namespace or namespace
             yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
         elif isinstance(pattern, URLPattern):
-            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else (pattern.name or "")
+            name = (
+                f"{namespace}:{pattern.name}"
+                if namespace and pattern.name
+                else (pattern.name or "")
+            )
             yield name, prefix + str(pattern.pattern)
 
 

@@ -7,6 +7,8 @@ also checked against ``visible()``, so the lists a user sees and the pages they 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from liaison.registry.models import BLO, Agency, Country, Crossing, User
@@ -194,7 +196,8 @@ def test_visible_lists_agree_with_view_permission(world, persona: str) -> None:
         ("agency", Agency),
     ]
     for kind, model in models:
-        codes = set(visible(user, model).values_list("code", flat=True))
+        rows: Any = visible(user, model)
+        codes = set(rows.values_list("code", flat=True))
         expected = {_object(world, kind, n).code for n in _expected(persona, Action.VIEW, kind)}
         assert expected <= codes, kind
         # the world holds only these objects of each kind, except agencies made elsewhere

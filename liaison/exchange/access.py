@@ -33,6 +33,7 @@ from liaison.exchange.models import (
 from liaison.registry.models import BLO, Role, User
 from liaison.registry.permissions import Action, register
 
+
 def _counterpart_ids(user: User) -> list[int]:
     if user.blo_id is None:
         return []
@@ -108,9 +109,7 @@ class _RecordPolicy:
             return _is_originating_unit(user, obj) or (
                 user.role == Role.HEAD_OF_BLO and user.blo_id == obj.blo_id
             )
-        if action == Action.EXPORT:
-            return True  # of what they see
-        return False
+        return action == Action.EXPORT  # of what they see
 
 
 @register(Incident)

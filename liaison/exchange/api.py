@@ -244,7 +244,9 @@ def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, Incide
             incident_obj, services.IncidentParts(items=items), actor=user, request=request
         )
     except ValidationError as exc:
-        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+        raise HttpError(
+            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        ) from None
     return 201, _incident(created)
 
 

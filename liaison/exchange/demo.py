@@ -19,9 +19,9 @@ from liaison.exchange.models import (
     Direction,
     Distribution,
     Incident,
+    InformationCredibility,
     InformationRequest,
     IntelligenceReport,
-    InformationCredibility,
     LocationKind,
     MigrantSmugglingReport,
     NominalEntry,
@@ -36,8 +36,8 @@ from liaison.reference.models import (
     CrimeArea,
     DrugType,
     OzoneSubstance,
-    SpecimenPart,
     Species,
+    SpecimenPart,
     Unit,
 )
 from liaison.registry.models import BLO, User
@@ -142,7 +142,13 @@ def load_demo_exchange() -> None:
             distribution=Distribution.COUNTERPART,
         ),
         services.IncidentParts(
-            items=[SeizureItem(drug_type=DrugType.objects.get(code="heroin"), quantity=Decimal("6.2"), unit=Unit.KILOGRAM)]
+            items=[
+                SeizureItem(
+                    drug_type=DrugType.objects.get(code="heroin"),
+                    quantity=Decimal("6.2"),
+                    unit=Unit.KILOGRAM,
+                )
+            ]
         ),
         actor=hung,
     )
@@ -222,9 +228,27 @@ def load_demo_exchange() -> None:
         ),
         services.IncidentParts(
             people=[
-                PersonCount(category=PersonCategory.SMUGGLED_MIGRANT, sex="female", age_band="18-24", nationality="VN", count=4),
-                PersonCount(category=PersonCategory.SMUGGLED_MIGRANT, sex="male", age_band="25-49", nationality="VN", count=2),
-                PersonCount(category=PersonCategory.SMUGGLER, sex="male", age_band="25-49", nationality="KH", count=1),
+                PersonCount(
+                    category=PersonCategory.SMUGGLED_MIGRANT,
+                    sex="female",
+                    age_band="18-24",
+                    nationality="VN",
+                    count=4,
+                ),
+                PersonCount(
+                    category=PersonCategory.SMUGGLED_MIGRANT,
+                    sex="male",
+                    age_band="25-49",
+                    nationality="VN",
+                    count=2,
+                ),
+                PersonCount(
+                    category=PersonCategory.SMUGGLER,
+                    sex="male",
+                    age_band="25-49",
+                    nationality="KH",
+                    count=1,
+                ),
             ],
             smuggling=MigrantSmugglingReport(
                 fee_per_person=Decimal("300"),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -34,8 +35,8 @@ from liaison.reference.models import (
     OzoneSubstance,
     Precursor,
     ReferenceLoad,
-    SpecimenPart,
     Species,
+    SpecimenPart,
     TimberSpecies,
     WasteCategory,
 )
@@ -60,6 +61,11 @@ VOCABULARY_TITLES = {
     "species": _("Wildlife (CITES species)"),
     "timber": _("Timber"),
 }
+
+
+def set_choices(field: forms.Field, choices: Any) -> None:
+    """Give a choice field its options at run time (they depend on the reader and the data)."""
+    cast(forms.ChoiceField, field).choices = choices
 
 
 def commodity_choices(lang: str | None = None) -> list[tuple[str, Any]]:
@@ -111,9 +117,7 @@ class IncidentForm(forms.ModelForm[Incident]):
     alert_counterparts = forms.BooleanField(
         label=_("Alert the counterpart BLO(s) now"), required=False
     )
-    alert_subject = forms.CharField(
-        label=_("Alert: look out for"), required=False, max_length=200
-    )
+    alert_subject = forms.CharField(label=_("Alert: look out for"), required=False, max_length=200)
 
     class Meta:
         model = Incident
@@ -156,7 +160,7 @@ class IncidentForm(forms.ModelForm[Incident]):
         fields["crossing"].queryset = visible(user, Crossing).filter(blo_id__in=blos)  # type: ignore[attr-defined]
         if "agencies_involved" in fields:
             fields["agencies_involved"].queryset = visible(user, Agency).filter(  # type: ignore[attr-defined]
-                country_id=user.country_id
+                country=user.country
             )
         if "group" in fields:
             fields["group"].queryset = visible(user, SharingGroup)  # type: ignore[attr-defined]
@@ -166,7 +170,7 @@ class IncidentForm(forms.ModelForm[Incident]):
 
     def clean_occurred_at(self) -> Any:
         value = self.cleaned_data["occurred_at"]
-        if value and value > timezone.now() + timezone.timedelta(minutes=5):
+        if value and value > timezone.now() + datetime.timedelta(minutes=5):
             raise forms.ValidationError(_("The date and time cannot be in the future."))
         return value
 
@@ -181,7 +185,11 @@ class IncidentEditForm(IncidentForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta(IncidentForm.Meta):
-        fields = [f for f in IncidentForm.Meta.fields if f not in {"blo", "tlp", "distribution", "group", "agencies_involved"}]
+        fields = [
+            f
+            for f in IncidentForm.Meta.fields
+            if f not in {"blo", "tlp", "distribution", "group", "agencies_involved"}
+        ]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -199,7 +207,9 @@ class SeizureItemForm(forms.Form):
     specimen_part = forms.ModelChoiceField(
         label=_("Part or derivative"), queryset=SpecimenPart.objects.none(), required=False
     )
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=0, required=False, max_digits=14, decimal_places=3)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), min_value=0, required=False, max_digits=14, decimal_places=3
+    )
     unit = forms.ChoiceField(label=_("Unit"), required=False)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
@@ -260,7 +270,16 @@ class PersonCountForm(forms.ModelForm[PersonCount]):
 class NominalEntryForm(forms.ModelForm[NominalEntry]):
     class Meta:
         model = NominalEntry
-        fields = ["kind", "role", "name", "identifier", "nationality", "date_of_birth", "details", "distribution"]
+        fields = [
+            "kind",
+            "role",
+            "name",
+            "identifier",
+            "nationality",
+            "date_of_birth",
+            "details",
+            "distribution",
+        ]
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "details": forms.Textarea(attrs={"rows": 2}),
@@ -276,12 +295,18 @@ class NominalEntryForm(forms.ModelForm[NominalEntry]):
 
     def has_changed(self) -> bool:
         # A row with only its preselected choices is an unused row, not an entry to check.
-        return bool(self.data.get(self.add_prefix("name")) or self.data.get(self.add_prefix("identifier")))
+        return bool(
+            self.data.get(self.add_prefix("name")) or self.data.get(self.add_prefix("identifier"))
+        )
 
 
 SeizureItemFormSet = formset_factory(SeizureItemForm, extra=3, max_num=20)
-PersonCountFormSet = forms.modelformset_factory(PersonCount, form=PersonCountForm, extra=2, max_num=20)
-NominalEntryFormSet = forms.modelformset_factory(NominalEntry, form=NominalEntryForm, extra=2, max_num=20)
+PersonCountFormSet = forms.modelformset_factory(
+    PersonCount, form=PersonCountForm, extra=2, max_num=20
+)
+NominalEntryFormSet = forms.modelformset_factory(
+    NominalEntry, form=NominalEntryForm, extra=2, max_num=20
+)
 
 
 class SmugglingReportForm(forms.Form):
@@ -302,7 +327,9 @@ class SmugglingReportForm(forms.Form):
         required=False,
         help_text=_("e.g. organiser, recruiter, guide, transporter, document provider"),
     )
-    deaths_or_injuries = forms.IntegerField(label=_("Deaths or injuries on the way"), min_value=0, required=False)
+    deaths_or_injuries = forms.IntegerField(
+        label=_("Deaths or injuries on the way"), min_value=0, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -314,7 +341,9 @@ class SmugglingReportForm(forms.Form):
 
 class ShareForm(forms.Form):
     distribution = forms.ChoiceField(label=_("Share with"), choices=Distribution.choices)
-    group = forms.ModelChoiceField(label=_("Sharing group"), queryset=SharingGroup.objects.none(), required=False)
+    group = forms.ModelChoiceField(
+        label=_("Sharing group"), queryset=SharingGroup.objects.none(), required=False
+    )
     reason = forms.CharField(
         label=_("Why"),
         required=False,
@@ -355,7 +384,10 @@ class IntelligenceForm(forms.ModelForm[IntelligenceReport]):
             "distribution",
             "group",
         ]
-        widgets = {"body": forms.Textarea(attrs={"rows": 6}), "incidents": forms.SelectMultiple(attrs={"size": 5})}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 6}),
+            "incidents": forms.SelectMultiple(attrs={"size": 5}),
+        }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -375,7 +407,16 @@ class IntelligenceEditForm(forms.ModelForm[IntelligenceReport]):
 
     class Meta:
         model = IntelligenceReport
-        fields = ["title", "crime_area", "source_reliability", "information_credibility", "body", "body_language", "route", "tlp"]
+        fields = [
+            "title",
+            "crime_area",
+            "source_reliability",
+            "information_credibility",
+            "body",
+            "body_language",
+            "route",
+            "tlp",
+        ]
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -397,7 +438,9 @@ class AlertForm(forms.ModelForm[Alert]):
         fields = ["subject", "vehicle", "body", "body_language", "tlp", "valid_until"]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 3}),
-            "valid_until": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "valid_until": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -447,8 +490,12 @@ class AnswerForm(forms.Form):
 
 class SearchForm(forms.Form):
     area = forms.ChoiceField(label=_("Crime area"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     blo = forms.ChoiceField(label=_("BLO"), required=False)
     crossing_kind = forms.ChoiceField(label=_("Where"), required=False)
     commodity = forms.ChoiceField(label=_("Commodity"), required=False)
@@ -460,10 +507,13 @@ class SearchForm(forms.Form):
         from liaison.exchange.models import LocationKind
         from liaison.reference.models import CrimeArea
 
-        self.fields["area"].choices = [("", _("All")), *CrimeArea.choices]  # type: ignore[attr-defined]
-        self.fields["blo"].choices = [("", _("All")), *((b.code, b.display_name) for b in visible(user, BLO))]  # type: ignore[attr-defined]
-        self.fields["crossing_kind"].choices = [("", _("All")), *LocationKind.choices]  # type: ignore[attr-defined]
-        self.fields["commodity"].choices = commodity_choices()  # type: ignore[attr-defined]
+        set_choices(self.fields["area"], [("", _("All")), *CrimeArea.choices])
+        set_choices(
+            self.fields["blo"],
+            [("", _("All")), *((b.code, b.display_name) for b in visible(user, BLO))],
+        )
+        set_choices(self.fields["crossing_kind"], [("", _("All")), *LocationKind.choices])
+        set_choices(self.fields["commodity"], commodity_choices())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -71,7 +71,9 @@ class SeizureImportResult:
 def read_seizure_file(raw: bytes, filename: str) -> Sheet:
     lower = filename.lower()
     if lower.endswith(".xlsx"):
-        return read_xlsx(raw, filename, {SHEET: (COLUMNS, REQUIRED), "*": (COLUMNS, REQUIRED)}).popitem()[1]
+        return read_xlsx(
+            raw, filename, {SHEET: (COLUMNS, REQUIRED), "*": (COLUMNS, REQUIRED)}
+        ).popitem()[1]
     if lower.endswith(".csv"):
         return read_csv(raw, filename, filename.rsplit("/", 1)[-1], COLUMNS, REQUIRED)
     raise TableError([RowProblem(filename, 0, "", _("Upload an .xlsx workbook or a .csv file."))])
@@ -131,7 +133,11 @@ class _RowReader:
         by_name = countries.by_name(value.strip())
         if by_name:
             return str(by_name)
-        self.problem(row, column, _("“%(value)s” is not a country code (ISO 3166, e.g. KH).") % {"value": value})
+        self.problem(
+            row,
+            column,
+            _("“%(value)s” is not a country code (ISO 3166, e.g. KH).") % {"value": value},
+        )
         return ""
 
     def quantity(self, row: int, value: str) -> Decimal | None:
@@ -162,7 +168,9 @@ class _RowReader:
         self.problem(
             row,
             "commodity",
-            _("“%(value)s” is not in the reference vocabularies (use its code, e.g. species:manis-javanica).")
+            _(
+                "“%(value)s” is not in the reference vocabularies (use its code, e.g. species:manis-javanica)."
+            )
             % {"value": value},
         )
         return None
@@ -182,24 +190,38 @@ def import_seizures(raw: bytes, filename: str, *, blo: BLO, actor: User) -> Seiz
         crossing_code = row.get("crossing", "")
         crossing = reader.crossings.get(crossing_code) if crossing_code else None
         if crossing_code and crossing is None:
-            reader.problem(number, "crossing", _("No crossing of this BLO has the code “%(code)s”.") % {"code": crossing_code})
+            reader.problem(
+                number,
+                "crossing",
+                _("No crossing of this BLO has the code “%(code)s”.") % {"code": crossing_code},
+            )
         incident = Incident(
             blo=blo,
-            occurred_at=occurred,
+            occurred_at=occurred or timezone.now(),  # a row without a date is refused above
             crossing=crossing,
             location_kind=reader.choice(number, "location", row.get("location", ""), LocationKind),
             direction=reader.choice(number, "direction", row.get("direction", ""), Direction),
             crime_area=reader.choice(number, "crime_area", row.get("crime_area", ""), CrimeArea),
             detection_method=reader.choice(
-                number, "detection_method", row.get("detection_method", ""), DetectionMethod,
+                number,
+                "detection_method",
+                row.get("detection_method", ""),
+                DetectionMethod,
                 default=DetectionMethod.ROUTINE_INSPECTION,
             ),
             concealment_method=reader.choice(
-                number, "concealment_method", row.get("concealment_method", ""), ConcealmentMethod,
+                number,
+                "concealment_method",
+                row.get("concealment_method", ""),
+                ConcealmentMethod,
                 default=ConcealmentMethod.OTHER,
             ),
             conveyance=reader.choice(
-                number, "conveyance", row.get("conveyance", ""), Conveyance, default=Conveyance.ON_FOOT
+                number,
+                "conveyance",
+                row.get("conveyance", ""),
+                Conveyance,
+                default=Conveyance.ON_FOOT,
             ),
             origin_country=reader.country(number, "origin_country", row.get("origin_country", "")),
             destination_country=reader.country(
@@ -209,7 +231,10 @@ def import_seizures(raw: bytes, filename: str, *, blo: BLO, actor: User) -> Seiz
             summary_language=actor.preferred_language or blo.country.language,
             tlp=reader.choice(number, "tlp", row.get("tlp", "").upper(), TLP, default=TLP.AMBER),
             distribution=reader.choice(
-                number, "distribution", row.get("distribution", ""), Distribution,
+                number,
+                "distribution",
+                row.get("distribution", ""),
+                Distribution,
                 default=Distribution.BLO,
             ),
         )

@@ -74,7 +74,13 @@ def network_map(
         x, y = project(float(blo.longitude), float(blo.latitude))
         count = counts.get(blo.pk, 0)
         points.append(
-            MapPoint(blo=blo, x=round(x, 1), y=round(y, 1), count=count, radius=round(5 + 3 * math.sqrt(count), 1))
+            MapPoint(
+                blo=blo,
+                x=round(x, 1),
+                y=round(y, 1),
+                count=count,
+                radius=round(5 + 3 * math.sqrt(count), 1),
+            )
         )
     crossing_points = []
     for crossing in crossings:

@@ -27,8 +27,8 @@ from liaison.reference.models import (
     DrugType,
     OzoneSubstance,
     Precursor,
-    SpecimenPart,
     Species,
+    SpecimenPart,
     TimberSpecies,
     Unit,
     WasteCategory,
@@ -130,9 +130,7 @@ class Shareable(models.Model):
     """What every shareable record carries: its origin, its readers, its label, its version."""
 
     reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
-    blo = models.ForeignKey(
-        BLO, on_delete=models.PROTECT, related_name="+", verbose_name=_("BLO")
-    )
+    blo = models.ForeignKey(BLO, on_delete=models.PROTECT, related_name="+", verbose_name=_("BLO"))
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("originating agency")
@@ -240,9 +238,7 @@ class Incident(Shareable):
         related_name="incidents",
         verbose_name=_("crossing"),
     )
-    location_kind = models.CharField(
-        _("where"), max_length=30, choices=LocationKind.choices
-    )
+    location_kind = models.CharField(_("where"), max_length=30, choices=LocationKind.choices)
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,
@@ -277,9 +273,7 @@ class Incident(Shareable):
         Agency, blank=True, related_name="incidents_involved", verbose_name=_("agencies involved")
     )
     summary = models.TextField(_("what happened"), blank=True)
-    summary_language = models.CharField(
-        _("language of the text"), max_length=10, default="vi"
-    )
+    summary_language = models.CharField(_("language of the text"), max_length=10, default="vi")
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -288,7 +282,9 @@ class Incident(Shareable):
         # One index per clause of the distribution filter (exchange/access.py), each ending in
         # occurred_at, so a reader's visible set is a union of short index ranges, dated.
         indexes = [
-            models.Index(fields=["blo", "distribution", "occurred_at"], name="incident_blo_dist_when"),
+            models.Index(
+                fields=["blo", "distribution", "occurred_at"], name="incident_blo_dist_when"
+            ),
             models.Index(
                 fields=["country", "distribution", "occurred_at"], name="incident_country_dist_when"
             ),
@@ -391,12 +387,18 @@ class SeizureItem(models.Model):
                 _("Choose exactly one commodity from the vocabularies for each seized item.")
             )
         if self.specimen_part_id and not self.species_id:
-            raise ValidationError({"specimen_part": _("A part or derivative belongs to a species.")})
+            raise ValidationError(
+                {"specimen_part": _("A part or derivative belongs to a species.")}
+            )
         if self.quantity is not None and self.quantity < 0:
             raise ValidationError({"quantity": _("A quantity cannot be negative.")})
-        if self.quantity is not None and Unit(self.unit).is_count:
-            if self.quantity != self.quantity.to_integral_value():
-                raise ValidationError({"quantity": _("Count whole items for this unit.")})
+        counted = self.unit in Unit.values and Unit(self.unit).is_count
+        if (
+            counted
+            and self.quantity is not None
+            and self.quantity != self.quantity.to_integral_value()
+        ):
+            raise ValidationError({"quantity": _("Count whole items for this unit.")})
         allowed = self._allowed_units()
         if allowed and self.unit not in allowed:
             raise ValidationError(
@@ -479,9 +481,7 @@ class NominalRole(models.TextChoices):
 class NominalEntry(models.Model):
     """A named person, a vehicle, a telephone or a document: shared more narrowly than the record."""
 
-    incident = models.ForeignKey(
-        Incident, on_delete=models.CASCADE, related_name="nominal_entries"
-    )
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="nominal_entries")
     kind = models.CharField(_("kind"), max_length=20, choices=NominalKind.choices)
     role = models.CharField(_("role"), max_length=20, choices=NominalRole.choices)
     name = models.CharField(_("name or description"), max_length=200)
@@ -575,7 +575,9 @@ class MigrantSmugglingReport(models.Model):
         super().clean()
         unknown = [m for m in self.methods if m not in SmugglingMethod.values]
         if unknown:
-            raise ValidationError({"methods": _("Unknown method: %(m)s") % {"m": ", ".join(unknown)}})
+            raise ValidationError(
+                {"methods": _("Unknown method: %(m)s") % {"m": ", ".join(unknown)}}
+            )
 
 
 # --- intelligence -------------------------------------------------------------------------------
@@ -681,9 +683,7 @@ class ShareRequest(models.Model):
         blank=True,
         related_name="share_requests",
     )
-    distribution = models.CharField(
-        _("share with"), max_length=20, choices=Distribution.choices
-    )
+    distribution = models.CharField(_("share with"), max_length=20, choices=Distribution.choices)
     group = models.ForeignKey(SharingGroup, on_delete=models.PROTECT, null=True, blank=True)
     reason = models.TextField(_("why"))
     requested_by = models.ForeignKey(
@@ -715,11 +715,13 @@ class ShareRequest(models.Model):
 
 
 class Alert(models.Model):
-    """"Look out for …": sent by a BLO to its counterparts, each of which must acknowledge it."""
+    """ "Look out for …": sent by a BLO to its counterparts, each of which must acknowledge it."""
 
     reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
     from_blo = models.ForeignKey(BLO, on_delete=models.PROTECT, related_name="alerts_sent")
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     sent_at = models.DateTimeField(default=timezone.now, db_index=True)
     subject = models.CharField(_("look out for"), max_length=200)
     body = models.TextField(_("details"), blank=True)
@@ -790,7 +792,9 @@ class InformationRequest(models.Model):
     reference = models.CharField(_("reference"), max_length=40, unique=True, editable=False)
     from_blo = models.ForeignKey(BLO, on_delete=models.PROTECT, related_name="requests_sent")
     to_blo = models.ForeignKey(BLO, on_delete=models.PROTECT, related_name="requests_received")
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     asked_at = models.DateTimeField(default=timezone.now)
     question = models.TextField(_("question"))
     question_language = models.CharField(_("language of the text"), max_length=10, default="vi")

@@ -6,8 +6,8 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 
-from liaison.reference.models import CrimeArea
 from liaison.exchange.models import AlertDelivery, Incident, InformationRequest, RequestStatus
+from liaison.reference.models import CrimeArea
 from liaison.registry.extensions import Panel
 from liaison.registry.models import BLO, User
 from liaison.registry.permissions import visible

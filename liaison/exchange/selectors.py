@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -19,8 +20,6 @@ from liaison.exchange.models import (
     RequestStatus,
     SeizureItem,
 )
-from django.contrib.auth.models import AnonymousUser
-
 from liaison.registry.models import BLO, User
 from liaison.registry.permissions import visible
 
@@ -76,9 +75,7 @@ def search_incidents(
     if filters.nationality:
         code = filters.nationality.upper()
         incidents = incidents.filter(
-            Q(people__nationality=code)
-            | Q(origin_country=code)
-            | Q(destination_country=code)
+            Q(people__nationality=code) | Q(origin_country=code) | Q(destination_country=code)
         ).distinct()
     if filters.text:
         incidents = incidents.filter(
@@ -172,9 +169,7 @@ def acknowledgement_stats(user: User | AnonymousUser, blo: BLO) -> list[AckStat]
             if d.acknowledged_at
         ]
         response = [
-            (d.responded_at - d.alert.sent_at).total_seconds() / 60
-            for d in items
-            if d.responded_at
+            (d.responded_at - d.alert.sent_at).total_seconds() / 60 for d in items if d.responded_at
         ]
         stats.append(
             AckStat(

@@ -44,7 +44,7 @@ Record = Incident | IntelligenceReport
 class StaleEdit(Exception):
     """Someone saved the record after this user opened it: their change is shown, nothing lost."""
 
-    def __init__(self, current: models.Model, changes: dict[str, Any]) -> None:
+    def __init__(self, current: Incident | IntelligenceReport, changes: dict[str, Any]) -> None:
         super().__init__("the record was changed by someone else")
         self.current = current
         self.changes = changes
@@ -124,9 +124,11 @@ def do_record_incident(
     confirmed_beyond_label: bool = False,
     request: HttpRequest | None = None,
 ) -> Incident:
+    if actor.agency is None:
+        raise PermissionDenied(_("Only an officer of an agency records incidents."))
     incident.recorded_by = actor
-    incident.agency_id = actor.agency_id
-    incident.country_id = incident.blo.country_id
+    incident.agency = actor.agency
+    incident.country = incident.blo.country
     require(actor, Action.CREATE, incident)
     incident.reference = "pending"
     incident.full_clean(exclude=["reference"])
@@ -141,9 +143,15 @@ def do_record_incident(
     incident.reference = next_reference("INC", incident.blo)
     incident.save()
     incident.agencies_involved.set(parts.agencies_involved)
-    for child in [*parts.items, *parts.people, *parts.nominal]:
-        child.incident = incident  # type: ignore[union-attr]
-        child.save()
+    for item in parts.items:
+        item.incident = incident
+        item.save()
+    for person in parts.people:
+        person.incident = incident
+        person.save()
+    for entry in parts.nominal:
+        entry.incident = incident
+        entry.save()
     if parts.smuggling is not None:
         parts.smuggling.incident = incident
         parts.smuggling.save()
@@ -362,9 +370,11 @@ def do_record_intelligence(
     confirmed_beyond_label: bool = False,
     request: HttpRequest | None = None,
 ) -> IntelligenceReport:
+    if actor.agency is None:
+        raise PermissionDenied(_("Only an officer of an agency records intelligence."))
     report.recorded_by = actor
-    report.agency_id = actor.agency_id
-    report.country_id = report.blo.country_id
+    report.agency = actor.agency
+    report.country = report.blo.country
     require(actor, Action.CREATE, report)
     report.reference = "pending"
     report.full_clean(exclude=["reference"])
@@ -419,7 +429,9 @@ def do_update_intelligence(
     require(actor, Action.CHANGE, current)
     before = snapshot(current, INTELLIGENCE_FIELDS)
     if current.version != expected_version:
-        raise StaleEdit(current, changed_fields({k: before[k] for k in changes if k in before}, dict(changes)))
+        raise StaleEdit(
+            current, changed_fields({k: before[k] for k in changes if k in before}, dict(changes))
+        )
     for name, value in changes.items():
         if name not in INTELLIGENCE_FIELDS:
             raise ValidationError(_("%(field)s cannot be changed here.") % {"field": name})
@@ -445,9 +457,7 @@ def record_view(actor: User, obj: models.Model, request: HttpRequest | None = No
     record(actor=actor, action=AuditAction.VIEW, obj=obj, summary=str(obj), request=request)
 
 
-def record_export(
-    actor: User, what: str, count: int, request: HttpRequest | None = None
-) -> None:
+def record_export(actor: User, what: str, count: int, request: HttpRequest | None = None) -> None:
     record(
         actor=actor,
         action=AuditAction.EXPORT,
@@ -662,4 +672,3 @@ def do_create_sharing_group(
         request=request,
     )
     return group
-

@@ -19,7 +19,9 @@ urlpatterns = [
     path("intelligence/new/", views.intelligence_new, name="intelligence_new"),
     path("intelligence/<str:reference>/", views.intelligence_detail, name="intelligence"),
     path("intelligence/<str:reference>/edit/", views.intelligence_edit, name="intelligence_edit"),
-    path("intelligence/<str:reference>/share/", views.intelligence_share, name="intelligence_share"),
+    path(
+        "intelligence/<str:reference>/share/", views.intelligence_share, name="intelligence_share"
+    ),
     path("intelligence/<str:reference>/pdf/", views.intelligence_pdf, name="intelligence_pdf"),
     path("sharing-requests/", views.share_requests, name="share_requests"),
     path("groups/", views.group_list, name="groups"),

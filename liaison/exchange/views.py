@@ -190,7 +190,13 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     nominal = NominalEntryFormSet(post, prefix="nominal", queryset=NominalEntry.objects.none())
     smuggling = SmugglingReportForm(post, prefix="vrs")
     if post is not None and all(
-        [form.is_valid(), items.is_valid(), people.is_valid(), nominal.is_valid(), smuggling.is_valid()]
+        [
+            form.is_valid(),
+            items.is_valid(),
+            people.is_valid(),
+            nominal.is_valid(),
+            smuggling.is_valid(),
+        ]
     ):
         incident = form.save(commit=False)
         parts = services.IncidentParts(
@@ -207,7 +213,9 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 means_of_transport=vrs.get("means_of_transport") or incident.conveyance,
                 methods=list(vrs.get("methods") or []),
                 document_fraud=vrs.get("document_fraud") or "none",
-                smuggler_roles=[r.strip() for r in (vrs.get("smuggler_roles") or "").split(",") if r.strip()],
+                smuggler_roles=[
+                    r.strip() for r in (vrs.get("smuggler_roles") or "").split(",") if r.strip()
+                ],
                 deaths_or_injuries=vrs.get("deaths_or_injuries") or 0,
             )
         try:
@@ -234,12 +242,20 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:
-            messages.success(request, _("Recorded as %(reference)s.") % {"reference": incident.reference})
+            messages.success(
+                request, _("Recorded as %(reference)s.") % {"reference": incident.reference}
+            )
             return redirect(incident.get_absolute_url())
     return render(
         request,
         "exchange/incident_form.html",
-        {"form": form, "items": items, "people": people, "nominal": nominal, "smuggling": smuggling},
+        {
+            "form": form,
+            "items": items,
+            "people": people,
+            "nominal": nominal,
+            "smuggling": smuggling,
+        },
     )
 
 
@@ -267,8 +283,13 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "incident": incident,
             "items": incident.items.select_related(
-                "drug_type", "precursor", "ozone_substance", "waste_category", "species",
-                "specimen_part", "timber_species",
+                "drug_type",
+                "precursor",
+                "ozone_substance",
+                "waste_category",
+                "species",
+                "specimen_part",
+                "timber_species",
             ),
             "people": incident.people.all(),
             "nominal": nominal,
@@ -347,9 +368,15 @@ def _share(request: HttpRequest, record_obj: Incident | IntelligenceReport) -> H
             _attach_errors(form, exc)
         else:
             if outcome.applied:
-                messages.success(request, _("Now shared with: %(d)s") % {"d": Distribution(form.cleaned_data["distribution"]).label})
+                messages.success(
+                    request,
+                    _("Now shared with: %(d)s")
+                    % {"d": Distribution(form.cleaned_data["distribution"]).label},
+                )
             else:
-                messages.info(request, _("Sharing beyond the label waits for the originator's approval."))
+                messages.info(
+                    request, _("Sharing beyond the label waits for the originator's approval.")
+                )
             return redirect(record_obj.get_absolute_url())
     return render(request, "exchange/share.html", {"form": form, "record": record_obj})
 
@@ -380,13 +407,23 @@ def incident_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     return _pdf_response(html, incident.reference)
 
 
-TLP_COLOURS = {"RED": "#FF2B2B", "AMBER+STRICT": "#FFC000", "AMBER": "#FFC000", "GREEN": "#33FF00", "CLEAR": "#FFFFFF"}
+TLP_COLOURS = {
+    "RED": "#FF2B2B",
+    "AMBER+STRICT": "#FFC000",
+    "AMBER": "#FFC000",
+    "GREEN": "#33FF00",
+    "CLEAR": "#FFFFFF",
+}
 
 
 def _tlp_context(value: str) -> dict[str, str]:
     """What the print templates need to put the TLP label in every page's header and footer."""
     tlp = TLP(value)
-    return {"tlp_text": str(tlp.label), "tlp_colour": TLP_COLOURS[tlp.value], "tlp_meaning": tlp.meaning}
+    return {
+        "tlp_text": str(tlp.label),
+        "tlp_colour": TLP_COLOURS[tlp.value],
+        "tlp_meaning": tlp.meaning,
+    }
 
 
 def _pdf_response(html: str, name: str) -> HttpResponse:
@@ -405,12 +442,15 @@ def seizure_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = import_seizures(upload.read(), upload.name, blo=form.cleaned_data["blo"], actor=user)
+            result = import_seizures(
+                upload.read(), upload.name, blo=form.cleaned_data["blo"], actor=user
+            )
         except TableError as exc:
             problems = exc.problems
             messages.error(
                 request,
-                _("Nothing was imported: the file has %(count)s problem(s).") % {"count": len(problems)},
+                _("Nothing was imported: the file has %(count)s problem(s).")
+                % {"count": len(problems)},
             )
         else:
             messages.success(request, _("Recorded %(count)s incidents.") % {"count": result.count})
@@ -466,7 +506,9 @@ def intelligence_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:
-            messages.success(request, _("Recorded as %(reference)s.") % {"reference": report.reference})
+            messages.success(
+                request, _("Recorded as %(reference)s.") % {"reference": report.reference}
+            )
             return redirect(report.get_absolute_url())
     return render(request, "exchange/intelligence_form.html", {"form": form})
 
@@ -499,11 +541,20 @@ def intelligence_edit(request: HttpRequest, reference: str) -> HttpResponse:
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
         try:
             services.do_update_intelligence(
-                reference, changes, expected_version=form.cleaned_data["version"], actor=user, request=request
+                reference,
+                changes,
+                expected_version=form.cleaned_data["version"],
+                actor=user,
+                request=request,
             )
         except services.StaleEdit as stale:
             conflict = stale
-            messages.error(request, _("Someone saved this report after you opened it. Nothing was overwritten: your text is still in the form below."))
+            messages.error(
+                request,
+                _(
+                    "Someone saved this report after you opened it. Nothing was overwritten: your text is still in the form below."
+                ),
+            )
             data = request.POST.copy()
             data["version"] = str(stale.current.version)
             form = IntelligenceEditForm(data, instance=IntelligenceReport.objects.get(pk=report.pk))
@@ -549,10 +600,15 @@ def share_requests(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     pending = visible(user, ShareRequest).select_related("incident", "intelligence", "requested_by")
     if request.method == "POST":
-        share_request = access(user, ShareRequest, Action.ANSWER, pk=int(request.POST.get("request", "0") or 0))
+        share_request = access(
+            user, ShareRequest, Action.ANSWER, pk=int(request.POST.get("request", "0") or 0)
+        )
         try:
             services.do_decide_share_request(
-                share_request, approve=request.POST.get("decision") == "approve", actor=user, request=request
+                share_request,
+                approve=request.POST.get("decision") == "approve",
+                actor=user,
+                request=request,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -578,7 +634,10 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exchange/alert_list.html",
-        {"alerts": alerts_for(user)[:100], "may_send": user.blo_id is not None and user.role in {"officer", "head_of_blo"}},
+        {
+            "alerts": alerts_for(user)[:100],
+            "may_send": user.blo_id is not None and user.role in {"officer", "head_of_blo"},
+        },
     )
 
 
@@ -591,7 +650,10 @@ def alert_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             alert = services.do_send_alert(
-                form.save(commit=False), to_blos=form.cleaned_data["to_blos"], actor=user, request=request
+                form.save(commit=False),
+                to_blos=form.cleaned_data["to_blos"],
+                actor=user,
+                request=request,
             )
         except ValidationError as exc:
             _attach_errors(form, exc)
@@ -605,7 +667,9 @@ def alert_new(request: HttpRequest) -> HttpResponse:
 def alert_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     alert = access(user, Alert, reference=reference)
-    deliveries = visible(user, AlertDelivery).filter(alert=alert).select_related("to_blo", "acknowledged_by")
+    deliveries = (
+        visible(user, AlertDelivery).filter(alert=alert).select_related("to_blo", "acknowledged_by")
+    )
     mine = next((d for d in deliveries if d.to_blo_id == user.blo_id), None)
     form = AlertResponseForm(request.POST or None)
     if request.method == "POST" and mine is not None:
@@ -616,7 +680,11 @@ def alert_detail(request: HttpRequest, reference: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.do_respond_to_alert(
-                    mine, form.cleaned_data["response"], language=form.cleaned_data["language"], actor=user, request=request
+                    mine,
+                    form.cleaned_data["response"],
+                    language=form.cleaned_data["language"],
+                    actor=user,
+                    request=request,
                 )
             except ValidationError as exc:
                 _attach_errors(form, exc)
@@ -633,7 +701,8 @@ def alert_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "deliveries": deliveries,
             "mine": mine,
             "form": form,
-            "incident_visible": alert.incident is not None and can(user, Action.VIEW, alert.incident),
+            "incident_visible": alert.incident is not None
+            and can(user, Action.VIEW, alert.incident),
         },
     )
 
@@ -644,7 +713,11 @@ def alert_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 def request_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    requests = visible(user, InformationRequest).select_related("from_blo", "to_blo").order_by("status", "deadline")
+    requests = (
+        visible(user, InformationRequest)
+        .select_related("from_blo", "to_blo")
+        .order_by("status", "deadline")
+    )
     return render(
         request,
         "exchange/request_list.html",
@@ -660,7 +733,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
     form = InformationRequestForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
-            info = services.do_ask_for_information(form.save(commit=False), actor=user, request=request)
+            info = services.do_ask_for_information(
+                form.save(commit=False), actor=user, request=request
+            )
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:
@@ -678,12 +753,18 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action in {"close", "withdraw"}:
-                services.do_close_request(info, withdraw=action == "withdraw", actor=user, request=request)
+                services.do_close_request(
+                    info, withdraw=action == "withdraw", actor=user, request=request
+                )
                 messages.success(request, _("Saved."))
                 return redirect(info.get_absolute_url())
             if form.is_valid():
                 services.do_answer_request(
-                    info, form.cleaned_data["answer"], language=form.cleaned_data["language"], actor=user, request=request
+                    info,
+                    form.cleaned_data["answer"],
+                    language=form.cleaned_data["language"],
+                    actor=user,
+                    request=request,
                 )
                 messages.success(request, _("Answer sent."))
                 return redirect(info.get_absolute_url())

@@ -39,8 +39,7 @@ def vrs_rows(incidents: QuerySet[Incident]) -> list[list[Any]]:
     rows: list[list[Any]] = [VRS_COLUMNS]
     queryset = incidents.select_related("country", "blo").prefetch_related("people")
     reports = {
-        r.incident_id: r
-        for r in MigrantSmugglingReport.objects.filter(incident__in=incidents)
+        r.incident_id: r for r in MigrantSmugglingReport.objects.filter(incident__in=incidents)
     }
     for incident in queryset.order_by("occurred_at"):
         report = reports.get(incident.pk)

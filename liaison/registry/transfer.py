@@ -67,6 +67,7 @@ REQUIRED: dict[str, set[str]] = {
     "crossings": {"code", "blo", "kind", "name_en"},
 }
 
+
 class RegistryImportError(TableError):
     """A registry file refused whole."""
 

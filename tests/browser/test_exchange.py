@@ -21,7 +21,9 @@ def new_tablet(browser: Browser, locale: str = "en-GB") -> Page:
     return page
 
 
-def test_seizure_shared_with_counterpart_as_amber(live_server, live_world, browser: Browser) -> None:
+def test_seizure_shared_with_counterpart_as_amber(
+    live_server, live_world, browser: Browser
+) -> None:
     ensure_vocabulary()
     base = live_server.url
 

@@ -99,7 +99,7 @@ def main(source: str) -> None:
             if any(inside(p) for p in outer):
                 paths.append(path(outer))
         countries[code] = " ".join(paths)
-    west, south, east, north = BOX
+    west, south, _east, _north = BOX
     _x, height = project(west, south)
     out = {
         "box": BOX,
@@ -116,14 +116,14 @@ def main(source: str) -> None:
     svg.parent.mkdir(parents=True, exist_ok=True)
     # Styles of the page do not reach into an external <use>, so the outlines carry their own.
     fills = {"VN": "#fff8e1"}
-    paths = "".join(
+    outlines = "".join(
         f'<path d="{d}" fill="{fills.get(code, "#f7f4ec")}" stroke="#99aaaa" stroke-width="0.6"/>'
         for code, d in countries.items()
     )
     svg.write_text(
         '<svg xmlns="http://www.w3.org/2000/svg">'
         f"<!-- {out['source']} -->"
-        f'<symbol id="gms" viewBox="0 0 {WIDTH:g} {out["height"]}">{paths}</symbol></svg>',
+        f'<symbol id="gms" viewBox="0 0 {WIDTH:g} {out["height"]}">{outlines}</symbol></svg>',
         encoding="utf-8",
     )
     print(f"wrote {target} and {svg} ({svg.stat().st_size} bytes)")

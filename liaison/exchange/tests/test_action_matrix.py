@@ -9,7 +9,21 @@ from liaison.exchange.services import do_ask_for_information, do_send_alert
 from liaison.registry.permissions import Action, can
 from tests.builders import make_incident
 
-PERSONAS = ["lan", "thu", "minh", "tuan", "hung", "binh", "huong", "dara", "sophea", "vanna", "khamla", "ainsley", "root"]
+PERSONAS = [
+    "lan",
+    "thu",
+    "minh",
+    "tuan",
+    "hung",
+    "binh",
+    "huong",
+    "dara",
+    "sophea",
+    "vanna",
+    "khamla",
+    "ainsley",
+    "root",
+]
 
 
 def allowed(world, action, obj) -> set[str]:
@@ -22,15 +36,22 @@ def test_exchange_action_matrix(exchange_world) -> None:
     alert = do_send_alert(Alert(subject="Truck 70C-123.45"), actor=w.lan)
     delivery = AlertDelivery.objects.get(alert=alert)
     request = do_ask_for_information(
-        InformationRequest(to_blo=w.bavet, question="Owner?", deadline=timezone.localdate()), actor=w.lan
+        InformationRequest(to_blo=w.bavet, question="Owner?", deadline=timezone.localdate()),
+        actor=w.lan,
     )
     expectations = {
         # the originating unit and the post's head change and share; nobody across the border does
         (Action.CHANGE, "incident"): (incident, {"lan", "thu", "tuan"}),
         (Action.SHARE, "incident"): (incident, {"lan", "thu", "tuan"}),
         # every officer of the post records for it; coordinators without an agency do not
-        (Action.CREATE, "new incident at Moc Bai"): (Incident(blo=w.moc_bai), {"lan", "thu", "minh", "tuan"}),
-        (Action.CREATE, "new alert from Moc Bai"): (Alert(from_blo=w.moc_bai), {"lan", "thu", "minh", "tuan"}),
+        (Action.CREATE, "new incident at Moc Bai"): (
+            Incident(blo=w.moc_bai),
+            {"lan", "thu", "minh", "tuan"},
+        ),
+        (Action.CREATE, "new alert from Moc Bai"): (
+            Alert(from_blo=w.moc_bai),
+            {"lan", "thu", "minh", "tuan"},
+        ),
         # only the recipient post acknowledges and answers
         (Action.ACKNOWLEDGE, "delivery to Bavet"): (delivery, {"dara"}),
         (Action.ANSWER, "delivery to Bavet"): (delivery, {"dara"}),

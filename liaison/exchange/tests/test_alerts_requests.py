@@ -20,7 +20,9 @@ from liaison.registry.permissions import visible
 
 
 def send(world, **extra) -> Alert:
-    return do_send_alert(Alert(subject="Hino truck 70C-123.45", body="Check cashew cargo", **extra), actor=world.lan)
+    return do_send_alert(
+        Alert(subject="Hino truck 70C-123.45", body="Check cashew cargo", **extra), actor=world.lan
+    )
 
 
 def test_alert_goes_to_counterparts_and_time_to_acknowledge_is_measured(exchange_world) -> None:
@@ -34,18 +36,28 @@ def test_alert_goes_to_counterparts_and_time_to_acknowledge_is_measured(exchange
     # Moc Bai cannot acknowledge for Bavet
     with pytest.raises(PermissionDenied):
         do_acknowledge_alert(delivery, actor=exchange_world.lan)
-    Alert.objects.filter(pk=alert.pk).update(sent_at=timezone.now() - datetime.timedelta(minutes=12))
+    Alert.objects.filter(pk=alert.pk).update(
+        sent_at=timezone.now() - datetime.timedelta(minutes=12)
+    )
     do_acknowledge_alert(delivery, actor=exchange_world.dara)
-    do_respond_to_alert(delivery, "Vehicle stopped at Bavet, cargo checked.", language="en", actor=exchange_world.dara)
+    do_respond_to_alert(
+        delivery,
+        "Vehicle stopped at Bavet, cargo checked.",
+        language="en",
+        actor=exchange_world.dara,
+    )
     [stat] = acknowledgement_stats(exchange_world.lan, exchange_world.moc_bai)
     assert stat.from_blo == exchange_world.moc_bai and stat.to_blo == exchange_world.bavet
+    assert stat.median_minutes_to_acknowledge is not None
     assert 11.9 < stat.median_minutes_to_acknowledge < 12.5
     assert stat.median_minutes_to_first_response is not None
 
 
 def test_alert_to_a_blo_that_is_not_a_counterpart_is_refused(exchange_world) -> None:
     with pytest.raises(ValidationError, match="counterpart"):
-        do_send_alert(Alert(subject="x"), to_blos=[exchange_world.chrey_thom], actor=exchange_world.lan)
+        do_send_alert(
+            Alert(subject="x"), to_blos=[exchange_world.chrey_thom], actor=exchange_world.lan
+        )
     assert not Alert.objects.exists()
 
 
@@ -69,15 +81,26 @@ def test_acknowledgement_page_flow_and_dashboard(exchange_world) -> None:
 
 def test_overdue_request_surfaces_on_both_dashboards(exchange_world) -> None:
     info = do_ask_for_information(
-        InformationRequest(to_blo=exchange_world.bavet, question="Owner of truck 70C-123.45?", deadline=timezone.localdate()),
+        InformationRequest(
+            to_blo=exchange_world.bavet,
+            question="Owner of truck 70C-123.45?",
+            deadline=timezone.localdate(),
+        ),
         actor=exchange_world.lan,
     )
-    InformationRequest.objects.filter(pk=info.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=2))
+    InformationRequest.objects.filter(pk=info.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=2)
+    )
     assert dashboard(exchange_world.lan).overdue_count == 1
     assert dashboard(exchange_world.dara).overdue_count == 1
     assert dashboard(exchange_world.hung).overdue_count == 0
     info.refresh_from_db()
-    do_answer_request(info, "Registered to a Phnom Penh trading company.", language="en", actor=exchange_world.dara)
+    do_answer_request(
+        info,
+        "Registered to a Phnom Penh trading company.",
+        language="en",
+        actor=exchange_world.dara,
+    )
     assert dashboard(exchange_world.lan).overdue_count == 0
     with pytest.raises(PermissionDenied):
         do_answer_request(info, "x", language="en", actor=exchange_world.lan)
@@ -86,12 +109,18 @@ def test_overdue_request_surfaces_on_both_dashboards(exchange_world) -> None:
 def test_request_to_a_non_counterpart_or_in_the_past_is_refused(exchange_world) -> None:
     with pytest.raises(ValidationError):
         do_ask_for_information(
-            InformationRequest(to_blo=exchange_world.chrey_thom, question="?", deadline=timezone.localdate()),
+            InformationRequest(
+                to_blo=exchange_world.chrey_thom, question="?", deadline=timezone.localdate()
+            ),
             actor=exchange_world.lan,
         )
     with pytest.raises(ValidationError):
         do_ask_for_information(
-            InformationRequest(to_blo=exchange_world.bavet, question="?", deadline=timezone.localdate() - datetime.timedelta(days=1)),
+            InformationRequest(
+                to_blo=exchange_world.bavet,
+                question="?",
+                deadline=timezone.localdate() - datetime.timedelta(days=1),
+            ),
             actor=exchange_world.lan,
         )
     assert not InformationRequest.objects.exists()

@@ -8,7 +8,21 @@ from liaison.exchange.models import Distribution, Incident, NominalEntry, Sharin
 from liaison.registry.permissions import Action, can, visible
 from tests.builders import make_incident
 
-PERSONAS = ["lan", "thu", "minh", "tuan", "hung", "binh", "huong", "dara", "sophea", "vanna", "khamla", "ainsley", "root"]
+PERSONAS = [
+    "lan",
+    "thu",
+    "minh",
+    "tuan",
+    "hung",
+    "binh",
+    "huong",
+    "dara",
+    "sophea",
+    "vanna",
+    "khamla",
+    "ainsley",
+    "root",
+]
 VIETNAMESE = {"lan", "thu", "minh", "tuan", "hung", "binh", "huong"}
 COUNTRY_SCOPED = VIETNAMESE | {"dara", "sophea", "vanna", "khamla"}
 
@@ -34,10 +48,16 @@ def test_each_distribution_reaches_exactly_its_audience(exchange_world, distribu
         group=group if distribution == Distribution.GROUP else None,
     )
     # then exactly its audience sees it, in lists and by direct access
-    readers = {p for p in PERSONAS if visible(getattr(exchange_world, p), Incident).filter(pk=incident.pk).exists()}
+    readers = {
+        p
+        for p in PERSONAS
+        if visible(getattr(exchange_world, p), Incident).filter(pk=incident.pk).exists()
+    }
     assert readers == AUDIENCE[distribution]
     for persona in PERSONAS:
-        assert can(getattr(exchange_world, persona), Action.VIEW, incident) is (persona in AUDIENCE[distribution])
+        assert can(getattr(exchange_world, persona), Action.VIEW, incident) is (
+            persona in AUDIENCE[distribution]
+        )
 
 
 def test_counterpart_sees_shared_seizure_without_nominal_part(exchange_world) -> None:
@@ -45,15 +65,26 @@ def test_counterpart_sees_shared_seizure_without_nominal_part(exchange_world) ->
         exchange_world.lan,
         distribution="counterpart",
         nominal=[
-            {"kind": "vehicle", "role": "other", "name": "Hino truck", "identifier": "70C-123.45", "distribution": "blo"},
+            {
+                "kind": "vehicle",
+                "role": "other",
+                "name": "Hino truck",
+                "identifier": "70C-123.45",
+                "distribution": "blo",
+            },
             {"kind": "person", "role": "driver", "name": "Trần Văn B.", "distribution": "agency"},
         ],
     )
     assert visible(exchange_world.dara, Incident).filter(pk=incident.pk).exists()
     assert not visible(exchange_world.dara, NominalEntry).filter(incident=incident).exists()
     # colleagues at the post see the vehicle, only the customs unit sees the driver
-    assert set(visible(exchange_world.minh, NominalEntry).values_list("name", flat=True)) == {"Hino truck"}
-    assert set(visible(exchange_world.thu, NominalEntry).values_list("name", flat=True)) == {"Hino truck", "Trần Văn B."}
+    assert set(visible(exchange_world.minh, NominalEntry).values_list("name", flat=True)) == {
+        "Hino truck"
+    }
+    assert set(visible(exchange_world.thu, NominalEntry).values_list("name", flat=True)) == {
+        "Hino truck",
+        "Trần Văn B.",
+    }
 
 
 def test_victims_identity_never_leaves_the_recording_agency(exchange_world) -> None:
@@ -62,13 +93,17 @@ def test_victims_identity_never_leaves_the_recording_agency(exchange_world) -> N
         distribution="network",
         tlp="GREEN",
         crime_area="human_trafficking",
-        nominal=[{"kind": "person", "role": "victim", "name": "Victim A", "distribution": "network"}],
+        nominal=[
+            {"kind": "person", "role": "victim", "name": "Victim A", "distribution": "network"}
+        ],
     )
     entry = NominalEntry.objects.get(incident=incident)
     assert entry.distribution == "agency"  # forced, whatever was asked
     assert visible(exchange_world.thu, NominalEntry).filter(pk=entry.pk).exists()
     for persona in ("minh", "tuan", "huong", "dara", "root"):
-        assert not visible(getattr(exchange_world, persona), NominalEntry).filter(pk=entry.pk).exists()
+        assert (
+            not visible(getattr(exchange_world, persona), NominalEntry).filter(pk=entry.pk).exists()
+        )
 
 
 def test_nominal_data_cannot_be_wider_than_its_record(exchange_world) -> None:
@@ -78,7 +113,15 @@ def test_nominal_data_cannot_be_wider_than_its_record(exchange_world) -> None:
         make_incident(
             exchange_world.lan,
             distribution="blo",
-            nominal=[{"kind": "telephone", "role": "suspect", "name": "Phone", "identifier": "+855 12 345 678", "distribution": "network"}],
+            nominal=[
+                {
+                    "kind": "telephone",
+                    "role": "suspect",
+                    "name": "Phone",
+                    "identifier": "+855 12 345 678",
+                    "distribution": "network",
+                }
+            ],
         )
     assert not Incident.objects.exists()
 

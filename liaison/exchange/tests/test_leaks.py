@@ -18,7 +18,21 @@ from liaison.exchange.models import Distribution, Incident, SharingGroup
 from tests.builders import make_incident
 
 AUTHORS = ["lan", "thu", "minh", "tuan", "hung", "binh", "dara", "sophea", "khamla"]
-READERS = ["lan", "thu", "minh", "tuan", "hung", "binh", "huong", "dara", "sophea", "vanna", "khamla", "ainsley", "root"]
+READERS = [
+    "lan",
+    "thu",
+    "minh",
+    "tuan",
+    "hung",
+    "binh",
+    "huong",
+    "dara",
+    "sophea",
+    "vanna",
+    "khamla",
+    "ainsley",
+    "root",
+]
 AREAS = ["drugs", "wildlife", "migrant_smuggling", "ods"]
 
 
@@ -60,7 +74,7 @@ def may_read(world, reader: str, author: str, distribution: str, members: set[st
         paired = r.blo_id is not None and a.blo.counterparts.filter(pk=r.blo_id).exists()
         return same_post or paired
     if distribution == "national":
-        return r.country_id == a.country_id
+        return bool(r.country_id == a.country_id)
     return distribution == "network"
 
 
@@ -74,7 +88,9 @@ def references(text: str, known: set[str]) -> set[str]:
     return {ref for ref in known if ref in text}
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(records=specs, members=group_members)
 def test_no_endpoint_leaks_outside_the_distribution(exchange_world, records, members) -> None:
     world = exchange_world
@@ -98,14 +114,19 @@ def test_no_endpoint_leaks_outside_the_distribution(exchange_world, records, mem
         for reader in READERS:
             user = getattr(world, reader)
             expected = {
-                ref for ref, spec in created.items()
+                ref
+                for ref, spec in created.items()
                 if may_read(world, reader, spec.author, spec.distribution, group_author_members)
             }
             expected_by_area = {a: {r for r in expected if created[r].area == a} for a in AREAS}
             c = client(user)
-            where = f"{reader} reading {[(r, s.author, s.distribution) for r, s in created.items()]}"
+            where = (
+                f"{reader} reading {[(r, s.author, s.distribution) for r, s in created.items()]}"
+            )
             # lists and searches
-            assert references(c.get("/exchange/incidents/").content.decode(), all_refs) == expected, where
+            assert (
+                references(c.get("/exchange/incidents/").content.decode(), all_refs) == expected
+            ), where
             area = records[0].area  # a filtered search, on an area the example holds
             page = c.get(f"/exchange/incidents/?area={area}").content.decode()
             assert references(page, all_refs) == expected_by_area[area], where
@@ -129,7 +150,13 @@ def test_no_endpoint_leaks_outside_the_distribution(exchange_world, records, mem
             # one record at a time: page, PDF and API detail answer only its readers
             for ref in all_refs:
                 allowed = ref in expected
-                assert (c.get(f"/exchange/incidents/{ref}/").status_code == 200) is allowed, (where, ref)
-                assert (c.get(f"/api/exchange/incidents/{ref}").status_code == 200) is allowed, (where, ref)
+                assert (c.get(f"/exchange/incidents/{ref}/").status_code == 200) is allowed, (
+                    where,
+                    ref,
+                )
+                assert (c.get(f"/api/exchange/incidents/{ref}").status_code == 200) is allowed, (
+                    where,
+                    ref,
+                )
         transaction.set_rollback(True)
     assert not Incident.objects.exists()

@@ -16,16 +16,25 @@ from tests.builders import make_incident
 def test_record_wider_than_its_label_needs_the_originators_confirmation(exchange_world) -> None:
     with pytest.raises(ValidationError, match="does not allow sharing"):
         make_incident(exchange_world.lan, tlp="RED", distribution="blo")
-    incident = make_incident(exchange_world.lan, tlp="RED", distribution="blo", confirmed_beyond_label=True)
+    incident = make_incident(
+        exchange_world.lan, tlp="RED", distribution="blo", confirmed_beyond_label=True
+    )
     entry = AuditEntry.objects.get(action=AuditAction.CREATE, object_id=str(incident.pk))
     assert entry.changes["beyond_label_approved"] is True
 
 
-def test_head_of_blo_asks_originator_to_share_beyond_label_and_originator_approves(exchange_world) -> None:
+def test_head_of_blo_asks_originator_to_share_beyond_label_and_originator_approves(
+    exchange_world,
+) -> None:
     # given an AMBER+STRICT record kept at the post
     incident = make_incident(exchange_world.lan, tlp="AMBER+STRICT", distribution="blo")
     # when the head of BLO asks to share it with the counterpart
-    outcome = do_share_record(incident, Distribution.COUNTERPART, reason="Joint operation with Bavet", actor=exchange_world.tuan)
+    outcome = do_share_record(
+        incident,
+        Distribution.COUNTERPART,
+        reason="Joint operation with Bavet",
+        actor=exchange_world.tuan,
+    )
     # then nothing widens until the originator approves
     assert not outcome.applied
     assert not visible(exchange_world.dara, Incident).filter(pk=incident.pk).exists()

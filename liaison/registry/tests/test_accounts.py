@@ -101,7 +101,9 @@ def test_role_requiring_two_factor_sends_user_to_set_it_up(world, settings) -> N
     device = TOTPDevice.objects.get(user=world.tuan)
     token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
     bad = client.post("/account/two-factor/", {"token": "000000" if token != 0 else "111111"})
-    assert "Mã không hợp lệ" in bad.content.decode()  # Tuấn reads Vietnamese, his country's language
+    assert (
+        "Mã không hợp lệ" in bad.content.decode()
+    )  # Tuấn reads Vietnamese, his country's language
     response = client.post("/account/two-factor/", {"token": f"{token:06d}"})
     # then the pages open, and the device is confirmed for the next sign-in
     assert response.status_code == 302

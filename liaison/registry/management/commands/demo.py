@@ -35,4 +35,3 @@ class Command(BaseCommand):
             self.stdout.write(f"  {person.username:<28} {person.about}")
         if not options["no_serve"]:
             run_server(self, options["host"], options["port"], options["workers"])
-
