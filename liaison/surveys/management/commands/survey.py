@@ -1,0 +1,197 @@
+"""``liaison survey analyze|compare``: analyse questionnaire data from the command line.
+
+::
+
+    liaison survey analyze FORM.xlsx DATA.csv [--by QUESTION] [--where EXPR]
+                           [--json OUT.json] [--html OUT.html] [--pdf OUT.pdf] [--lang en|vi]
+    liaison survey compare FORM.xlsx BASELINE.csv FOLLOWUP.csv
+                           [--json OUT.json] [--html OUT.html] [--pdf OUT.pdf] [--lang en|vi]
+
+DATA is a KoboToolbox or ODK Central CSV export (the format is recognised). Without an output
+option the distributions are printed. ``--json -`` writes the JSON to standard output. Every
+problem (a bad form, a rejected file, an unknown ``--by`` question, a broken filter) ends the
+command with its message and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from liaison.surveys.imports import ExportRejected, ImportNotice
+    from liaison.surveys.sources import AnswerSource
+    from liaison.surveys.xlsform import Form
+
+LANGUAGES = ("en", "vi")
+SHOWN_PROBLEMS = 50
+
+
+def _outputs(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", metavar="OUT.json", help="write the results as JSON ('-': stdout)"
+    )
+    parser.add_argument("--html", metavar="OUT.html", help="write the report as HTML")
+    parser.add_argument("--pdf", metavar="OUT.pdf", help="write the report as PDF")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="language of labels and report"
+    )
+
+
+class Command(BaseCommand):
+    help = "Analyse questionnaire data (KoboToolbox or ODK Central exports) against an XLSForm."
+    # The analysis reads files only; it must run even where the web app is not configured.
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{analyze,compare}")
+        analyse = actions.add_parser("analyze", help="distributions, cross-tabs, scores, report")
+        analyse.add_argument("form", metavar="FORM.xlsx")
+        analyse.add_argument("data", metavar="DATA.csv")
+        analyse.add_argument("--by", metavar="QUESTION", help="a select_one or calculate question")
+        analyse.add_argument("--where", metavar="EXPR", help="e.g. \"knows_ods = 'yes'\"")
+        _outputs(analyse)
+        comparison = actions.add_parser("compare", help="baseline against follow-up")
+        comparison.add_argument("form", metavar="FORM.xlsx")
+        comparison.add_argument("baseline", metavar="BASELINE.csv")
+        comparison.add_argument("followup", metavar="FOLLOWUP.csv")
+        _outputs(comparison)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from liaison.surveys.xlsform import FormError, load_form
+
+        with translation.override(options.get("lang") or "en"):
+            try:
+                form = load_form(Path(options["form"]))
+            except FormError as error:
+                raise CommandError(str(error)) from None
+            self.run(form, options)
+
+    def run(self, form: Form, options: dict[str, Any]) -> None:
+        # pandas, scipy and statsmodels take seconds to import: only once the form is read.
+        from liaison.surveys.analysis import AnalysisError
+        from liaison.surveys.imports import ExportError, ExportRejected
+
+        try:
+            if options["action"] == "analyze":
+                self.analyze(form, self.source(options["data"]), options)
+            else:
+                self.compare(
+                    form,
+                    self.source(options["baseline"]),
+                    self.source(options["followup"]),
+                    options,
+                )
+        except ExportRejected as error:
+            raise CommandError(_rejection(error)) from None
+        except (ExportError, AnalysisError) as error:
+            raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(
+                _("%(file)s cannot be written: %(reason)s")
+                % {"file": error.filename, "reason": error.strerror}
+            ) from None
+
+    # --- data sources ------------------------------------------------------------------------
+
+    def source(self, argument: str) -> AnswerSource:
+        """The one place a data argument becomes a source of answers.
+
+        A stored survey round (``--round ID``) is another :class:`AnswerSource`; see
+        :mod:`liaison.surveys.sources`.
+        """
+        from liaison.surveys.sources import ExportFile
+
+        return ExportFile(Path(argument), on_notice=self.notice)
+
+    def notice(self, notice: ImportNotice) -> None:
+        self.stderr.write(notice.message)
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def analyze(self, form: Form, source: AnswerSource, options: dict[str, Any]) -> None:
+        from liaison.surveys.analysis import analyze
+
+        language = options.get("lang")
+        answers = source.load(form)
+        result = analyze(
+            form, answers, by=options.get("by"), where=options.get("where"), language=language
+        )
+        self.write_json(options.get("json"), result)
+        if options.get("html") or options.get("pdf"):
+            from liaison.surveys import report
+
+            by_result = result
+            if not result["by"] and form.has_question("cluster"):
+                by_result = analyze(
+                    form, answers, by="cluster", where=options.get("where"), language=language
+                )
+            self.write_report(
+                options,
+                lambda: report.render_html(form, result, by_result=by_result, language=language),
+            )
+        if not any(options.get(key) for key in ("json", "html", "pdf")):
+            from liaison.surveys.report import text_summary
+
+            self.stdout.write(text_summary(result), ending="")
+
+    def compare(
+        self,
+        form: Form,
+        baseline: AnswerSource,
+        followup: AnswerSource,
+        options: dict[str, Any],
+    ) -> None:
+        from liaison.surveys.analysis import compare
+
+        language = options.get("lang")
+        result = compare(form, baseline.load(form), followup.load(form), language=language)
+        self.write_json(options.get("json"), result)
+        if options.get("html") or options.get("pdf"):
+            from liaison.surveys import report
+
+            self.write_report(
+                options, lambda: report.render_comparison_html(form, result, language=language)
+            )
+        if not any(options.get(key) for key in ("json", "html", "pdf")):
+            from liaison.surveys.report import comparison_summary
+
+            self.stdout.write(comparison_summary(result), ending="")
+
+    # --- outputs -----------------------------------------------------------------------------
+
+    def write_json(self, target: str | None, payload: object) -> None:
+        if not target:
+            return
+        text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
+        if target == "-":
+            self.stdout.write(text)
+            return
+        Path(target).write_text(text + "\n", encoding="utf-8")
+        self.stderr.write(_("Wrote %(file)s") % {"file": target})
+
+    def write_report(self, options: dict[str, Any], html: Callable[[], str]) -> None:
+        from liaison.surveys.report import pdf_from_html
+
+        document = html()  # drawn once (charts and all) for both outputs
+        if options.get("html"):
+            Path(options["html"]).write_text(document, encoding="utf-8")
+            self.stderr.write(_("Wrote %(file)s") % {"file": options["html"]})
+        if options.get("pdf"):
+            Path(options["pdf"]).write_bytes(pdf_from_html(document))
+            self.stderr.write(_("Wrote %(file)s") % {"file": options["pdf"]})
+
+
+def _rejection(error: ExportRejected) -> str:
+    lines = [str(error)]
+    lines += [f"  {problem}" for problem in error.problems[:SHOWN_PROBLEMS]]
+    if error.total > SHOWN_PROBLEMS:
+        lines.append("  " + _("… and %(count)s more.") % {"count": error.total - SHOWN_PROBLEMS})
+    return "\n".join(lines)
