@@ -1,7 +1,7 @@
 """Where other apps add to the registry's pages without the registry importing them.
 
 An app registers, in its ``AppConfig.ready``, a function that returns the template and context of
-a card for the home page or a section of a BLO page (or ``None`` when it has nothing to show that
+a card for the home page, a section of a BLO page or of the user's own profile (or ``None`` when it has nothing to show that
 user). The registry stays the foundation: it knows nothing of exchange, training or meetings.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from liaison.registry.models import BLO
+from liaison.registry.models import BLO, User
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,11 @@ class Panel:
 
 HomeCard = Callable[[HttpRequest], Panel | None]
 BLOSection = Callable[[HttpRequest, BLO], Panel | None]
+AccountSection = Callable[[HttpRequest, User], Panel | None]
 
 _home_cards: list[HomeCard] = []
 _blo_sections: list[BLOSection] = []
+_account_sections: list[AccountSection] = []
 
 
 def register_home_card(card: HomeCard) -> HomeCard:
@@ -40,6 +42,17 @@ def register_blo_section(section: BLOSection) -> BLOSection:
     if section not in _blo_sections:
         _blo_sections.append(section)
     return section
+
+
+def register_account_section(section: AccountSection) -> AccountSection:
+    if section not in _account_sections:
+        _account_sections.append(section)
+    return section
+
+
+def account_sections(request: HttpRequest, user: User) -> list[Panel]:
+    panels = [p for section in _account_sections if (p := section(request, user)) is not None]
+    return sorted(panels, key=lambda p: p.order)
 
 
 def home_cards(request: HttpRequest) -> list[Panel]:

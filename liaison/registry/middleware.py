@@ -45,7 +45,7 @@ class UserLanguageMiddleware:
 class TwoFactorRequiredMiddleware:
     """Send a user whose role requires two-factor sign-in to set it up or to confirm a code."""
 
-    EXEMPT_PREFIXES = ("/account/two-factor", "/logout", "/static/", "/i18n/", "/verify/")
+    EXEMPT_PREFIXES = ("/account/two-factor", "/logout", "/static/", "/i18n/", "/training/verify/")
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response

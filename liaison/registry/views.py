@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
 from liaison.registry import services
-from liaison.registry.extensions import blo_sections, home_cards
+from liaison.registry.extensions import account_sections, blo_sections, home_cards
 from liaison.registry.forms import (
     AccountForm,
     BLOForm,
@@ -361,6 +361,7 @@ def account(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "has_two_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "panels": account_sections(request, user),
             "two_factor_required": services.two_factor_required(user),
         },
     )

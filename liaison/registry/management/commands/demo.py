@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand
 
 from liaison.catalogues import ensure_compiled
 from liaison.exchange.demo import load_demo_exchange
+from liaison.meetings.demo import load_demo_meetings
 from liaison.reference.services import ensure_reference_loaded
+from liaison.training.demo import load_demo_training
 from liaison.registry.demo import DEMO_PASSWORD, USERS, load_demo_registry
 from liaison.registry.management.commands.serve import add_server_arguments, run_server
 
@@ -29,6 +31,8 @@ class Command(BaseCommand):
         load_demo_registry()
         ensure_reference_loaded()
         load_demo_exchange()
+        load_demo_training()
+        load_demo_meetings()
         self.stdout.write(f"Data folder (LIAISON_DATA_DIR): {settings.DATA_DIR}")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for person in USERS:

@@ -1,0 +1,71 @@
+"""The certificate as a bilingual PDF (WeasyPrint), with its verification code and a QR code of
+the public verification address. Fonts are the system's (DejaVu/Noto): nothing is fetched."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.template.loader import render_to_string
+from django.utils import translation
+from weasyprint import HTML
+
+from liaison.training.models import Certificate, TrainingModule
+
+# The certificate is read on both sides of the border: Vietnamese first, then English.
+CERTIFICATE_LANGUAGES = ("vi", "en")
+
+
+def qr_data_uri(text: str) -> str:
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def certificate_context(certificate: Certificate, verify_url: str) -> dict[str, object]:
+    qualification = certificate.qualification
+    titles = {m.code: m for m in TrainingModule.objects.filter(code__in=list(certificate.scores))}
+    blocks = []
+    for lang in CERTIFICATE_LANGUAGES:
+        blo_name = ""
+        if certificate.blo is not None:
+            with translation.override(lang):
+                blo_name = certificate.blo.display_name
+        blocks.append(
+            {
+                "lang": lang,
+                "title": qualification.text("title", lang),
+                "description": qualification.text("description", lang),
+                "blo": blo_name,
+            }
+        )
+    return {
+        "certificate": certificate,
+        "blocks": blocks,
+        "verify_url": verify_url,
+        "qr": qr_data_uri(verify_url),
+        "modules": [
+            {
+                "titles": " / ".join(
+                    t
+                    for t in (titles[code].text("title", lang) for lang in CERTIFICATE_LANGUAGES)
+                    if t
+                )
+                if code in titles
+                else code,
+                "score": score,
+            }
+            for code, score in sorted(certificate.scores.items())
+        ],
+    }
+
+
+def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
+    html = render_to_string(
+        "training/certificate_pdf.html", certificate_context(certificate, verify_url)
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
