@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polib
 from django.conf import settings
+from django.utils.translation.reloader import translation_file_changed
 
 
 def ensure_compiled() -> list[Path]:
@@ -22,4 +23,8 @@ def ensure_compiled() -> list[Path]:
                 continue
             polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
             written.append(mo_path)
+    if written:
+        # A catalogue Django had already looked for (and missed) is cached as missing; forget
+        # the cache the way Django's autoreloader does when a .mo file changes.
+        translation_file_changed(sender=None, file_path=written[0])
     return written

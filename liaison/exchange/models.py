@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from liaison.reference.models import (
     Unit,
     WasteCategory,
 )
-from liaison.registry.models import BLO, Agency, Country, Crossing
+from liaison.registry.models import BLO, Agency, Country, Crossing, latitude_field, longitude_field
 
 # --- who may read, and what they may do with it ------------------------------------------------
 
@@ -239,22 +239,8 @@ class Incident(Shareable):
         verbose_name=_("crossing"),
     )
     location_kind = models.CharField(_("where"), max_length=30, choices=LocationKind.choices)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     crime_area = models.CharField(
         _("crime area"), max_length=30, choices=CrimeArea.choices, db_index=True

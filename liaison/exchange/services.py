@@ -115,6 +115,22 @@ def _check_label(record: Record, *, actor: User, confirmed_beyond_label: bool) -
     )
 
 
+def _stamp_origin(record_obj: Record, *, actor: User, confirmed_beyond_label: bool) -> None:
+    """Set who recorded a new record and for which agency and country, then check that the actor
+    may record it, that it is valid, and that its distribution fits its TLP label."""
+    if actor.agency is None:
+        raise PermissionDenied(
+            _("Only an officer of an agency records incidents and intelligence.")
+        )
+    record_obj.recorded_by = actor
+    record_obj.agency = actor.agency
+    record_obj.country = record_obj.blo.country
+    require(actor, Action.CREATE, record_obj)
+    record_obj.reference = "pending"  # the real one is drawn only once everything is valid
+    record_obj.full_clean(exclude=["reference"])
+    _check_label(record_obj, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
+
+
 @transaction.atomic
 def do_record_incident(
     incident: Incident,
@@ -124,15 +140,7 @@ def do_record_incident(
     confirmed_beyond_label: bool = False,
     request: HttpRequest | None = None,
 ) -> Incident:
-    if actor.agency is None:
-        raise PermissionDenied(_("Only an officer of an agency records incidents."))
-    incident.recorded_by = actor
-    incident.agency = actor.agency
-    incident.country = incident.blo.country
-    require(actor, Action.CREATE, incident)
-    incident.reference = "pending"
-    incident.full_clean(exclude=["reference"])
-    _check_label(incident, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
+    _stamp_origin(incident, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
     for item in parts.items:
         _clean_child(item, ["incident"])
     for person in parts.people:
@@ -370,15 +378,7 @@ def do_record_intelligence(
     confirmed_beyond_label: bool = False,
     request: HttpRequest | None = None,
 ) -> IntelligenceReport:
-    if actor.agency is None:
-        raise PermissionDenied(_("Only an officer of an agency records intelligence."))
-    report.recorded_by = actor
-    report.agency = actor.agency
-    report.country = report.blo.country
-    require(actor, Action.CREATE, report)
-    report.reference = "pending"
-    report.full_clean(exclude=["reference"])
-    _check_label(report, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
+    _stamp_origin(report, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
     linked = list(incidents)
     for incident in linked:
         if not can(actor, Action.VIEW, incident):

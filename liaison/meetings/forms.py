@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liaison.meetings.models import ActionStatus, Meeting, MeetingAction
 from liaison.registry.models import BLO, Agency, Country, User
@@ -68,7 +69,7 @@ class ParticipantForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    description = forms.CharField(label=_("Action"), max_length=500)
+    description = forms.CharField(label=pgettext_lazy("meeting action", "Action"), max_length=500)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
     owner_name = forms.CharField(
         label=_("or owner's name"),
@@ -108,7 +109,7 @@ class FollowUpForm(forms.Form):
                 required=False,
             )
             self.fields[f"note_{action.pk}"] = forms.CharField(
-                label=_("Follow-up"), max_length=500, required=False
+                label=pgettext_lazy("meeting action", "Follow-up"), max_length=500, required=False
             )
 
     def rows(self) -> list[tuple[MeetingAction, forms.BoundField, forms.BoundField]]:

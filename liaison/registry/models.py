@@ -44,6 +44,28 @@ class LocalisedName(models.Model):
         return self.name_en
 
 
+def latitude_field() -> models.DecimalField[Any, Any]:
+    return models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+
+
+def longitude_field() -> models.DecimalField[Any, Any]:
+    return models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]*$", _("Use capital letters, digits and hyphens only, e.g. VN-MOCBAI.")
 )
@@ -149,22 +171,8 @@ class BLO(LocalisedName):
     cluster = models.ForeignKey(
         Cluster, on_delete=models.SET_NULL, related_name="blos", null=True, blank=True
     )
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     agencies = models.ManyToManyField(
         Agency, related_name="blos", blank=True, verbose_name=_("agencies stationed")
     )
@@ -209,22 +217,8 @@ class Crossing(LocalisedName):
     blo = models.ForeignKey(BLO, on_delete=models.CASCADE, related_name="crossings")
     code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
     kind = models.CharField(_("type"), max_length=20, choices=CrossingKind.choices)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
 
     class Meta:
         ordering = ["blo__name_en", "name_en"]
