@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 
 class LocalisedName(models.Model):
@@ -95,6 +96,18 @@ class Country(LocalisedName):
 
     def local_language(self) -> str:
         return self.language
+
+    @property
+    def display_name(self) -> str:
+        """Its own name for its own readers, the registry's English name (UN usage: Viet Nam,
+        Lao PDR) for English readers, and for others the name in their language from
+        django-countries' translations of ISO 3166."""
+        language = translation.get_language() or "en"
+        if self.name_local and language == self.language:
+            return self.name_local
+        if language.startswith("en"):
+            return self.name_en
+        return str(countries.name(self.code)) or self.name_en
 
 
 class Province(LocalisedName):
