@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -40,3 +41,13 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
     with django_db_blocker.unblock():
         ensure_reference_loaded()
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise() -> Any:
+    # The active language is per thread, and a request made through the test client leaves the
+    # user's language active; each test starts from English, whatever ran before it.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

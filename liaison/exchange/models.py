@@ -276,6 +276,7 @@ class Incident(Shareable):
             ),
             models.Index(fields=["distribution", "occurred_at"], name="incident_dist_when"),
             models.Index(fields=["occurred_at"], name="incident_when"),
+            models.Index(fields=["created_at"], name="incident_recorded"),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,9 @@
-"""Where the answers to analyse come from: an export file today, a stored survey round tomorrow.
+"""Where the answers to analyse come from: an export file, or a survey round stored in the app.
 
-The ``survey`` command and the web views ask an :class:`AnswerSource` for a frame of answers
-(one row per respondent, one column per question name) and never care where it was read from.
-:class:`ExportFile` reads a KoboToolbox or ODK Central CSV. A stored round is another source with
-the same two members — e.g. ``StoredRound(round_id)`` whose ``load`` turns the round's
-submissions into a frame with :func:`liaison.surveys.imports.answers_frame`.
+The ``survey`` command asks an :class:`AnswerSource` for a frame of answers (one row per
+respondent, one column per question name) and never cares where it was read from.
+:class:`ExportFile` reads a KoboToolbox or ODK Central CSV; :class:`StoredRound` turns a round's
+submitted questionnaires into the same frame (``liaison survey analyze FORM --round ID``).
 """
 
 from __future__ import annotations
@@ -15,8 +14,9 @@ from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
-from liaison.surveys.imports import ImportNotice, read_export
+from liaison.surveys.imports import ExportError, ImportNotice, read_export
 from liaison.surveys.xlsform import Form
 
 
@@ -49,3 +49,43 @@ class ExportFile:
         for notice in table.notices:
             self.on_notice(notice)
         return table.answers
+
+
+class StoredRoundError(ExportError):
+    """A ``--round`` that names no round, or a round of another questionnaire."""
+
+
+@dataclass(frozen=True)
+class StoredRound:
+    """The submitted questionnaires of a survey round stored in the app (``--round ID``)."""
+
+    round_id: int
+
+    @property
+    def label(self) -> str:
+        return _("survey round %(id)s") % {"id": self.round_id}
+
+    def load(self, form: Form) -> pd.DataFrame:
+        from liaison.surveys.models import SurveyRound
+        from liaison.surveys.selectors import round_frame
+
+        survey_round = (
+            SurveyRound.objects.select_related("questionnaire").filter(pk=self.round_id).first()
+        )
+        if survey_round is None:
+            raise StoredRoundError(_("There is no survey round %(id)s.") % {"id": self.round_id})
+        stored_id = survey_round.questionnaire.form_id
+        if stored_id != form.form_id:
+            raise StoredRoundError(
+                _(
+                    "Survey round %(id)s (%(title)s) answers the questionnaire %(stored)s, "
+                    "not %(form)s."
+                )
+                % {
+                    "id": self.round_id,
+                    "title": survey_round.title,
+                    "stored": stored_id,
+                    "form": form.form_id,
+                }
+            )
+        return round_frame(survey_round, form)

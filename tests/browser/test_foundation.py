@@ -26,7 +26,7 @@ def test_vietnamese_officer_switches_to_english_and_sees_moc_bai_counterpart(
     # then the interface is English, and stays so on the next page
     expect(tablet.locator("html")).to_have_attribute("lang", "en")
     expect(tablet.locator("nav.mainnav")).to_contain_text("Home")
-    tablet.click("text=Moc Bai")
+    tablet.get_by_role("link", name="Moc Bai", exact=True).first.click()
     expect(tablet.locator("h1")).to_have_text("Moc Bai")
     expect(tablet.locator("html")).to_have_attribute("lang", "en")
     # and the counterpart across the border is shown

@@ -134,7 +134,7 @@ def test_no_endpoint_leaks_outside_the_distribution(exchange_world, records, mem
             assert references(text_search, all_refs) == expected, where
             # counts on the dashboard and in the API
             dashboard = c.get("/exchange/").content.decode()
-            assert f"({len(expected)} visible to you)" in dashboard, where
+            assert f'id="visible-total" data-count="{len(expected)}"' in dashboard, where
             counts = c.get("/api/exchange/counts").json()
             assert sum(row["count"] for row in counts) == len(expected), where
             api = c.get("/api/exchange/incidents?limit=500").json()

@@ -37,3 +37,9 @@ def odk_table(patrol_form: Form) -> SubmissionTable:
 @pytest.fixture(scope="session")
 def small_form() -> Form:
     return make_form()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    # Uploaded questionnaires go to a temporary folder, not the developer's data folder.
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"

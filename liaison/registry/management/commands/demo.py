@@ -13,9 +13,10 @@ from liaison.catalogues import ensure_compiled
 from liaison.exchange.demo import load_demo_exchange
 from liaison.meetings.demo import load_demo_meetings
 from liaison.reference.services import ensure_reference_loaded
-from liaison.training.demo import load_demo_training
 from liaison.registry.demo import DEMO_PASSWORD, USERS, load_demo_registry
 from liaison.registry.management.commands.serve import add_server_arguments, run_server
+from liaison.surveys.demo import load_demo_surveys
+from liaison.training.demo import load_demo_training
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         ensure_compiled()
         call_command("migrate", interactive=False, verbosity=0)
         load_demo_registry()
+        load_demo_surveys()
         ensure_reference_loaded()
         load_demo_exchange()
         load_demo_training()

@@ -7,8 +7,11 @@
     liaison survey compare FORM.xlsx BASELINE.csv FOLLOWUP.csv
                            [--json OUT.json] [--html OUT.html] [--pdf OUT.pdf] [--lang en|vi]
 
-DATA is a KoboToolbox or ODK Central CSV export (the format is recognised). Without an output
-option the distributions are printed. ``--json -`` writes the JSON to standard output. Every
+DATA is a KoboToolbox or ODK Central CSV export (the format is recognised), or ``--round ID`` a
+survey round stored in the app (its submitted questionnaires): ``analyze FORM.xlsx --round 3``,
+``compare FORM.xlsx --round 1 --round 2`` (baseline first). ``compare`` takes two sources in
+all: the files named first, then the rounds. Without an output option the distributions are
+printed. ``--json -`` writes the JSON to standard output. Every
 problem (a bad form, a rejected file, an unknown ``--by`` question, a broken filter) ends the
 command with its message and a non-zero exit status, never a traceback.
 """
@@ -45,6 +48,18 @@ def _outputs(parser: ArgumentParser) -> None:
     )
 
 
+def _rounds(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "--round",
+        metavar="ID",
+        dest="rounds",
+        type=int,
+        action="append",
+        default=[],
+        help="a survey round stored in the app, instead of a CSV export",
+    )
+
+
 class Command(BaseCommand):
     help = "Analyse questionnaire data (KoboToolbox or ODK Central exports) against an XLSForm."
     # The analysis reads files only; it must run even where the web app is not configured.
@@ -54,14 +69,16 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="{analyze,compare}")
         analyse = actions.add_parser("analyze", help="distributions, cross-tabs, scores, report")
         analyse.add_argument("form", metavar="FORM.xlsx")
-        analyse.add_argument("data", metavar="DATA.csv")
+        analyse.add_argument("data", metavar="DATA.csv", nargs="?")
+        _rounds(analyse)
         analyse.add_argument("--by", metavar="QUESTION", help="a select_one or calculate question")
         analyse.add_argument("--where", metavar="EXPR", help="e.g. \"knows_ods = 'yes'\"")
         _outputs(analyse)
         comparison = actions.add_parser("compare", help="baseline against follow-up")
         comparison.add_argument("form", metavar="FORM.xlsx")
-        comparison.add_argument("baseline", metavar="BASELINE.csv")
-        comparison.add_argument("followup", metavar="FOLLOWUP.csv")
+        comparison.add_argument("baseline", metavar="BASELINE.csv", nargs="?")
+        comparison.add_argument("followup", metavar="FOLLOWUP.csv", nargs="?")
+        _rounds(comparison)
         _outputs(comparison)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -81,14 +98,13 @@ class Command(BaseCommand):
 
         try:
             if options["action"] == "analyze":
-                self.analyze(form, self.source(options["data"]), options)
+                (data,) = self.sources([options["data"]], options["rounds"], 1)
+                self.analyze(form, data, options)
             else:
-                self.compare(
-                    form,
-                    self.source(options["baseline"]),
-                    self.source(options["followup"]),
-                    options,
+                baseline, followup = self.sources(
+                    [options["baseline"], options["followup"]], options["rounds"], 2
                 )
+                self.compare(form, baseline, followup, options)
         except ExportRejected as error:
             raise CommandError(_rejection(error)) from None
         except (ExportError, AnalysisError) as error:
@@ -101,14 +117,26 @@ class Command(BaseCommand):
 
     # --- data sources ------------------------------------------------------------------------
 
-    def source(self, argument: str) -> AnswerSource:
-        """The one place a data argument becomes a source of answers.
+    def sources(
+        self, files: list[str | None], rounds: list[int], wanted: int
+    ) -> list[AnswerSource]:
+        """The data arguments (files first, then ``--round`` IDs) as ``wanted`` sources."""
+        given: list[str | int] = [name for name in files if name]
+        given += rounds
+        if len(given) != wanted:
+            raise CommandError(
+                _("Give %(wanted)s data source(s) (CSV exports or --round ID); %(count)s given.")
+                % {"wanted": wanted, "count": len(given)}
+            )
+        return [self.source(argument) for argument in given]
 
-        A stored survey round (``--round ID``) is another :class:`AnswerSource`; see
-        :mod:`liaison.surveys.sources`.
-        """
-        from liaison.surveys.sources import ExportFile
+    def source(self, argument: str | int) -> AnswerSource:
+        """The one place a data argument becomes a source of answers: a file name, or the ID
+        of a survey round stored in the app (``--round ID``)."""
+        from liaison.surveys.sources import ExportFile, StoredRound
 
+        if isinstance(argument, int):
+            return StoredRound(argument)
         return ExportFile(Path(argument), on_notice=self.notice)
 
     def notice(self, notice: ImportNotice) -> None:

@@ -1,0 +1,370 @@
+"""Questionnaires (uploaded XLSForms), survey rounds with their sample plan, submissions, imports.
+
+The questionnaire keeps its XLSForm file (under ``MEDIA_ROOT``) and re-reads it with the engine
+(:func:`liaison.surveys.xlsform.load_form`) on demand; the parsed :class:`Form` is cached per
+process by the file's SHA-256, so a page that renders or validates a questionnaire does not parse
+the workbook again. Answers are stored as JSON by question name, in the XForm text representation
+(select_multiple space-separated, dates ISO 8601) that the analysis reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from liaison.registry.models import BLO, Country
+
+if TYPE_CHECKING:
+    # The engine (elementpath, pandas, scipy) takes seconds to import: only when a form is read.
+    from liaison.surveys.report import SamplePlan
+    from liaison.surveys.xlsform import Form, Question
+
+_FORM_CACHE_SIZE = 16
+_form_cache: OrderedDict[str, Form] = OrderedDict()
+_form_cache_lock = threading.Lock()
+
+
+def cached_form(key: str, read: Callable[[], Form]) -> Form:
+    """The form of a file identified by ``key`` (its SHA-256), read once per process."""
+    with _form_cache_lock:
+        form = _form_cache.get(key)
+        if form is not None:
+            _form_cache.move_to_end(key)
+            return form
+    form = read()
+    with _form_cache_lock:
+        _form_cache[key] = form
+        while len(_form_cache) > _FORM_CACHE_SIZE:
+            _form_cache.popitem(last=False)
+    return form
+
+
+class Questionnaire(models.Model):
+    """An XLSForm as uploaded: the file itself and what identifies it."""
+
+    file = models.FileField(_("XLSForm file"), upload_to="surveys/questionnaires/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, unique=True)
+    form_id = models.CharField(_("form ID"), max_length=200)
+    title = models.CharField(_("title"), max_length=300)
+    version = models.CharField(_("version"), max_length=100, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    question_count = models.PositiveIntegerField(_("questions"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.form_id} {self.version})".replace(" )", ")")
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:questionnaire", args=[self.pk])
+
+    def form(self) -> Form:
+        """The parsed questionnaire (cached per process by the file's hash)."""
+
+        def read() -> Form:
+            from liaison.surveys.xlsform import FormError, load_form
+
+            try:
+                with self.file.open("rb") as handle:
+                    data = handle.read()
+            except OSError:
+                raise FormError(
+                    str(_("The questionnaire's file is missing from the server.")),
+                    file=self.file_name,
+                ) from None
+            return load_form(data, filename=self.file_name)
+
+        return cached_form(self.sha256, read)
+
+
+class RoundStatus(models.TextChoices):
+    PLANNED = "planned", _("In preparation")
+    OPEN = "open", _("Collecting answers")
+    CLOSED = "closed", _("Closed")
+
+    @property
+    def accepts_answers(self) -> bool:
+        return self is RoundStatus.OPEN
+
+
+class SurveyRound(models.Model):
+    """One administration of a questionnaire in a country, over some BLOs, with a sample plan.
+
+    The sample plan states the prescriptive criteria the PATROL report recommends: every
+    targeted BLO represented between ``min_share`` and ``max_share`` per cent of the
+    respondents, and a minimum number of respondents per agency (``min_per_agency``, keyed by the
+    choices of the questionnaire's agency question).
+    """
+
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.PROTECT,
+        related_name="rounds",
+        verbose_name=_("questionnaire"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="survey_rounds", verbose_name=_("country")
+    )
+    starts_on = models.DateField(_("starts"))
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.PLANNED
+    )
+    sites = models.ManyToManyField(
+        BLO, related_name="survey_rounds", blank=True, verbose_name=_("BLOs surveyed")
+    )
+    site_question = models.CharField(
+        _("question naming the BLO"), max_length=100, default="blo", blank=True
+    )
+    agency_question = models.CharField(
+        _("question naming the agency"), max_length=100, default="agency", blank=True
+    )
+    cluster_question = models.CharField(
+        _("question naming the cluster"), max_length=100, default="cluster", blank=True
+    )
+    min_share = models.DecimalField(
+        _("minimum share of each BLO (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    max_share = models.DecimalField(
+        _("maximum share of each BLO (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(100),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    min_respondents = models.PositiveIntegerField(_("minimum respondents in all"), default=0)
+    min_per_agency = models.JSONField(_("minimum respondents per agency"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("survey round")
+        verbose_name_plural = _("survey rounds")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:round", args=[self.pk])
+
+    @property
+    def status_enum(self) -> RoundStatus:
+        return RoundStatus(self.status)
+
+    @property
+    def accepts_answers(self) -> bool:
+        return self.status_enum.accepts_answers
+
+    def form(self) -> Form:
+        return self.questionnaire.form()
+
+    def site_choices(self, form: Form) -> dict[int, str]:
+        """The round's BLOs (by primary key) as choices of the questionnaire's BLO question."""
+        if not self.site_question or not form.has_question(self.site_question):
+            return {}
+        question = form.question(self.site_question)
+        found: dict[int, str] = {}
+        for blo in self.sites.all():
+            choice = site_choice(question, blo)
+            if choice is not None:
+                found[blo.pk] = choice
+        return found
+
+    def sample_plan(self, form: Form) -> SamplePlan:
+        """The plan in the engine's terms (choices of the questionnaire's questions)."""
+        from liaison.surveys.report import SamplePlan
+
+        return SamplePlan(
+            site_question=self.site_question,
+            sites=tuple(self.site_choices(form).values()),
+            min_share=float(self.min_share),
+            max_share=float(self.max_share),
+            agency_question=self.agency_question,
+            min_per_agency={
+                str(name): int(count)
+                for name, count in (self.min_per_agency or {}).items()
+                if int(count) > 0
+            },
+            min_respondents=self.min_respondents,
+        )
+
+
+def _folded(text: str) -> str:
+    return "".join(character for character in text.casefold() if character.isalnum())
+
+
+def site_choice(question: Question, blo: BLO) -> str | None:
+    """The choice of a BLO question that names ``blo``: by its name (``moc_bai`` for Moc Bai,
+    ``mocbai`` for VN-MOCBAI) or by a label equal to the BLO's English or local name."""
+    keys = {_folded(blo.name_en), _folded(blo.code.split("-", 1)[-1]), _folded(blo.code)}
+    if blo.name_local:
+        keys.add(_folded(blo.name_local))
+    for choice in question.choices:
+        if _folded(choice.name) in keys:
+            return choice.name
+    for choice in question.choices:
+        if any(_folded(label) in keys for label in choice.labels.values() if label):
+            return choice.name
+    return None
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class SubmissionSource(models.TextChoices):
+    WEB = "web", _("Filled in Liaison")
+    KOBO = "kobo", _("KoboToolbox export")
+    ODK = "odk", _("ODK Central export")
+
+    @classmethod
+    def of_export(cls, export_format: str) -> SubmissionSource:
+        """The source of submissions read from an export (an ``ExportFormat`` value)."""
+        return cls.KOBO if export_format == ExportFormatName.KOBOTOOLBOX else cls.ODK
+
+
+class ExportFormatName(models.TextChoices):
+    """The engine's ``ExportFormat`` values, named for people."""
+
+    KOBOTOOLBOX = "kobotoolbox", "KoboToolbox"
+    ODK_CENTRAL = "odk_central", "ODK Central"
+
+
+class ImportBatch(models.Model):
+    """One export file imported into a round."""
+
+    round = models.ForeignKey(
+        SurveyRound, on_delete=models.CASCADE, related_name="imports", verbose_name=_("round")
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    format = models.CharField(
+        _("format"),
+        max_length=20,
+        choices=ExportFormatName.choices,
+    )
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    rows_added = models.PositiveIntegerField(_("submissions added"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("already imported, skipped"), default=0)
+    notices = models.JSONField(_("notices"), default=list, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    created = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class Submission(models.Model):
+    """One respondent's answers in a round: filled in the app or imported from an export."""
+
+    round = models.ForeignKey(
+        SurveyRound,
+        on_delete=models.CASCADE,
+        related_name="submissions",
+        verbose_name=_("round"),
+    )
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survey_submissions",
+        verbose_name=_("respondent"),
+    )
+    instance_id = models.CharField(_("instance ID"), max_length=100)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.DRAFT,
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=SubmissionSource.choices, default=SubmissionSource.WEB
+    )
+    language = models.CharField(_("language"), max_length=20, blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="submissions",
+        verbose_name=_("import"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated", "-pk"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "instance_id"], name="surveys_submission_instance_per_round"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "respondent"],
+                condition=models.Q(respondent__isnull=False),
+                name="surveys_submission_one_per_respondent",
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "status"], name="surveys_sub_round_status")]
+
+    def __str__(self) -> str:
+        return self.instance_id
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:submission", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == SubmissionStatus.DRAFT

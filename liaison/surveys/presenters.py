@@ -1,0 +1,259 @@
+"""The engine's results as rows a template can show (templates cannot index dicts by variables)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from liaison.surveys.analysis import (
+    AnalysisResult,
+    AssociationTest,
+    ComparisonResult,
+    QuestionResult,
+    ThemeScore,
+    as_percent_text,
+)
+
+
+def _interval(interval: list[float] | None) -> str:
+    if not interval:
+        return "–"
+    return f"{as_percent_text(interval[0])} – {as_percent_text(interval[1])}"
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _p_value(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+@dataclass(frozen=True)
+class ChoiceRow:
+    name: str
+    label: str
+    count: int
+    percent: str
+    percent_value: float
+    ci: str
+    by: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TestLine:
+    test: str
+    statistic: str
+    p_value: str
+    cramers_v: str
+    significant: bool
+
+
+def _test(test: AssociationTest | None) -> TestLine | None:
+    if test is None:
+        return None
+    return TestLine(
+        test="Fisher" if test["test"] == "fisher" else "χ²",
+        statistic=_number(test["statistic"], 2),
+        p_value=_p_value(test["p_value"]),
+        cramers_v=_number(test["cramers_v"], 2),
+        significant=test["significant"],
+    )
+
+
+@dataclass(frozen=True)
+class QuestionTable:
+    name: str
+    label: str
+    type: str
+    theme: str
+    answered: int
+    missing: int
+    rows: list[ChoiceRow]
+    numeric: list[tuple[str, str]]
+    by_answered: list[int]
+    test: TestLine | None
+    likert: str
+
+
+def question_tables(result: AnalysisResult) -> list[QuestionTable]:
+    groups = list(result["by_groups"])
+    tables = []
+    for name, question in result["questions"].items():
+        tables.append(_question_table(name, question, groups, result["themes"]))
+    return tables
+
+
+def _question_table(
+    name: str, question: QuestionResult, groups: list[str], themes: dict[str, str]
+) -> QuestionTable:
+    by = question.get("by") or {}
+    rows = []
+    for choice, count in question["counts"].items():
+        percent = question["percent"].get(choice)
+        cells = []
+        for group in groups:
+            stats = by.get(group)
+            if stats is None or not stats["answered"]:
+                cells.append("–")
+            else:
+                cells.append(
+                    f"{as_percent_text(stats['percent'].get(choice))} "
+                    f"({stats['counts'].get(choice, 0)})"
+                )
+        rows.append(
+            ChoiceRow(
+                name=choice,
+                label=question["choice_labels"].get(choice, choice),
+                count=count,
+                percent=as_percent_text(percent),
+                percent_value=percent or 0.0,
+                ci=_interval(question["ci95"].get(choice)),
+                by=cells,
+            )
+        )
+    numeric: list[tuple[str, str]] = []
+    summary = question.get("numeric")
+    if summary and summary["n"]:
+        numeric = [
+            ("mean", _number(summary["mean"])),
+            ("sd", _number(summary["sd"])),
+            ("min", _number(summary["min"])),
+            ("median", _number(summary["median"])),
+            ("max", _number(summary["max"])),
+        ]
+    likert = question.get("likert")
+    return QuestionTable(
+        name=name,
+        label=question["label"],
+        type=question["type"],
+        theme=themes.get(question["theme"] or "", ""),
+        answered=question["answered"],
+        missing=question["missing"],
+        rows=rows,
+        numeric=numeric,
+        by_answered=[(by.get(group) or {"answered": 0})["answered"] for group in groups]
+        if by
+        else [],
+        test=_test(question.get("test")),
+        likert=(f"{_number(likert['mean'], 2)} / {_number(likert['median'], 1)}" if likert else ""),
+    )
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    label: str
+    respondents: int
+    mean: str
+    median: str
+    ci: str
+    clusters: list[str]
+
+
+def _score_row(score: ThemeScore, clusters: list[str]) -> ScoreRow:
+    interval = score["ci95"]
+    return ScoreRow(
+        label=score["label"],
+        respondents=score["respondents"],
+        mean=as_percent_text(score["mean"]),
+        median=as_percent_text(score["median"]),
+        ci=_interval(interval),
+        clusters=clusters,
+    )
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    cluster_names: list[str]
+    rows: list[ScoreRow]
+
+
+def score_table(result: AnalysisResult, cluster_labels: dict[str, str]) -> ScoreTable:
+    """Knowledge scores per theme and overall, with one column per cluster."""
+    scores = result["scores"]
+    clusters = list(scores["by_cluster"])
+
+    def per_cluster(theme: str) -> list[str]:
+        cells = []
+        for cluster in clusters:
+            score = scores["by_cluster"][cluster].get(theme)
+            if score is None or not score["respondents"]:
+                cells.append("–")
+            else:
+                cells.append(f"{as_percent_text(score['mean'])} (n = {score['respondents']})")
+        return cells
+
+    rows = [_score_row(score, per_cluster(theme)) for theme, score in scores["themes"].items()]
+    rows.append(_score_row(scores["overall"], per_cluster("__overall__")))
+    return ScoreTable(
+        cluster_names=[cluster_labels.get(cluster, cluster) for cluster in clusters],
+        rows=rows,
+    )
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    label: str
+    baseline: str
+    followup: str
+    change: str
+    ci: str
+    p_value: str
+    significant: bool
+
+
+@dataclass(frozen=True)
+class ChangeTable:
+    name: str
+    label: str
+    baseline_n: int
+    followup_n: int
+    rows: list[ChangeRow]
+    significant: bool
+
+
+def comparison_tables(comparison: ComparisonResult) -> tuple[list[ChangeTable], list[ChangeRow]]:
+    tables = []
+    for name, question in comparison["questions"].items():
+        rows = []
+        for choice, change in question["choices"].items():
+            interval = change["ci95_pp"]
+            rows.append(
+                ChangeRow(
+                    label=question["choice_labels"].get(choice, choice),
+                    baseline=as_percent_text(change["baseline"]),
+                    followup=as_percent_text(change["followup"]),
+                    change=_signed(change["change_pp"]),
+                    ci=f"{interval[0]:+.1f} – {interval[1]:+.1f}" if interval else "–",
+                    p_value=_p_value(change["p_value"]),
+                    significant=change["significant"],
+                )
+            )
+        tables.append(
+            ChangeTable(
+                name=name,
+                label=question["label"],
+                baseline_n=question["baseline_answered"],
+                followup_n=question["followup_answered"],
+                rows=rows,
+                significant=any(row.significant for row in rows),
+            )
+        )
+    scores = [
+        ChangeRow(
+            label=score["label"],
+            baseline=as_percent_text(score["baseline"]),
+            followup=as_percent_text(score["followup"]),
+            change=_signed(score["change_pp"]),
+            ci="–",
+            p_value=_p_value(score["p_value"]),
+            significant=score["significant"],
+        )
+        for score in comparison["scores"].values()
+    ]
+    return tables, scores
+
+
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.1f}"

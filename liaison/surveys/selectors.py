@@ -1,0 +1,191 @@
+"""Reading a round's answers for analysis, progress and other modules.
+
+These functions do not check permissions: views call them after ``access_round`` and
+``may_see_results`` (see :mod:`liaison.surveys.access`); other modules check their own rule first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from django.db.models import QuerySet
+
+from liaison.registry.models import BLO
+from liaison.surveys.analysis import AnalysisResult, analyze, prepare
+from liaison.surveys.expressions import evaluate_frame
+from liaison.surveys.imports import answers_frame
+from liaison.surveys.models import Submission, SubmissionSource, SubmissionStatus, SurveyRound
+from liaison.surveys.report import SampleShortfall, sample_shortfalls
+from liaison.surveys.xlsform import CALCULATE, Form
+from liaison.surveys.xpath import to_string
+
+GROUP_KEYS = ("blo", "agency", "cluster")
+
+
+def submitted(survey_round: SurveyRound) -> QuerySet[Submission]:
+    """The round's submitted questionnaires (drafts are not data yet)."""
+    return Submission.objects.filter(round=survey_round, status=SubmissionStatus.SUBMITTED)
+
+
+def _fill_calculations(form: Form, frame: pd.DataFrame) -> pd.DataFrame:
+    """Calculations the stored answers lack, computed from the form for those rows only.
+
+    Web submissions store their calculations; an export may lack a calculation's column
+    (``prepare`` computes it for everyone) or leave it empty for some rows (computed here).
+    """
+    for question in form.questions:
+        if question.type != CALCULATE or not question.calculation or question.in_repeat:
+            continue
+        if question.name not in frame.columns:
+            continue
+        column = frame[question.name].astype(object)
+        empty = column.isna().to_numpy() | (column.astype(str).str.strip() == "").to_numpy()
+        if empty.any() and not empty.all():
+            values = evaluate_frame(
+                form, question.calculation, frame, to_string, context=question, rows=empty
+            )
+            filled = column.to_numpy(copy=True)
+            filled[empty] = values
+            frame = frame.assign(**{question.name: filled})
+    return frame
+
+
+def round_frame(survey_round: SurveyRound, form: Form | None = None) -> pd.DataFrame:
+    """One row per submitted respondent, one column per question (the analysis's input)."""
+    form = form or survey_round.form()
+    rows = list(submitted(survey_round).order_by("pk").values_list("answers", flat=True))
+    frame = answers_frame(form, [row if isinstance(row, dict) else {} for row in rows])
+    return prepare(form, _fill_calculations(form, frame))
+
+
+def round_answers(survey_round: SurveyRound) -> list[dict[str, Any]]:
+    """Per submitted respondent: answers by question name, plus ``blo``, ``agency``, ``cluster``.
+
+    Values are the questionnaire's own (choice names such as ``moc_bai``, ``customs``, ``CL1``;
+    select_multiple space-separated; ``""`` when unanswered). ``blo``, ``agency`` and ``cluster``
+    are read from the round's site, agency and cluster questions, so they are there whatever the
+    questionnaire calls them. This is the input of the training module's plan builder
+    (``liaison.training.planning.respondents_from_rows``).
+    """
+    form = survey_round.form()
+    frame = round_frame(survey_round, form)
+    sources = {
+        "blo": survey_round.site_question,
+        "agency": survey_round.agency_question,
+        "cluster": survey_round.cluster_question,
+    }
+    respondents: list[dict[str, Any]] = []
+    for record in frame.to_dict("records"):
+        row: dict[str, Any] = {
+            str(name): ""
+            if value is None or (isinstance(value, float) and value != value)
+            else str(value)
+            for name, value in record.items()
+        }
+        for key, question in sources.items():
+            row[key] = row.get(question, "") if question else row.get(key, "")
+        respondents.append(row)
+    return respondents
+
+
+def round_result(
+    survey_round: SurveyRound,
+    *,
+    form: Form | None = None,
+    by: str | None = None,
+    where: str | None = None,
+    language: str | None = None,
+) -> AnalysisResult:
+    """The engine's analysis of the round (raises ``AnalysisError`` for a bad ``by``/``where``)."""
+    form = form or survey_round.form()
+    cluster = survey_round.cluster_question
+    if not cluster or not form.has_question(cluster):
+        cluster = ""
+    return analyze(
+        form,
+        round_frame(survey_round, form),
+        by=by or None,
+        where=where or None,
+        language=language,
+        cluster=cluster or None,
+    )
+
+
+@dataclass(frozen=True)
+class SiteProgress:
+    blo: BLO
+    choice: str | None
+    submitted: int
+    share: float | None
+    state: str
+    """``missing``, ``under``, ``over`` or ``ok`` against the plan's shares."""
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    submitted: int
+    drafts: int
+    by_source: dict[str, int]
+    sites: list[SiteProgress]
+    elsewhere: int
+    """Submitted respondents whose BLO answer is none of the round's BLOs."""
+    min_respondents: int
+    shortfalls: list[SampleShortfall]
+
+
+def round_progress(
+    survey_round: SurveyRound, *, form: Form | None = None, language: str | None = None
+) -> RoundProgress:
+    """How far collection has gone, BLO by BLO, and where the sample falls short of the plan."""
+    form = form or survey_round.form()
+    plan = survey_round.sample_plan(form)
+    columns = [name for name in (plan.site_question, plan.agency_question) if name]
+    rows = list(submitted(survey_round).values_list("answers", flat=True))
+    frame = pd.DataFrame(
+        [
+            {name: str((row if isinstance(row, dict) else {}).get(name) or "") for name in columns}
+            for row in rows
+        ],
+        columns=columns,
+        dtype=object,
+    )
+    # Only the two questions the plan reads: cheap however large the round.
+    result = analyze(form, frame, language=language)
+    shortfalls = sample_shortfalls(plan, result, form, language)
+    site_counts: Counter[str] = Counter()
+    answered = 0
+    if plan.site_question and plan.site_question in frame.columns:
+        values = [value for value in frame[plan.site_question].tolist() if value]
+        site_counts.update(values)
+        answered = len(values)
+    choices = survey_round.site_choices(form)
+    sites: list[SiteProgress] = []
+    for blo in survey_round.sites.all().order_by("name_en"):
+        choice = choices.get(blo.pk)
+        count = site_counts.get(choice, 0) if choice else 0
+        share = count / answered * 100 if answered else None
+        if count == 0:
+            state = "missing"
+        elif share is not None and share < plan.min_share:
+            state = "under"
+        elif share is not None and share > plan.max_share:
+            state = "over"
+        else:
+            state = "ok"
+        sites.append(SiteProgress(blo, choice, count, share, state))
+    matched = {site.choice for site in sites if site.choice}
+    elsewhere = sum(count for choice, count in site_counts.items() if choice not in matched)
+    sources = Counter(submitted(survey_round).values_list("source", flat=True).order_by())
+    labels = dict(SubmissionSource.choices)
+    return RoundProgress(
+        submitted=len(rows),
+        drafts=Submission.objects.filter(round=survey_round, status=SubmissionStatus.DRAFT).count(),
+        by_source={str(labels.get(key, key)): count for key, count in sources.items()},
+        sites=sites,
+        elsewhere=elsewhere,
+        min_respondents=survey_round.min_respondents,
+        shortfalls=shortfalls,
+    )

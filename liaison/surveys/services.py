@@ -1,0 +1,453 @@
+"""Every write of the survey module: questionnaires, rounds, submissions, imports.
+
+Each ``do_<verb>_<noun>(…, *, actor)`` checks the actor's permission, runs in one transaction and
+writes its audit entry in it. Problems a person can fix come back as exceptions carrying
+everything needed to show them: :class:`~liaison.surveys.xlsform.FormError` (sheet, row, column),
+:class:`SubmissionRejected` (one message per question), the engine's
+:class:`~liaison.surveys.imports.ExportRejected` (row, column, reason) — and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from liaison.audit.models import AuditAction
+from liaison.audit.services import record
+from liaison.registry import permissions
+from liaison.registry.models import BLO, Country, User
+from liaison.registry.permissions import Action
+from liaison.surveys.expressions import (
+    Answer,
+    FieldError,
+    FieldErrorCode,
+    answer_text,
+    settle,
+    validate_submission,
+)
+from liaison.surveys.imports import read_export
+from liaison.surveys.models import (
+    ImportBatch,
+    Questionnaire,
+    RoundStatus,
+    Submission,
+    SubmissionSource,
+    SubmissionStatus,
+    SurveyRound,
+    cached_form,
+)
+from liaison.surveys.xlsform import CALCULATE, SELECT_ONE, Form, load_form
+
+_SYSTEM = "system"
+
+
+class SubmissionRejected(Exception):
+    """A questionnaire that cannot be submitted as it is: one problem per question."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(error.message for error in self.errors))
+
+
+# --- questionnaires --------------------------------------------------------------------------
+
+
+def do_upload_questionnaire(
+    *, data: bytes, file_name: str, actor: User | None, request: HttpRequest | None = None
+) -> Questionnaire:
+    """Store an XLSForm after the engine has read it whole.
+
+    A form the engine refuses raises its :class:`FormError` (naming sheet, row and column) and
+    nothing is stored; so does the same file uploaded twice (a :class:`ValidationError`).
+    ``actor`` ``None`` is the system (the demo loader).
+    """
+    if actor is not None:
+        permissions.require(actor, Action.CREATE, Questionnaire())
+    digest = hashlib.sha256(data).hexdigest()
+    form = cached_form(digest, lambda: load_form(data, filename=file_name))
+    existing = Questionnaire.objects.filter(sha256=digest).first()
+    if existing is not None:
+        raise ValidationError(
+            _("This file is already uploaded, as “%(title)s”.") % {"title": existing}
+        )
+    with transaction.atomic():
+        questionnaire = Questionnaire(
+            file_name=file_name[:255],
+            sha256=digest,
+            form_id=form.form_id[:200],
+            title=(form.title or form.form_id)[:300],
+            version=form.version[:100],
+            languages=[language.code or language.name for language in form.languages],
+            question_count=sum(1 for question in form.questions if question.takes_answer),
+            uploaded_by=actor,
+        )
+        questionnaire.file.save(file_name, ContentFile(data), save=False)
+        questionnaire.save()
+        record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=questionnaire,
+            summary=_("Uploaded the questionnaire %(title)s") % {"title": questionnaire},
+            changes={"form_id": form.form_id, "version": form.version, "sha256": digest},
+            request=request,
+            username=_SYSTEM if actor is None else "",
+        )
+    return questionnaire
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundData:
+    """What a round is: where, when, over which BLOs, and its sample plan."""
+
+    title: str
+    country: Country
+    starts_on: date
+    ends_on: date | None
+    status: RoundStatus
+    sites: Sequence[BLO]
+    min_share: Decimal = Decimal(0)
+    max_share: Decimal = Decimal(100)
+    min_respondents: int = 0
+    min_per_agency: Mapping[str, int] = field(default_factory=dict)
+    site_question: str = "blo"
+    agency_question: str = "agency"
+    cluster_question: str = "cluster"
+
+
+def _check_round(questionnaire: Questionnaire, data: RoundData) -> None:
+    form = questionnaire.form()
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        add("ends_on", _("The round cannot end before it starts."))
+    if data.min_share > data.max_share:
+        add("max_share", _("The maximum share is below the minimum share."))
+    foreign = [blo for blo in data.sites if blo.country_id != data.country.pk]
+    if foreign:
+        add(
+            "sites",
+            _("Not in %(country)s: %(blos)s.")
+            % {"country": data.country, "blos": ", ".join(str(blo) for blo in foreign)},
+        )
+    for key, name, kinds in (
+        ("site_question", data.site_question, {SELECT_ONE}),
+        ("agency_question", data.agency_question, {SELECT_ONE}),
+        ("cluster_question", data.cluster_question, {SELECT_ONE, CALCULATE}),
+    ):
+        if not name:
+            continue
+        if not form.has_question(name):
+            add(key, _("The questionnaire has no question named %(name)s.") % {"name": name})
+        elif form.question(name).type not in kinds:
+            add(
+                key,
+                _("%(name)s is a %(type)s question; a choice question is needed here.")
+                % {"name": name, "type": form.question(name).type},
+            )
+    if data.min_per_agency and data.agency_question and form.has_question(data.agency_question):
+        known = set(form.question(data.agency_question).choice_names)
+        unknown = sorted(set(data.min_per_agency) - known)
+        if unknown:
+            add(
+                "min_per_agency",
+                _("Not choices of the agency question: %(names)s.") % {"names": ", ".join(unknown)},
+            )
+    if any(count < 0 for count in data.min_per_agency.values()):
+        add("min_per_agency", _("A minimum cannot be negative."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(survey_round: SurveyRound, data: RoundData) -> None:
+    survey_round.title = data.title
+    survey_round.country = data.country
+    survey_round.starts_on = data.starts_on
+    survey_round.ends_on = data.ends_on
+    survey_round.status = data.status
+    survey_round.min_share = data.min_share
+    survey_round.max_share = data.max_share
+    survey_round.min_respondents = data.min_respondents
+    survey_round.min_per_agency = {
+        name: int(count) for name, count in data.min_per_agency.items() if int(count) > 0
+    }
+    survey_round.site_question = data.site_question
+    survey_round.agency_question = data.agency_question
+    survey_round.cluster_question = data.cluster_question
+
+
+def _round_state(survey_round: SurveyRound) -> dict[str, object]:
+    return {
+        "title": survey_round.title,
+        "country": survey_round.country.code,
+        "starts_on": survey_round.starts_on,
+        "ends_on": survey_round.ends_on,
+        "status": survey_round.status,
+        "sites": sorted(blo.code for blo in survey_round.sites.all()),
+        "min_share": str(survey_round.min_share),
+        "max_share": str(survey_round.max_share),
+        "min_respondents": survey_round.min_respondents,
+        "min_per_agency": dict(survey_round.min_per_agency or {}),
+    }
+
+
+def do_create_round(
+    questionnaire: Questionnaire,
+    data: RoundData,
+    *,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> SurveyRound:
+    """A new round; ``actor`` ``None`` is the system (the demo loader)."""
+    survey_round = SurveyRound(questionnaire=questionnaire, created_by=actor)
+    _apply(survey_round, data)
+    if actor is not None:
+        permissions.require(actor, Action.CREATE, survey_round)
+    _check_round(questionnaire, data)
+    with transaction.atomic():
+        survey_round.save()
+        survey_round.sites.set(data.sites)
+        record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=survey_round,
+            summary=_("Created the survey round %(title)s") % {"title": survey_round.title},
+            changes=_round_state(survey_round),
+            request=request,
+            username=_SYSTEM if actor is None else "",
+        )
+    return survey_round
+
+
+def do_update_round(
+    survey_round: SurveyRound,
+    data: RoundData,
+    *,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> SurveyRound:
+    permissions.require(actor, Action.CHANGE, survey_round)
+    _check_round(survey_round.questionnaire, data)
+    with transaction.atomic():
+        locked = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+        before = _round_state(locked)
+        _apply(locked, data)
+        locked.save()
+        locked.sites.set(data.sites)
+        after = _round_state(locked)
+        record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=locked,
+            summary=_("Changed the survey round %(title)s") % {"title": locked.title},
+            changes={
+                key: [before[key], value] for key, value in after.items() if before[key] != value
+            },
+            request=request,
+        )
+    return locked
+
+
+# --- submissions filled in the app -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedSubmission:
+    submission: Submission
+    warnings: list[FieldError]
+    """Problems left in a saved draft (they must be fixed before it can be submitted)."""
+
+
+def applicable_answers(form: Form, answers: Mapping[str, Answer]) -> dict[str, str]:
+    """The answers as text, without those of questions that do not apply to this respondent.
+
+    A page without JavaScript shows every question; what a respondent answered in a branch that
+    does not apply is dropped, as ODK drops it on submission.
+    """
+    given = {
+        name: text
+        for name, value in answers.items()
+        if form.has_question(name)
+        and form.question(name).takes_answer
+        and (text := answer_text(value))
+    }
+    _instance, relevance = settle(form, given)
+    return {name: text for name, text in given.items() if relevance.get(name, False)}
+
+
+def _with_calculations(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
+    instance, _relevance = settle(form, answers)
+    stored = dict(answers)
+    for question in form.questions:
+        if question.type == CALCULATE and not question.in_repeat:
+            value = instance.value(question.name)
+            if value:
+                stored[question.name] = value
+    return stored
+
+
+def do_save_submission(
+    survey_round: SurveyRound,
+    answers: Mapping[str, Answer],
+    *,
+    submit: bool,
+    language: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> SavedSubmission:
+    """Save the actor's draft, or submit it.
+
+    The server validates again whatever the browser did: a draft may be incomplete (its other
+    problems come back as warnings), a submission may not — it raises
+    :class:`SubmissionRejected` and nothing is saved.
+    """
+    permissions.require(actor, Action.ANSWER, survey_round)
+    form = survey_round.form()
+    clean = applicable_answers(form, answers)
+    errors = validate_submission(form, clean, language=language or None)
+    if submit and errors:
+        raise SubmissionRejected(errors)
+    stored = _with_calculations(form, clean)
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update()
+            .filter(round=survey_round, respondent=actor)
+            .first()
+        )
+        created = submission is None
+        if submission is None:
+            submission = Submission(
+                round=survey_round,
+                respondent=actor,
+                instance_id=str(uuid.uuid4()),
+                source=SubmissionSource.WEB,
+            )
+        elif not submission.is_draft:
+            raise PermissionDenied(_("This questionnaire is already submitted."))
+        submission.answers = stored
+        submission.language = language[:20]
+        if submit:
+            submission.status = SubmissionStatus.SUBMITTED
+            submission.submitted_at = timezone.now()
+        submission.save()
+        record(
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.CHANGE,
+            obj=submission,
+            summary=(
+                _("Submitted the questionnaire of %(round)s")
+                if submit
+                else _("Saved a draft of the questionnaire of %(round)s")
+            )
+            % {"round": survey_round.title},
+            changes={"round": survey_round.pk, "status": submission.status},
+            request=request,
+        )
+    warnings = [error for error in errors if error.code != FieldErrorCode.REQUIRED]
+    return SavedSubmission(submission=submission, warnings=warnings)
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+def _submitted_at(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = parse_datetime(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def do_import_export(
+    survey_round: SurveyRound,
+    data: bytes,
+    *,
+    file_name: str,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> ImportBatch:
+    """Import a KoboToolbox or ODK Central export into a round, all or nothing.
+
+    The engine reads and checks the whole file first (:class:`ExportError`, or
+    :class:`ExportRejected` listing every bad row/column/reason: nothing is saved). Submissions
+    whose instance ID the round already holds are skipped, so importing the same file twice adds
+    nothing the second time. ``actor`` ``None`` is the system (the demo loader).
+    """
+    if actor is not None:
+        permissions.require(actor, Action.IMPORT, survey_round)
+    form = survey_round.form()
+    table = read_export(data, form, filename=file_name)
+    with transaction.atomic():
+        # The round's row is locked so that two imports of one file cannot both add it.
+        SurveyRound.objects.select_for_update().filter(pk=survey_round.pk).first()
+        known = set(
+            Submission.objects.filter(round=survey_round).values_list("instance_id", flat=True)
+        )
+        fresh = table.excluding(known)
+        source = SubmissionSource.of_export(table.format.value)
+        batch = ImportBatch.objects.create(
+            round=survey_round,
+            file_name=file_name[:255],
+            format=table.format.value,
+            encoding=table.encoding,
+            rows_added=len(fresh),
+            rows_skipped=len(table) - len(fresh),
+            notices=[
+                {"column": notice.column, "message": notice.message} for notice in table.notices
+            ],
+            imported_by=actor,
+        )
+        Submission.objects.bulk_create(
+            [
+                Submission(
+                    round=survey_round,
+                    instance_id=(row.instance_id or str(uuid.uuid4()))[:100],
+                    answers=row.answers,
+                    status=SubmissionStatus.SUBMITTED,
+                    source=source,
+                    import_batch=batch,
+                    submitted_at=_submitted_at(row.submitted_at),
+                )
+                for row in fresh.rows()
+            ],
+            batch_size=500,
+        )
+        record(
+            actor=actor,
+            action=AuditAction.IMPORT,
+            obj=batch,
+            summary=_("Imported %(file)s into %(round)s: %(added)s added, %(skipped)s skipped")
+            % {
+                "file": batch.file_name,
+                "round": survey_round.title,
+                "added": batch.rows_added,
+                "skipped": batch.rows_skipped,
+            },
+            changes={"format": batch.format, "round": survey_round.pk},
+            request=request,
+            username=_SYSTEM if actor is None else "",
+        )
+    return batch

@@ -1,0 +1,598 @@
+"""Pages of the training needs assessment: parse, authorise, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from liaison.registry import permissions
+from liaison.registry.models import BLO, Country
+from liaison.registry.permissions import Action
+from liaison.registry.views import current_user
+from liaison.surveys import access, services
+from liaison.surveys.models import (
+    ImportBatch,
+    Questionnaire,
+    Submission,
+    SubmissionStatus,
+    SurveyRound,
+)
+from liaison.surveys.pageforms import CompareForm, ImportForm, QuestionnaireUploadForm, RoundForm
+from liaison.surveys.webform import (
+    answers_from_post,
+    build_items,
+    client_spec,
+    error_map,
+    profile_defaults,
+)
+from liaison.surveys.xlsform import CALCULATE, SELECT_ONE, Form, FormError
+
+REPORT_LANGUAGES = ("en", "vi")
+SHOWN_PROBLEMS = 200
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+def _form_or_error(questionnaire: Questionnaire) -> Form:
+    try:
+        return questionnaire.form()
+    except FormError as error:
+        raise Http404(str(error)) from None
+
+
+# --- the list of rounds ------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    rounds = (
+        access.visible_rounds(user)
+        .select_related("questionnaire", "country")
+        .annotate(
+            submitted_count=Count(
+                "submissions", filter=Q(submissions__status=SubmissionStatus.SUBMITTED)
+            )
+        )
+    )
+    with_results = set(access.rounds_with_results(user).values_list("pk", flat=True))
+    mine = {
+        submission.round_id: submission
+        for submission in permissions.visible(user, Submission).filter(respondent=user)
+    }
+    rows = [
+        {
+            "round": survey_round,
+            "results": survey_round.pk in with_results,
+            "submitted": survey_round.submitted_count if survey_round.pk in with_results else None,
+            "mine": mine.get(survey_round.pk),
+        }
+        for survey_round in rounds
+    ]
+    return render(
+        request,
+        "surveys/home.html",
+        {"rows": rows, "may_create": access.may_create(user), "may_compare": bool(with_results)},
+    )
+
+
+# --- questionnaires ----------------------------------------------------------------------------
+
+
+@login_required
+def questionnaires(request: HttpRequest) -> HttpResponse:
+    """The questionnaires one may see, and the upload form for those who may add one."""
+    user = current_user(request)
+    may_create = access.may_create(user)
+    if request.method == "POST" and not may_create:
+        raise PermissionDenied(_("You may not upload questionnaires."))
+    upload = QuestionnaireUploadForm(request.POST or None, request.FILES or None)
+    form_error: FormError | None = None
+    if request.method == "POST" and upload.is_valid():
+        file = upload.cleaned_data["file"]
+        try:
+            questionnaire = services.do_upload_questionnaire(
+                data=file.read(), file_name=file.name, actor=user, request=request
+            )
+        except FormError as error:
+            form_error = error
+        except ValidationError as error:
+            upload.add_error("file", error)
+        else:
+            messages.success(request, _("Questionnaire uploaded."))
+            return redirect(questionnaire.get_absolute_url())
+    listing = permissions.visible(user, Questionnaire).select_related("uploaded_by")
+    return render(
+        request,
+        "surveys/questionnaires.html",
+        {
+            "questionnaires": listing,
+            "upload": upload if may_create else None,
+            "form_error": form_error,
+        },
+        status=400 if form_error is not None else 200,
+    )
+
+
+@login_required
+def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    item = access.access_questionnaire(user, pk)
+    form = _form_or_error(item)
+    language = _language()
+    questions = [
+        {
+            "name": question.name,
+            "type": question.type,
+            "label": form.question_label(question, language),
+            "group": "/".join(question.group_path),
+            "relevant": question.source_expressions.get("relevant", ""),
+            "constraint": question.source_expressions.get("constraint", ""),
+            "required": bool(question.required),
+            "knowledge": question.is_knowledge,
+        }
+        for question in form.questions
+        if not question.is_metadata
+    ]
+    return render(
+        request,
+        "surveys/questionnaire.html",
+        {
+            "questionnaire": item,
+            "form": form,
+            "questions": questions,
+            "rounds": access.visible_rounds(user).filter(questionnaire=item),
+            "may_create": access.may_create(user),
+        },
+    )
+
+
+@login_required
+def questionnaire_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = current_user(request)
+    item = access.access_questionnaire(user, pk)
+    try:
+        handle = item.file.open("rb")
+    except OSError:
+        raise Http404(_("The questionnaire's file is missing from the server.")) from None
+    return FileResponse(handle, as_attachment=True, filename=item.file_name)
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+def _round_form(
+    request: HttpRequest,
+    form: Form,
+    *,
+    survey_round: SurveyRound | None = None,
+) -> RoundForm:
+    user = current_user(request)
+    return RoundForm(
+        request.POST or None,
+        form=form,
+        countries=permissions.visible(user, Country),
+        blos=permissions.visible(user, BLO).filter(active=True),
+        survey_round=survey_round,
+        language=_language(),
+    )
+
+
+@login_required
+def round_new(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    item = access.access_questionnaire(user, pk)
+    if not access.may_create(user):
+        raise PermissionDenied(_("You may not create survey rounds."))
+    form = _form_or_error(item)
+    round_form = _round_form(request, form)
+    if request.method == "POST" and round_form.is_valid():
+        try:
+            survey_round = services.do_create_round(
+                item, round_form.round_data(), actor=user, request=request
+            )
+        except ValidationError as error:
+            round_form.add_error(None, error)
+        else:
+            messages.success(request, _("Survey round created."))
+            return redirect(survey_round.get_absolute_url())
+    return render(
+        request,
+        "surveys/round_form.html",
+        {"round_form": round_form, "questionnaire": item, "survey_round": None},
+    )
+
+
+@login_required
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    survey_round = access.access_round(user, pk, Action.CHANGE)
+    form = _form_or_error(survey_round.questionnaire)
+    round_form = _round_form(request, form, survey_round=survey_round)
+    if request.method == "POST" and round_form.is_valid():
+        try:
+            services.do_update_round(
+                survey_round, round_form.round_data(), actor=user, request=request
+            )
+        except ValidationError as error:
+            round_form.add_error(None, error)
+        else:
+            messages.success(request, _("Survey round saved."))
+            return redirect(survey_round.get_absolute_url())
+    return render(
+        request,
+        "surveys/round_form.html",
+        {
+            "round_form": round_form,
+            "questionnaire": survey_round.questionnaire,
+            "survey_round": survey_round,
+        },
+    )
+
+
+@login_required
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from liaison.surveys.selectors import round_progress
+
+    user = current_user(request)
+    survey_round = access.access_round(user, pk)
+    form = _form_or_error(survey_round.questionnaire)
+    results = access.may_see_results(user, survey_round)
+    progress = round_progress(survey_round, form=form, language=_language()) if results else None
+    plan = survey_round.sample_plan(form)
+    agency_minimums: list[tuple[str, int]] = []
+    if plan.agency_question and form.has_question(plan.agency_question):
+        question = form.question(plan.agency_question)
+        agency_minimums = [
+            (form.choice_label(question, name, _language()), count)
+            for name, count in plan.min_per_agency.items()
+        ]
+    imports = (
+        permissions.visible(user, ImportBatch)
+        .filter(round=survey_round)
+        .select_related("imported_by")
+    )
+    return render(
+        request,
+        "surveys/round.html",
+        {
+            "survey_round": survey_round,
+            "form": form,
+            "progress": progress,
+            "plan": plan,
+            "agency_minimums": agency_minimums,
+            "sites": survey_round.sites.all().order_by("name_en"),
+            "results": results,
+            "may_answer": access.may_answer(user, survey_round),
+            "may_change": permissions.can(user, Action.CHANGE, survey_round),
+            "may_import": permissions.can(user, Action.IMPORT, survey_round),
+            "mine": access.own_submission(user, survey_round),
+            "imports": imports[:20],
+        },
+    )
+
+
+# --- the questionnaire page -----------------------------------------------------------------
+
+
+@login_required
+def fill(request: HttpRequest, pk: int) -> HttpResponse:
+    """The questionnaire of an open round, for an officer of one of its BLOs."""
+    user = current_user(request)
+    survey_round = access.access_round(user, pk)
+    if not access.may_answer(user, survey_round):
+        if not survey_round.accepts_answers:
+            raise PermissionDenied(_("This round does not take answers now."))
+        raise PermissionDenied(
+            _("The questionnaire is filled by the officers of the BLOs the round covers.")
+        )
+    mine = access.own_submission(user, survey_round)
+    if mine is not None and not mine.is_draft:
+        messages.info(request, _("You have already submitted this questionnaire."))
+        return redirect(mine.get_absolute_url())
+    form = _form_or_error(survey_round.questionnaire)
+    language = _language()
+    errors: dict[str, str] = {}
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        answers = answers_from_post(form, request.POST)
+        submit = request.POST.get("action") == "submit"
+        try:
+            saved = services.do_save_submission(
+                survey_round,
+                answers,
+                submit=submit,
+                language=language,
+                actor=user,
+                request=request,
+            )
+        except services.SubmissionRejected as rejected:
+            errors, general = error_map(rejected.errors)
+            status = 400
+            values = answers
+        else:
+            if submit:
+                messages.success(request, _("Thank you: your answers are submitted."))
+                return redirect(survey_round.get_absolute_url())
+            errors, general = error_map(saved.warnings)
+            messages.success(request, _("Draft saved. You can come back to it later."))
+            if not errors and not general:
+                return redirect(reverse("surveys:fill", args=[survey_round.pk]))
+            values = saved.submission.answers
+    elif mine is not None:
+        values = {str(key): str(value) for key, value in (mine.answers or {}).items()}
+    else:
+        values = profile_defaults(survey_round, form, user)
+    items = build_items(form, language=language, values=values, errors=errors)
+    return render(
+        request,
+        "surveys/fill.html",
+        {
+            "survey_round": survey_round,
+            "form": form,
+            "items": items,
+            "errors": errors,
+            "general_errors": general,
+            "spec": client_spec(form, language),
+            "draft": mine,
+            "title": form.title,
+        },
+        status=status,
+    )
+
+
+@login_required
+def submission(request: HttpRequest, pk: int) -> HttpResponse:
+    """One's own submission, read-only (programme staff read any)."""
+    user = current_user(request)
+    item = access.access_submission(user, pk)
+    survey_round = item.round
+    form = _form_or_error(survey_round.questionnaire)
+    language = _language()
+    answers = item.answers or {}
+    rows = []
+    for question in form.questions:
+        if question.is_metadata or question.in_repeat or question.type == "note":
+            continue
+        value = str(answers.get(question.name, "") or "")
+        if question.is_select and value:
+            names = value.split() if question.type == "select_multiple" else [value]
+            shown = ", ".join(form.choice_label(question, name, language) for name in names)
+        else:
+            shown = value
+        rows.append((form.question_label(question, language), shown))
+    return render(
+        request,
+        "surveys/submission.html",
+        {
+            "submission": item,
+            "survey_round": survey_round,
+            "rows": rows,
+            "may_change": permissions.can(user, Action.CHANGE, item),
+        },
+    )
+
+
+# --- imports -----------------------------------------------------------------------------------
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+@login_required
+def import_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a KoboToolbox/ODK Central export into a round (all or nothing)."""
+    from liaison.surveys.imports import ExportError, ExportRejected
+
+    user = current_user(request)
+    survey_round = access.access_round(user, pk, Action.IMPORT)
+    upload = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"survey_round": survey_round, "upload": upload}
+    status = 200
+    if request.method == "POST":
+        if upload.is_valid():
+            file = upload.cleaned_data["file"]
+            try:
+                batch = services.do_import_export(
+                    survey_round,
+                    file.read(),
+                    file_name=file.name,
+                    actor=user,
+                    request=request,
+                )
+            except ExportRejected as rejected:
+                context["message"] = str(rejected)
+                context["problems"] = rejected.problems[:SHOWN_PROBLEMS]
+                context["more"] = max(0, rejected.total - SHOWN_PROBLEMS)
+                status = 400
+            except ExportError as error:
+                context["message"] = str(error)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(file)s imported: %(added)s submissions added, %(skipped)s already "
+                        "imported."
+                    )
+                    % {
+                        "file": batch.file_name,
+                        "added": batch.rows_added,
+                        "skipped": batch.rows_skipped,
+                    },
+                )
+                target = survey_round.get_absolute_url()
+                if _wants_json(request):
+                    return JsonResponse({"redirect": target})
+                return redirect(target)
+        else:
+            status = 400
+        if _wants_json(request):
+            html = render_to_string("surveys/_import_problems.html", context, request=request)
+            return JsonResponse({"html": html}, status=status)
+    return render(request, "surveys/import.html", context, status=status)
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+def _results_round(request: HttpRequest, pk: int) -> SurveyRound:
+    user = current_user(request)
+    survey_round = access.access_round(user, pk)
+    if not access.may_see_results(user, survey_round):
+        raise PermissionDenied(
+            _(
+                "The results of a round are read by the heads of its BLOs, the national "
+                "coordinator and programme staff."
+            )
+        )
+    return survey_round
+
+
+@login_required
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    from liaison.surveys.analysis import AnalysisError
+    from liaison.surveys.presenters import question_tables, score_table
+    from liaison.surveys.selectors import round_result
+
+    survey_round = _results_round(request, pk)
+    form = _form_or_error(survey_round.questionnaire)
+    language = _language()
+    by = request.GET.get("by", "").strip()
+    where = request.GET.get("where", "").strip()
+    by_choices = [
+        (question.name, form.question_label(question, language))
+        for question in form.questions
+        if question.type in (SELECT_ONE, CALCULATE) and not question.in_repeat
+    ]
+    error = ""
+    try:
+        result = round_result(survey_round, form=form, by=by, where=where, language=language)
+    except AnalysisError as problem:
+        error = str(problem)
+        result = round_result(survey_round, form=form, language=language)
+        by, where = "", ""
+    cluster_labels: dict[str, str] = {}
+    cluster = survey_round.cluster_question
+    if cluster and form.has_question(cluster):
+        question = form.question(cluster)
+        cluster_labels = {
+            choice.name: form.choice_label(question, choice.name, language)
+            for choice in question.choices
+        }
+    return render(
+        request,
+        "surveys/results.html",
+        {
+            "survey_round": survey_round,
+            "result": result,
+            "tables": question_tables(result),
+            "scores": score_table(result, cluster_labels),
+            "groups": list(result["by_groups"].values()),
+            "by": by,
+            "where": where,
+            "by_choices": by_choices,
+            "error": error,
+            "report_languages": REPORT_LANGUAGES,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The assessment report of a round, HTML or PDF, in English or Vietnamese."""
+    from liaison.surveys import report as reports
+    from liaison.surveys.selectors import round_result
+
+    if fmt not in ("html", "pdf"):
+        raise Http404
+    survey_round = _results_round(request, pk)
+    language = request.GET.get("lang", "")
+    if language not in REPORT_LANGUAGES:
+        language = _language() if _language() in REPORT_LANGUAGES else "en"
+    form = _form_or_error(survey_round.questionnaire)
+    with translation.override(language):
+        result = round_result(survey_round, form=form, language=language)
+        cluster = survey_round.cluster_question
+        by_result = None
+        if cluster and form.has_question(cluster):
+            by_result = round_result(survey_round, form=form, by=cluster, language=language)
+        options = reports.ReportOptions(sample_plan=survey_round.sample_plan(form))
+        html = reports.render_html(
+            form, result, by_result=by_result, language=language, options=options
+        )
+    name = f"assessment-{survey_round.pk}-{language}"
+    if fmt == "pdf":
+        response = HttpResponse(reports.pdf_from_html(html), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{name}.html"'
+    return response
+
+
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    from liaison.surveys import report as reports
+    from liaison.surveys.analysis import compare as compare_rounds
+    from liaison.surveys.presenters import comparison_tables
+    from liaison.surveys.selectors import round_frame
+
+    user = current_user(request)
+    rounds = access.rounds_with_results(user).select_related("questionnaire", "country")
+    if not rounds.exists():
+        raise PermissionDenied(_("You may not read the results of any survey round."))
+    chooser = CompareForm(request.GET or None, rounds=rounds)
+    context: dict[str, Any] = {"chooser": chooser, "report_languages": REPORT_LANGUAGES}
+    if request.GET and chooser.is_valid():
+        baseline: SurveyRound = chooser.cleaned_data["baseline"]
+        followup: SurveyRound = chooser.cleaned_data["followup"]
+        form = _form_or_error(baseline.questionnaire)
+        language = request.GET.get("lang", "") or _language()
+        comparison = compare_rounds(
+            form, round_frame(baseline, form), round_frame(followup, form), language=language
+        )
+        fmt = request.GET.get("format", "")
+        if fmt in ("html", "pdf") and language in REPORT_LANGUAGES:
+            html = reports.render_comparison_html(form, comparison, language=language)
+            name = f"comparison-{baseline.pk}-{followup.pk}-{language}"
+            if fmt == "pdf":
+                response = HttpResponse(reports.pdf_from_html(html), content_type="application/pdf")
+                response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+                return response
+            return HttpResponse(html, content_type="text/html; charset=utf-8")
+        tables, scores = comparison_tables(comparison)
+        context.update(
+            {
+                "comparison": comparison,
+                "baseline": baseline,
+                "followup": followup,
+                "tables": tables,
+                "scores": scores,
+                "query": request.GET.urlencode(),
+            }
+        )
+    return render(request, "surveys/compare.html", context)
