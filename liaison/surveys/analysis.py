@@ -785,17 +785,22 @@ class _Analysis:
         answered = ~np.isnan(matrix)
         correct = np.where(answered, matrix, 0.0)
         themes = [self.form.question(name).theme for name in names]
+        order = [theme or "" for theme in _knowledge_themes(self.form)]
+        # One matrix product per figure instead of a column copy per theme: membership is a
+        # questions × themes 0/1 matrix, so answered @ membership counts per theme at once.
+        membership = np.zeros((len(names), len(order) + 1))
+        for column, theme in enumerate(order):
+            for index, value in enumerate(themes):
+                if (value or "") == theme:
+                    membership[index, column] = 1.0
+        membership[:, len(order)] = 1.0  # the overall score counts every question
+        counts = answered.astype(np.float64) @ membership
+        sums = correct @ membership
         by_theme: dict[str, FloatArray] = {}
-        selections = {
-            theme or "": [index for index, value in enumerate(themes) if value == theme]
-            for theme in _knowledge_themes(self.form)
-        }
-        selections["__overall__"] = list(range(len(names)))
         with np.errstate(invalid="ignore", divide="ignore"):
-            for theme, selected in selections.items():
-                counts = answered[:, selected].sum(axis=1)
+            for column, theme in enumerate([*order, "__overall__"]):
                 by_theme[theme] = np.where(
-                    counts > 0, correct[:, selected].sum(axis=1) / counts * 100, np.nan
+                    counts[:, column] > 0, sums[:, column] / counts[:, column] * 100, np.nan
                 )
         return by_theme
 
