@@ -21,6 +21,9 @@ SHOTS = [
     ("blo-moc-bai-en.png", "dara.police.bavet", "/registry/blos/VN-MOCBAI/", False),
     ("exchange-dashboard-vi.png", "lan.customs.mocbai", "/exchange/", True),
     ("network-en.png", "programme", "/registry/", False),
+    ("survey-rounds-en.png", "programme", "/surveys/", False),
+    ("training-home-vi.png", "mai.army.cautreo", "/training/", False),
+    ("meetings-frequency-en.png", "programme", "/meetings/frequency/", True),
 ]
 
 
