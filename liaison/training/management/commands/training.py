@@ -18,7 +18,7 @@ from liaison.registry.models import Country
 from liaison.training.content import ContentError, read_folder
 from liaison.training.demo import CONTENT_DIR
 from liaison.training.models import Certificate, CertificateState, PlanRanking
-from liaison.training.planning import PlanInputError, read_respondents_csv
+from liaison.training.planning import PlanInputError, read_respondents_csv, respondents_from_rows
 from liaison.training.services import (
     do_create_training_plan,
     do_import_content,
@@ -56,7 +56,16 @@ class Command(BaseCommand):
             "plan", help="make a training plan from an assessment's training grid"
         )
         planning.add_argument(
-            "respondents", type=Path, help="CSV: blo, agency, cluster and one column per grid topic"
+            "respondents",
+            type=Path,
+            nargs="?",
+            help="CSV: blo, agency, cluster and one column per grid topic",
+        )
+        planning.add_argument(
+            "--round",
+            type=int,
+            dest="survey_round",
+            help="instead of a CSV: the submitted answers of a survey round stored in the app",
         )
         planning.add_argument("--title", required=True)
         planning.add_argument(
@@ -131,10 +140,16 @@ class Command(BaseCommand):
             country = Country.objects.filter(code=options["country"].upper()).first()
             if country is None:
                 raise CommandError(f"No country with the code {options['country']!r}.")
+        round_id = options.get("survey_round")
+        if (round_id is None) == (options["respondents"] is None):
+            raise CommandError("Give either a respondents CSV or --round ID, not both or neither.")
         try:
-            respondents = read_respondents_csv(
-                options["respondents"].read_text(encoding="utf-8-sig")
-            )
+            if round_id is not None:
+                respondents = respondents_from_rows(_stored_round_answers(round_id))
+            else:
+                respondents = read_respondents_csv(
+                    options["respondents"].read_text(encoding="utf-8-sig")
+                )
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {options['respondents']}: {exc}") from exc
         except PlanInputError as exc:
@@ -146,8 +161,19 @@ class Command(BaseCommand):
             respondents=respondents,
             starts_on=timezone.localdate(),
             ranking=PlanRanking(options["rank_by"]),
+            survey_round_id=round_id,
             actor=None,
         )
         for item in plan.items.prefetch_related("modules"):
             modules = ", ".join(m.code for m in item.modules.all()) or "-"
             self.stdout.write(f"{item.rank}. {item.topic}\t{item.need_share}%\t{modules}")
+
+
+def _stored_round_answers(round_id: int) -> list[dict[str, Any]]:
+    from liaison.surveys.models import SurveyRound
+    from liaison.surveys.selectors import round_answers
+
+    survey_round = SurveyRound.objects.filter(pk=round_id).first()
+    if survey_round is None:
+        raise CommandError(f"No survey round {round_id}.")
+    return round_answers(survey_round)
