@@ -34,7 +34,7 @@ from liaison.exchange.models import (
     ShareStatus,
     SharingGroup,
 )
-from liaison.registry.models import BLO, User
+from liaison.registry.models import BLO, Role, User
 from liaison.registry.permissions import Action, can, require
 from liaison.registry.services import changed_fields, snapshot
 
@@ -657,7 +657,7 @@ def do_create_sharing_group(
     actor: User,
     request: HttpRequest | None = None,
 ) -> SharingGroup:
-    if actor.blo_id is None and actor.role != "national_coordinator":
+    if actor.blo_id is None and actor.role != Role.NATIONAL_COORDINATOR:
         raise PermissionDenied
     group = SharingGroup(name=name, description=description, created_by=actor)
     group.full_clean()

@@ -636,7 +636,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "exchange/alert_list.html",
         {
             "alerts": alerts_for(user)[:100],
-            "may_send": user.blo_id is not None and user.role in {"officer", "head_of_blo"},
+            "may_send": user.blo is not None and can(user, Action.CREATE, Alert(from_blo=user.blo)),
         },
     )
 

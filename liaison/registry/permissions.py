@@ -335,6 +335,20 @@ class UserPolicy(RegistryPolicy):
         return False
 
 
+def may_import_registry(user: AnyUser) -> bool:
+    """Registry imports: administrators, and coordinators (each row is then checked itself)."""
+    active = _active(user)
+    return active is not None and active.role in {
+        Role.SYSTEM_ADMINISTRATOR,
+        Role.NATIONAL_COORDINATOR,
+    }
+
+
+def may_set_security_policy(user: AnyUser) -> bool:
+    active = _active(user)
+    return active is not None and active.role == Role.SYSTEM_ADMINISTRATOR
+
+
 def may_view_audit(user: AnyUser) -> bool:
     active = _active(user)
     return active is not None and active.role in {

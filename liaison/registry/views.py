@@ -54,6 +54,8 @@ from liaison.registry.permissions import (
     access_user,
     can,
     grantable_roles,
+    may_import_registry,
+    may_set_security_policy,
     visible,
 )
 from liaison.registry.transfer import SHEETS, RegistryImportError, export_csv, export_xlsx
@@ -176,6 +178,7 @@ def network(request: HttpRequest) -> HttpResponse:
                 can(user, Action.CREATE, BLO(country=c)) for c in visible(user, Country)
             ),
             "visible_countries": visible(user, Country),
+            "may_import": may_import_registry(user),
         },
     )
 
@@ -305,7 +308,11 @@ def users(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registry/users.html",
-        {"accounts": accounts, "may_create": bool(grantable_roles(user))},
+        {
+            "accounts": accounts,
+            "may_create": bool(grantable_roles(user)),
+            "may_set_security": may_set_security_policy(user),
+        },
     )
 
 
@@ -416,7 +423,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    if user.role != Role.SYSTEM_ADMINISTRATOR:
+    if not may_set_security_policy(user):
         raise PermissionDenied
     current = {p.role: p.require_two_factor for p in RoleSecurityPolicy.objects.all()}
     form = RolePolicyForm(request.POST or None, current=current)
@@ -435,14 +442,10 @@ def security(request: HttpRequest) -> HttpResponse:
 # --- import and export --------------------------------------------------------------------------
 
 
-def _may_import(user: User) -> bool:
-    return user.role in {Role.SYSTEM_ADMINISTRATOR, Role.NATIONAL_COORDINATOR}
-
-
 @login_required
 def registry_import(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    if not _may_import(user):
+    if not may_import_registry(user):
         raise PermissionDenied
     form = RegistryImportForm(request.POST or None, request.FILES or None)
     problems: list[Any] = []
