@@ -31,13 +31,7 @@ from liaison.exchange.models import (
     SharingGroup,
 )
 from liaison.registry.models import BLO, Role, User
-from liaison.registry.permissions import Action, register
-
-
-def _counterpart_ids(user: User) -> list[int]:
-    if user.blo_id is None:
-        return []
-    return list(BLO.objects.filter(counterparts__id=user.blo_id).values_list("id", flat=True))
+from liaison.registry.permissions import Action, counterpart_blo_ids, register
 
 
 def _group_ids(user: User) -> list[int]:
@@ -72,9 +66,9 @@ def audience(user: User, *, origin: str = "", distribution: str = "distribution"
                 f"{origin}blo_id": user.blo_id,
             }
         )
-        counterparts = _counterpart_ids(user)
-        if counterparts:
-            q |= Q(**{dist: Distribution.COUNTERPART, f"{origin}blo_id__in": counterparts})
+        # The post itself is in the set too; the clause above already admits it.
+        counterparts = list(counterpart_blo_ids(user))
+        q |= Q(**{dist: Distribution.COUNTERPART, f"{origin}blo_id__in": counterparts})
     q |= Q(**{dist: Distribution.NATIONAL, f"{origin}country_id": user.country_id})
     q |= Q(**{dist: Distribution.NETWORK})
     return q

@@ -532,3 +532,18 @@ class SeizureImportForm(forms.Form):
         self.fields["blo"].queryset = BLO.objects.filter(pk__in=blos)  # type: ignore[attr-defined]
         if user.blo_id is not None:
             self.fields["blo"].initial = user.blo_id
+
+
+class SharingGroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = visible(user, User).filter(is_active=True).exclude(pk=user.pk)
+        self.fields["members"].queryset = members  # type: ignore[attr-defined]

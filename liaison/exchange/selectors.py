@@ -4,6 +4,7 @@ layer's visible sets, filtered in SQL."""
 from __future__ import annotations
 
 import datetime
+import statistics
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -140,13 +141,7 @@ class AckStat:
 
 
 def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    return statistics.median(values) if values else None
 
 
 def acknowledgement_stats(user: User | AnonymousUser, blo: BLO) -> list[AckStat]:

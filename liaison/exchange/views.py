@@ -35,6 +35,7 @@ from liaison.exchange.forms import (
     SeizureImportForm,
     SeizureItemFormSet,
     ShareForm,
+    SharingGroupForm,
     SmugglingReportForm,
 )
 from liaison.exchange.imports import COLUMNS as SEIZURE_COLUMNS
@@ -619,8 +620,8 @@ def share_requests(request: HttpRequest) -> HttpResponse:
         request,
         "exchange/share_requests.html",
         {
-            "pending": [r for r in pending if r.status == ShareStatus.PENDING],
-            "answered": [r for r in pending if r.status != ShareStatus.PENDING][:20],
+            "pending": pending.filter(status=ShareStatus.PENDING),
+            "answered": pending.exclude(status=ShareStatus.PENDING)[:20],
         },
     )
 
@@ -785,5 +786,20 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 def group_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    form = SharingGroupForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_create_sharing_group(
+                form.cleaned_data["name"],
+                form.cleaned_data["members"],
+                description=form.cleaned_data["description"],
+                actor=user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Sharing group created."))
+            return redirect("exchange:groups")
     groups = visible(user, SharingGroup).prefetch_related("members")
-    return render(request, "exchange/group_list.html", {"groups": groups})
+    return render(request, "exchange/group_list.html", {"groups": groups, "form": form})

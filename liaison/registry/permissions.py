@@ -104,11 +104,10 @@ def reachable_blo_ids(user: User) -> QuerySet[BLO, int]:
 
     A national coordinator's own BLOs are the whole country; an officer's or head's is their post.
     """
+    own = Q(country_id=user.country_id)
     if user.role == Role.NATIONAL_COORDINATOR:
-        own = Q(country_id=user.country_id)
         counterparts = Q(counterparts__country_id=user.country_id)
     else:
-        own = Q(country_id=user.country_id)
         counterparts = Q(counterparts__id=user.blo_id) if user.blo_id else Q(pk__in=[])
     return BLO.objects.filter(own | counterparts).values_list("id", flat=True).distinct()
 

@@ -68,3 +68,28 @@ def test_officer_of_another_agency_may_not_share(exchange_world) -> None:
         do_share_record(incident, Distribution.COUNTERPART, actor=exchange_world.minh)
     with pytest.raises(PermissionDenied):
         do_share_record(incident, Distribution.NETWORK, actor=exchange_world.dara)
+
+
+def test_officer_creates_a_sharing_group_of_people_in_reach(exchange_world) -> None:
+    from django.test import Client
+
+    from liaison.exchange.models import SharingGroup
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(exchange_world.lan)
+    response = client.post(
+        "/exchange/groups/",
+        {
+            "name": "Pangolin task force",
+            "members": [exchange_world.dara.pk, exchange_world.minh.pk],
+        },
+    )
+    assert response.status_code == 302
+    group = SharingGroup.objects.get(name="Pangolin task force")
+    assert set(group.members.values_list("username", flat=True)) == {"lan", "dara", "minh"}
+    # Hùng, at another post, is not in Lan's reach: he cannot be added
+    refused = client.post(
+        "/exchange/groups/", {"name": "Other", "members": [exchange_world.hung.pk]}
+    )
+    assert refused.status_code == 200
+    assert not SharingGroup.objects.filter(name="Other").exists()
