@@ -38,7 +38,6 @@ import numpy.typing as npt
 import pandas as pd
 from django.utils.translation import gettext as _
 from scipy import stats
-from scipy.stats.contingency import association
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from liaison.surveys.expressions import evaluate_frame, to_xpath
@@ -394,7 +393,13 @@ def association_test(table: npt.ArrayLike) -> AssociationTest | None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        cramers_v = _number(association(array, method="cramer"))
+        # Beyond 2×2 (more than one degree of freedom) scipy applies no continuity
+        # correction, so this χ² is also the one Cramér's V is defined on, as
+        # scipy.stats.contingency.association computes it: one scipy call serves both.
+        chi2 = stats.chi2_contingency(array, correction=False)
+        cramers_v = _number(
+            math.sqrt(float(chi2.statistic) / (int(array.sum()) * (min(array.shape) - 1)))
+        )
         if array.shape == (2, 2):
             fisher = stats.fisher_exact(array)
             p_value = _number(fisher.pvalue)
@@ -406,7 +411,6 @@ def association_test(table: npt.ArrayLike) -> AssociationTest | None:
                 cramers_v=cramers_v,
                 significant=p_value is not None and p_value < SIGNIFICANCE,
             )
-        chi2 = stats.chi2_contingency(array)
         p_value = _number(chi2.pvalue)
         return AssociationTest(
             test="chi2",
@@ -426,66 +430,50 @@ def _numeric_values(series: pd.Series) -> pd.Series:
     return pd.Series(numbers[raw])
 
 
-def _numeric_summary(values: pd.Series) -> NumericSummary:
-    present = values.dropna()
-    if present.empty:
-        return NumericSummary(
-            n=0, mean=None, sd=None, min=None, q1=None, median=None, q3=None, max=None
-        )
-    return _summary_of(present.describe())
-
-
 _EMPTY_SUMMARY = NumericSummary(
     n=0, mean=None, sd=None, min=None, q1=None, median=None, q3=None, max=None
 )
 
 
-def _grouped_summaries(
-    values: pd.DataFrame, codes: IntArray
-) -> dict[str, dict[int, NumericSummary]]:
-    """Numeric summaries per column and group code, with pandas' vectorised aggregations."""
-    grouped = values.groupby(codes)
-    count, mean, std = grouped.count(), grouped.mean(), grouped.std()
-    low, high = grouped.min(), grouped.max()
-    quartiles = grouped.quantile(np.array([0.25, 0.5, 0.75]))
-    summaries: dict[str, dict[int, NumericSummary]] = {}
-    for name in values.columns:
-        per_group: dict[int, NumericSummary] = {}
-        for code in count.index:
-            n = int(str(count.at[code, name]))
-            if n == 0 or int(str(code)) < 0:
-                continue
-            per_group[int(str(code))] = NumericSummary(
-                n=n,
-                mean=_cell(mean.at[code, name]),
-                sd=_cell(std.at[code, name]),
-                min=_cell(low.at[code, name]),
-                q1=_cell(quartiles.at[(code, 0.25), name]),
-                median=_cell(quartiles.at[(code, 0.5), name]),
-                q3=_cell(quartiles.at[(code, 0.75), name]),
-                max=_cell(high.at[code, name]),
-            )
-        summaries[str(name)] = per_group
-    return summaries
-
-
-def _cell(value: object) -> float | None:
-    """A number out of a pandas table cell (typed as anything)."""
-    return _number(float(value)) if isinstance(value, int | float | np.number) else None
-
-
-def _summary_of(described: pd.Series) -> NumericSummary:
-    """A pandas ``describe()`` as the payload's numeric summary."""
+def _numeric_summary(values: FloatArray) -> NumericSummary:
+    """Count, mean, standard deviation (n − 1), minimum, quartiles (linear interpolation, as
+    pandas' ``describe``) and maximum of the non-missing values, computed by numpy."""
+    # Sorted first: numpy's selection then finds the quartiles in about a third of the time
+    # (survey answers repeat few values), which a sort more than pays for.
+    present = np.sort(values[~np.isnan(values)])
+    if not len(present):
+        return _EMPTY_SUMMARY
+    q1, median, q3 = np.quantile(present, [0.25, 0.5, 0.75])
     return NumericSummary(
-        n=int(described["count"]),
-        mean=_number(described["mean"]),
-        sd=_number(described["std"]),
-        min=_number(described["min"]),
-        q1=_number(described["25%"]),
-        median=_number(described["50%"]),
-        q3=_number(described["75%"]),
-        max=_number(described["max"]),
+        n=len(present),
+        mean=_number(present.mean()),
+        sd=_number(present.std(ddof=1)) if len(present) > 1 else None,
+        min=_number(present[0]),
+        q1=_number(q1),
+        median=_number(median),
+        q3=_number(q3),
+        max=_number(present[-1]),
     )
+
+
+def _grouped_summaries(
+    values: Mapping[str, FloatArray], codes: IntArray, groups: int
+) -> dict[str, dict[int, NumericSummary]]:
+    """Numeric summaries per column and group code (codes below 0 belong to no group).
+
+    The rows are ordered by group once, so each group is a slice of every column."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(groups + 1))
+    summaries: dict[str, dict[int, NumericSummary]] = {}
+    for name, column in values.items():
+        ordered = column[order]
+        per_group: dict[int, NumericSummary] = {}
+        for group in range(groups):
+            summary = _numeric_summary(ordered[bounds[group] : bounds[group + 1]])
+            if summary["n"]:
+                per_group[group] = summary
+        summaries[name] = per_group
+    return summaries
 
 
 # --- preparing the frame -----------------------------------------------------------------------
@@ -692,17 +680,14 @@ class _Analysis:
         names = [q.name for q in self.form.questions if q.is_numeric and analysable(q)]
         if not names:
             return {}, {}
-        values = pd.DataFrame(
-            {name: _numeric_values(_column(self.frame, name)).to_numpy() for name in names}
-        )
-        described = values.describe()
-        overall = {
-            name: _summary_of(described[name]) if described.at["count", name] else _EMPTY_SUMMARY
+        values = {
+            name: _numeric_values(_column(self.frame, name)).to_numpy(dtype=np.float64)
             for name in names
         }
+        overall = {name: _numeric_summary(column) for name, column in values.items()}
         grouped: dict[str, dict[int, NumericSummary]] = {}
         if by is not None:
-            grouped = _grouped_summaries(values, by.codes)
+            grouped = _grouped_summaries(values, by.codes, len(by.categories))
         return overall, grouped
 
     def _numeric_result(
@@ -750,40 +735,37 @@ class _Analysis:
 
     def knowledge_matrix(self) -> tuple[list[str], FloatArray, dict[str, FloatArray]]:
         """Knowledge question names; per respondent × question 1/0/NaN (correct or not, NaN
-        when unanswered); and per select_multiple the partial credit 0–1 per respondent."""
-        names: list[str] = []
-        columns: list[FloatArray] = []
+        when unanswered); and per select_multiple the partial credit 0–1 per respondent.
+
+        Each question's column is one lookup: a table of the score of each distinct answer,
+        indexed by the answer codes (shifted so that missing and unlisted codes read NaN)."""
+        questions = [q for q in self.form.questions if q.is_knowledge and analysable(q)]
+        matrix = np.empty((self.n, len(questions)), order="F")
         partial: dict[str, FloatArray] = {}
-        for question in self.form.questions:
-            if not question.is_knowledge or not analysable(question):
-                continue
+        for column, question in enumerate(questions):
             correct = np.array([bool(choice.correct) for choice in question.choices], dtype=bool)
-            scores = np.full(self.n, np.nan)
             if question.type == SELECT_ONE:
                 coded = self.coded(question)
-                answered = coded.answered
-                scores[answered] = correct[coded.codes[answered]].astype(np.float64)
+                # codes: -2 unlisted, -1 missing, 0… the choices
+                table = np.concatenate([[np.nan, np.nan], correct.astype(np.float64)])
+                matrix[:, column] = table[coded.codes + 2]
             else:
                 multi = self.multiselect(question)
                 classified = multi.ticks.astype(bool) == correct
-                exact_values = classified.all(axis=1).astype(np.float64)
-                partial_values = classified.mean(axis=1)
-                exact_values[~multi.answered_values] = np.nan
-                partial_values[~multi.answered_values] = np.nan
-                rows = multi.codes >= 0
-                scores[rows] = exact_values[multi.codes[rows]]
-                per_row_partial = np.full(self.n, np.nan)
-                per_row_partial[rows] = partial_values[multi.codes[rows]]
-                partial[question.name] = per_row_partial
-            names.append(question.name)
-            columns.append(scores)
-        matrix = np.column_stack(columns) if columns else np.empty((self.n, 0))
-        return names, matrix, partial
+                exact = np.append(classified.all(axis=1).astype(np.float64), np.nan)
+                credit = np.append(classified.mean(axis=1), np.nan)
+                exact[:-1][~multi.answered_values] = np.nan
+                credit[:-1][~multi.answered_values] = np.nan
+                # code -1 (missing) reads the appended NaN
+                matrix[:, column] = exact[multi.codes]
+                partial[question.name] = credit[multi.codes]
+        return [question.name for question in questions], matrix, partial
 
-    def theme_scores(self, names: Sequence[str], matrix: FloatArray) -> dict[str, FloatArray]:
-        """Per respondent: the percentage correct in each theme and overall (NaN: nothing)."""
-        answered = ~np.isnan(matrix)
-        correct = np.where(answered, matrix, 0.0)
+    def theme_scores(
+        self, names: Sequence[str], answered: BoolArray, correct: FloatArray
+    ) -> dict[str, FloatArray]:
+        """Per respondent: the percentage correct in each theme and overall (NaN: nothing),
+        from the respondents × questions matrices of answered and correct (1/0) answers."""
         themes = [self.form.question(name).theme for name in names]
         order = [theme or "" for theme in _knowledge_themes(self.form)]
         # One matrix product per figure instead of a column copy per theme: membership is a
@@ -807,8 +789,9 @@ class _Analysis:
     def scores(self, cluster: _Categorical | None, cluster_name: str | None) -> ScoreSummary:
         names, matrix, partial = self.knowledge_matrix()
         present = ~np.isnan(matrix)
+        right = np.where(present, matrix, 0.0)
         answered = present.sum(axis=0)
-        correct = np.where(present, matrix, 0.0).sum(axis=0).astype(np.int64)
+        correct = right.sum(axis=0).astype(np.int64)
         low, high = _wilson(correct, answered)
         questions: dict[str, KnowledgeScore] = {}
         for index, name in enumerate(names):
@@ -826,7 +809,7 @@ class _Analysis:
                 partial_mean=partial_mean,
                 correct_choices=sorted(question.correct_names),
             )
-        per_respondent = self.theme_scores(names, matrix)
+        per_respondent = self.theme_scores(names, present, right)
         themes = {
             theme: self._theme_score(theme, values, names)
             for theme, values in per_respondent.items()
@@ -950,7 +933,8 @@ def respondent_scores(form: Form, answers: pd.DataFrame) -> pd.DataFrame:
     """Each respondent's knowledge score (percentage correct) per theme and ``__overall__``."""
     analysis = _Analysis(form, prepare(form, answers), None)
     names, matrix, _partial = analysis.knowledge_matrix()
-    return pd.DataFrame(analysis.theme_scores(names, matrix))
+    present = ~np.isnan(matrix)
+    return pd.DataFrame(analysis.theme_scores(names, present, np.where(present, matrix, 0.0)))
 
 
 # --- baseline and follow-up --------------------------------------------------------------------

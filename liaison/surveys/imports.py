@@ -32,6 +32,7 @@ import os
 import re
 import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -64,6 +65,10 @@ from liaison.surveys.xlsform import (
 from liaison.surveys.xpath import ExpressionError, to_boolean
 
 MAX_PROBLEMS = 1000
+FACTORIZE_THREADS = 2
+"""Threads that factorise columns at once (the machines Liaison targets have two cores)."""
+PARALLEL_ROWS = 20_000
+"""Below this many rows a thread pool costs more than it saves."""
 
 KOBO_MARKERS = frozenset({"_uuid", "_submission_time", "_index", "_id", "_validation_status"})
 ODK_MARKERS = frozenset(
@@ -257,7 +262,10 @@ def _read_bytes(source: ExportSource, filename: str | None) -> tuple[bytes, str]
 
 
 def decode_export(raw: bytes, name: str = "export.csv") -> tuple[str, bytes]:
-    """Find the encoding of an export; returns its name and the content as UTF-8 bytes."""
+    """Find the encoding of an export; returns its name and the content as UTF-8 bytes.
+
+    Content found to be UTF-8 is returned as it is, checked in its first 64 KB only: the rest
+    is checked by the CSV reader (see ``_read_frame``)."""
     if not raw or raw.isspace():
         raise ExportError(_("%(file)s is empty.") % {"file": name})
     if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
@@ -283,20 +291,29 @@ def decode_export(raw: bytes, name: str = "export.csv") -> tuple[str, bytes]:
             return "utf-16-le", _reencode(raw, "utf-16-le", name)
         if even_zeros > 0.3 and odd_zeros < 0.05:
             return "utf-16-be", _reencode(raw, "utf-16-be", name)
+    # UTF-8 is what is left. The CSV reader checks every byte as it reads (and
+    # ``_read_frame`` reports where it stops); decoding the whole file here as well would cost
+    # a tenth of the read. The first 64 KB are checked now, so a file that is plainly in
+    # another encoding is refused before anything else is said about it.
+    prefix = raw[:65536]
     try:
-        raw.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(prefix, final=len(prefix) == len(raw))
     except UnicodeDecodeError as error:
-        raise ExportError(
-            _(
-                "%(file)s is not UTF-8 text (the byte at position %(position)s cannot be read). "
-                "It was probably saved in a legacy Windows encoding such as Windows-1258; "
-                "export it again from KoboToolbox or ODK Central, or save it as “CSV UTF-8”."
-            )
-            % {"file": name, "position": error.start}
-        ) from None
+        raise _not_utf8(name, error.start) from None
     if b"\x00" in sample:
         raise ExportError(_("%(file)s is not a text file.") % {"file": name})
     return "utf-8", raw
+
+
+def _not_utf8(name: str, position: int) -> ExportError:
+    return ExportError(
+        _(
+            "%(file)s is not UTF-8 text (the byte at position %(position)s cannot be read). "
+            "It was probably saved in a legacy Windows encoding such as Windows-1258; "
+            "export it again from KoboToolbox or ODK Central, or save it as “CSV UTF-8”."
+        )
+        % {"file": name, "position": position}
+    )
 
 
 def _reencode(raw: bytes, encoding: str, name: str) -> bytes:
@@ -377,6 +394,12 @@ def _read_frame(data: bytes, delimiter: str, name: str) -> pd.DataFrame:
         ) from None
     except pd.errors.EmptyDataError:
         raise ExportError(_("%(file)s has no data.") % {"file": name}) from None
+    except UnicodeDecodeError:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _not_utf8(name, error.start) from None
+        raise
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
 
@@ -413,22 +436,23 @@ class _ColumnIndex:
     def __init__(self, form: Form, separators: Sequence[str]) -> None:
         self.form = form
         self._keys: dict[str, _Target | None] = {}
+        option_separators = ("/", *separators)
         for question in form.questions:
             if question.in_repeat:
                 continue
-            for key in self._question_keys(question, separators):
-                self._add(key, _Target(question.name))
-                if question.type == SELECT_MULTIPLE:
-                    for choice in question.choices:
-                        option_keys = {choice.name} | {
-                            label for label in choice.labels.values() if label
-                        }
+            target = _Target(question.name)
+            keys = self._question_keys(question, separators)
+            for key in keys:
+                self._add(key, target)
+            if question.type != SELECT_MULTIPLE:
+                continue
+            for choice in question.choices:
+                option_target = _Target(question.name, choice.name)
+                option_keys = {choice.name} | {label for label in choice.labels.values() if label}
+                for key in keys:
+                    for separator in option_separators:
                         for option_key in option_keys:
-                            for separator in ("/", *separators):
-                                self._add(
-                                    f"{key}{separator}{option_key}",
-                                    _Target(question.name, choice.name),
-                                )
+                            self._add(f"{key}{separator}{option_key}", option_target)
 
     def _question_keys(self, question: Question, separators: Sequence[str]) -> set[str]:
         keys = {question.name}
@@ -450,7 +474,7 @@ class _ColumnIndex:
         normal = _normal(key)
         existing = self._keys.get(normal, target)
         # The same header meaning two things (two questions sharing a label) is ambiguous.
-        self._keys[normal] = target if existing == target else None
+        self._keys[normal] = target if existing is target or existing == target else None
 
     def lookup(self, column: str) -> _Target | bool | None:
         """The target of a header; ``False`` when unknown, ``None`` when ambiguous."""
@@ -501,6 +525,7 @@ class _ExportReader:
         self.answers: dict[str, pd.Series] = {}
         self.answered: dict[str, npt.NDArray[np.bool_]] = {}
         self.sources: dict[str, str] = {}
+        self._factorized: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
 
     def read(self) -> SubmissionTable:
         index = _ColumnIndex(self.form, self.format.group_separators)
@@ -542,6 +567,9 @@ class _ExportReader:
                 main_columns[target.question] = column
             else:
                 option_columns.setdefault(target.question, {})[target.option] = column
+        self._factorize_all(
+            [*main_columns.values(), *(c for o in option_columns.values() for c in o.values())]
+        )
         for question in self.form.questions:
             if question.type == NOTE:
                 continue  # exports may carry a note's (empty) column; it holds no answer
@@ -611,8 +639,24 @@ class _ExportReader:
         )
         return pd.Series([""] * len(self.frame), dtype=str)
 
+    def _factorize_all(self, columns: Sequence[str]) -> None:
+        """Factorise the answer columns, two at a time: pandas hashes the strings with the
+        interpreter lock released, so a second core shortens the longest step of the check."""
+        series = [self.frame[column] for column in columns]
+        workers = min(FACTORIZE_THREADS, len(series))
+        if workers < 2 or len(self.frame) < PARALLEL_ROWS:
+            return
+        with ThreadPoolExecutor(max_workers=workers) as executor:
+            self._factorized = dict(
+                zip(columns, executor.map(_factorize_text, series), strict=True)
+            )
+
+    def _factorize(self, column: str) -> tuple[npt.NDArray[np.intp], list[str]]:
+        found = self._factorized.get(column)
+        return found if found is not None else _factorize_text(self.frame[column])
+
     def _column(self, question: Question, column: str) -> pd.Series:
-        codes, texts = _factorize_text(self.frame[column])
+        codes, texts = self._factorize(column)
         normalised, reasons = self._normalise(question, texts)
         bad = np.array([reason is not None for reason in reasons], dtype=bool)
         if bad.any():
@@ -717,7 +761,7 @@ class _ExportReader:
         known = np.zeros(n, dtype=bool)
         for position, choice in enumerate(choices):
             column = columns[choice]
-            codes, texts = _factorize_text(self.frame[column])
+            codes, texts = self._factorize(column)
             texts = [text.strip() for text in texts]
             is_true = np.array([text in _TRUE_FLAGS for text in texts], dtype=bool)
             is_false = np.array([text in _FALSE_FLAGS for text in texts], dtype=bool)

@@ -122,6 +122,7 @@ def test_two_by_two_tables_use_fisher_and_larger_ones_chi_square():
     assert two["test"] == "fisher"
     assert two["p_value"] == pytest.approx(stats.fisher_exact([[8, 2], [1, 9]]).pvalue)
     assert two["significant"]
+    assert two["cramers_v"] == pytest.approx(association([[8, 2], [1, 9]], method="cramer"))
     table = np.array([[10, 4, 6], [3, 12, 5]])
     three = association_test(table)
     assert three is not None
@@ -129,6 +130,11 @@ def test_two_by_two_tables_use_fisher_and_larger_ones_chi_square():
     assert three["dof"] == 2
     assert three["p_value"] == pytest.approx(stats.chi2_contingency(table).pvalue)
     assert three["cramers_v"] == pytest.approx(association(table, method="cramer"))
+    wide = np.array([[10, 4, 6, 2], [3, 12, 5, 9], [7, 7, 1, 4]])
+    four = association_test(wide)
+    assert four is not None
+    assert four["statistic"] == pytest.approx(stats.chi2_contingency(wide).statistic)
+    assert four["cramers_v"] == pytest.approx(association(wide, method="cramer"))
     assert association_test([[3, 0], [4, 0]]) is None
 
 

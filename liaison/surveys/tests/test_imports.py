@@ -156,6 +156,20 @@ def test_a_windows_1258_export_is_refused_with_a_clear_message(patrol_form):
     assert "CSV UTF-8" in message
 
 
+def test_a_legacy_byte_deep_in_a_large_export_is_found_where_it_is(patrol_form):
+    # Only the start of the file is checked before reading; the CSV reader finds the rest.
+    header, *rows = KOBO_TEXT.encode().split(b"\n")
+    data = b"\n".join([header, *(rows[:-1] * 40)]) + b"\n"
+    assert len(data) > 1_000_000
+    position = len(data) - 40
+    data = data[:position] + b"\xe0" + data[position + 1 :]  # "à" in Windows-1258
+    with pytest.raises(ExportError) as raised:
+        read_export(data, patrol_form, filename="late.csv")
+    message = str(raised.value)
+    assert "late.csv is not UTF-8" in message
+    assert f"position {position}" in message
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
