@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from liaison.surveys.expressions import evaluate_frame, to_xpath
+from liaison.surveys.expressions import evaluate_frame, holds_frame, to_xpath
 from liaison.surveys.xlsform import (
     CALCULATE,
     NOTE,
@@ -49,7 +49,7 @@ from liaison.surveys.xlsform import (
     Form,
     Question,
 )
-from liaison.surveys.xpath import ExpressionError, to_boolean, to_string
+from liaison.surveys.xpath import ExpressionError, to_string
 
 SIGNIFICANCE = 0.05
 IntArray = npt.NDArray[np.int64]
@@ -510,7 +510,7 @@ def filter_respondents(form: Form, frame: pd.DataFrame, where: str) -> pd.DataFr
     """The respondents for whom the ``where`` expression is true."""
     try:
         xpath = to_xpath(form, where)
-        keep = evaluate_frame(form, xpath, frame, to_boolean).astype(bool)
+        keep = holds_frame(form, xpath, frame)
     except ExpressionError as error:
         raise AnalysisError(
             _("The filter %(where)s cannot be used: %(reason)s")

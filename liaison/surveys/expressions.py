@@ -473,7 +473,65 @@ def evaluate_frame(
     rows: npt.NDArray[np.bool_] | None = None,
     memo: dict[tuple[str, str], object] | None = None,
 ) -> npt.NDArray[np.object_]:
-    """Evaluate an expression for every row of ``frame`` (or those ``rows`` selects).
+    """Evaluate an expression for every row of ``frame`` (or those ``rows`` selects); each
+    value passed through ``convert`` (``to_boolean``, ``to_string`` …)."""
+    results, codes = _evaluate_distinct(
+        form,
+        xpath,
+        frame,
+        convert,
+        context=context,
+        at=at,
+        environment=environment,
+        rows=rows,
+        memo=memo,
+    )
+    distinct = np.empty(len(results), dtype=object)
+    distinct[:] = results
+    return distinct[codes]
+
+
+def holds_frame(
+    form: Form,
+    xpath: str,
+    frame: pd.DataFrame,
+    *,
+    context: Question | None = None,
+    at: str | None = None,
+    environment: Environment | None = None,
+    rows: npt.NDArray[np.bool_] | None = None,
+    memo: dict[tuple[str, str], object] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Whether a condition (``relevant``, ``constraint``, ``required``, a filter) holds for
+    every row of ``frame`` (or those ``rows`` selects), as booleans."""
+    results, codes = _evaluate_distinct(
+        form,
+        xpath,
+        frame,
+        to_boolean,
+        context=context,
+        at=at,
+        environment=environment,
+        rows=rows,
+        memo=memo,
+    )
+    return np.array([bool(result) for result in results], dtype=bool)[codes]
+
+
+def _evaluate_distinct(
+    form: Form,
+    xpath: str,
+    frame: pd.DataFrame,
+    convert: Callable[[object], object],
+    *,
+    context: Question | None,
+    at: str | None,
+    environment: Environment | None,
+    rows: npt.NDArray[np.bool_] | None,
+    memo: dict[tuple[str, str], object] | None,
+) -> tuple[list[object], npt.NDArray[np.intp]]:
+    """The value for each distinct combination of the answers ``xpath`` reads, and per row
+    (of those ``rows`` selects) the position of its combination in that list.
 
     An expression reads few questions and those take few distinct values, so it is evaluated
     once per distinct combination of the answers it reads, not once per respondent: a filter over
@@ -493,9 +551,7 @@ def evaluate_frame(
     if not columns or size == 0:
         instance = SubmissionInstance(form, only=only)
         value = convert(instance.evaluate(xpath, at=at, environment=env))
-        constant = np.empty(size, dtype=object)
-        constant[:] = [value] * size
-        return constant
+        return [value], np.zeros(size, dtype=np.intp)
     subset = frame[columns] if rows is None else frame[columns][rows]
     codes: npt.NDArray[np.intp]
     if len(columns) == 1:
@@ -532,6 +588,4 @@ def evaluate_frame(
             answers[name] = None if pd.isna(cell) else str(cell)  # type: ignore[call-overload]
         instance = SubmissionInstance(form, answers, only=only)
         results.append(convert(instance.evaluate(xpath, at=at, environment=env)))
-    distinct_results = np.empty(len(results), dtype=object)
-    distinct_results[:] = results
-    return distinct_results[codes]
+    return results, codes

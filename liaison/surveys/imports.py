@@ -47,7 +47,7 @@ from liaison.surveys.expressions import (
     INTEGER_PATTERN,
     Answer,
     answer_text,
-    evaluate_frame,
+    holds_frame,
     type_problem,
 )
 from liaison.surveys.xlsform import (
@@ -62,7 +62,7 @@ from liaison.surveys.xlsform import (
     Form,
     Question,
 )
-from liaison.surveys.xpath import ExpressionError, to_boolean
+from liaison.surveys.xpath import ExpressionError
 
 MAX_PROBLEMS = 1000
 FACTORIZE_THREADS = 2
@@ -824,15 +824,14 @@ class _ExportReader:
             column = self.sources[question.name]
             try:
                 if question.constraint and answered.any():
-                    passes = evaluate_frame(
+                    passes = holds_frame(
                         self.form,
                         question.constraint,
                         frame,
-                        to_boolean,
                         context=question,
                         rows=answered,
                         memo=memo,
-                    ).astype(bool)
+                    )
                     failing = np.flatnonzero(answered)[~passes]
                     if len(failing):
                         rule = question.source_expressions.get("constraint", question.constraint)
@@ -853,14 +852,9 @@ class _ExportReader:
     def _check_required(
         self, frame: pd.DataFrame, question: Question, empty: npt.NDArray[np.bool_], column: str
     ) -> None:
-        required = evaluate_frame(
-            self.form,
-            question.required or "true()",
-            frame,
-            to_boolean,
-            context=question,
-            rows=empty,
-        ).astype(bool)
+        required = holds_frame(
+            self.form, question.required or "true()", frame, context=question, rows=empty
+        )
         if not required.any():
             return
         relevant = np.ones(int(empty.sum()), dtype=bool)
@@ -872,9 +866,9 @@ class _ExportReader:
         if question.relevant:
             conditions.append((question.relevant, question.path, question))
         for expression, at, context in conditions:
-            relevant &= evaluate_frame(
-                self.form, expression, frame, to_boolean, context=context, at=at, rows=empty
-            ).astype(bool)
+            relevant &= holds_frame(
+                self.form, expression, frame, context=context, at=at, rows=empty
+            )
         missing = np.flatnonzero(empty)[required & relevant]
         if len(missing):
             self.problems.add(missing, column, [_("an answer is required")] * len(missing))

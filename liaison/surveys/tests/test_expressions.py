@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from xml.etree import ElementTree as ET
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,6 +12,7 @@ from liaison.surveys.expressions import (
     FieldErrorCode,
     evaluate_frame,
     evaluate_where,
+    holds_frame,
     relevant_questions,
     to_xpath,
     validate_submission,
@@ -187,3 +189,17 @@ def test_frame_evaluation_runs_once_per_distinct_combination(small_form, monkeyp
     assert list(result[:4]) == [False, False, True, False]
     assert len(result) == 2000
     assert len(calls) == 4
+
+
+def test_conditions_over_a_frame_come_back_as_booleans_for_the_selected_rows(small_form):
+    frame = pd.DataFrame(
+        {"knows_ods": ["yes", "no", "yes", None] * 50, "years": ["3", "9", "9", "3"] * 50}
+    )
+    xpath = to_xpath(small_form, "knows_ods = 'yes' and years > 5")
+    held = holds_frame(small_form, xpath, frame)
+    assert held.dtype == bool
+    assert list(held[:4]) == [False, False, True, False]
+    assert int(held.sum()) == 50
+    rows = np.array([False, True, True, False] * 50)
+    assert list(holds_frame(small_form, xpath, frame, rows=rows)[:2]) == [False, True]
+    assert len(holds_frame(small_form, xpath, frame.iloc[:0])) == 0
