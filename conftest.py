@@ -44,6 +44,21 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
+def _reports_cache_per_test(settings) -> None:  # type: ignore[no-untyped-def]
+    # Rendered reports are cached on disk in production; each test gets its own memory cache,
+    # so no test is served a report another test drew.
+    import uuid
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "reports": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"reports-{uuid.uuid4()}",
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_a_test_says_otherwise() -> Any:
     # The active language is per thread, and a request made through the test client leaves the
     # user's language active; each test starts from English, whatever ran before it.

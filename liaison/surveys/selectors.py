@@ -6,12 +6,17 @@ These functions do not check permissions: views call them after ``access_round``
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
-from django.db.models import QuerySet
+from django.core.cache import caches
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import translation
 
 from liaison.registry.models import BLO
 from liaison.surveys.analysis import AnalysisResult, analyze, prepare
@@ -112,6 +117,80 @@ def round_result(
         language=language,
         cluster=cluster or None,
     )
+
+
+@functools.cache
+def _report_software() -> str:
+    """A digest of what draws the report (the analysis, the report module, its templates, the
+    translations), so that a new release draws reports again."""
+    package = Path(__file__).resolve().parents[1]
+    files = [
+        package / "surveys" / "analysis.py",
+        package / "surveys" / "report.py",
+        *sorted((package / "surveys" / "templates" / "surveys").glob("*report*.html")),
+        *sorted(package.glob("locale/*/LC_MESSAGES/django.po")),
+        *sorted(package.parent.glob("locale/*/LC_MESSAGES/django.po")),
+    ]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def round_fingerprint(survey_round: SurveyRound) -> str:
+    """A digest that changes whenever a report of the round may change: any submission added,
+    edited, submitted or removed; the round's settings (sample plan, cluster, sites); its
+    questionnaire file; the software that draws the report."""
+    stats = Submission.objects.filter(round=survey_round).aggregate(
+        count=Count("pk"),
+        submitted=Count("pk", filter=Q(status=SubmissionStatus.SUBMITTED)),
+        last=Max("updated"),
+        top=Max("pk"),
+    )
+    parts = [
+        survey_round.pk,
+        survey_round.updated.isoformat() if survey_round.updated else "",
+        survey_round.questionnaire.sha256,
+        stats["count"],
+        stats["submitted"],
+        stats["last"].isoformat() if stats["last"] else "",
+        stats["top"] or 0,
+        _report_software(),
+    ]
+    return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:40]
+
+
+def round_report(
+    survey_round: SurveyRound,
+    *,
+    form: Form | None = None,
+    language: str,
+    fmt: Literal["html", "pdf"],
+) -> bytes:
+    """The round's assessment report (HTML as UTF-8, or PDF), drawn once and then served from
+    the ``reports`` cache until :func:`round_fingerprint` changes."""
+    from liaison.surveys import report as reports
+
+    key = f"round-report:{survey_round.pk}:{language}:{fmt}:{round_fingerprint(survey_round)}"
+    store = caches["reports"]
+    found = store.get(key)
+    if isinstance(found, bytes):
+        return found
+    form = form or survey_round.form()
+    with translation.override(language):
+        result = round_result(survey_round, form=form, language=language)
+        cluster = survey_round.cluster_question
+        by_result = None
+        if cluster and form.has_question(cluster):
+            by_result = round_result(survey_round, form=form, by=cluster, language=language)
+        options = reports.ReportOptions(sample_plan=survey_round.sample_plan(form))
+        html = reports.render_html(
+            form, result, by_result=by_result, language=language, options=options
+        )
+    content = reports.pdf_from_html(html) if fmt == "pdf" else html.encode("utf-8")
+    store.set(key, content)
+    return content
 
 
 @dataclass(frozen=True)

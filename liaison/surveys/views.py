@@ -522,9 +522,9 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The assessment report of a round, HTML or PDF, in English or Vietnamese."""
-    from liaison.surveys import report as reports
-    from liaison.surveys.selectors import round_result
+    """The assessment report of a round, HTML or PDF, in English or Vietnamese (drawn once,
+    then served from the reports cache until the round's data change)."""
+    from liaison.surveys.selectors import round_report
 
     if fmt not in ("html", "pdf"):
         raise Http404
@@ -533,21 +533,13 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if language not in REPORT_LANGUAGES:
         language = _language() if _language() in REPORT_LANGUAGES else "en"
     form = _form_or_error(survey_round.questionnaire)
-    with translation.override(language):
-        result = round_result(survey_round, form=form, language=language)
-        cluster = survey_round.cluster_question
-        by_result = None
-        if cluster and form.has_question(cluster):
-            by_result = round_result(survey_round, form=form, by=cluster, language=language)
-        options = reports.ReportOptions(sample_plan=survey_round.sample_plan(form))
-        html = reports.render_html(
-            form, result, by_result=by_result, language=language, options=options
-        )
     name = f"assessment-{survey_round.pk}-{language}"
     if fmt == "pdf":
-        response = HttpResponse(reports.pdf_from_html(html), content_type="application/pdf")
+        pdf = round_report(survey_round, form=form, language=language, fmt="pdf")
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
         return response
+    html = round_report(survey_round, form=form, language=language, fmt="html")
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{name}.html"'

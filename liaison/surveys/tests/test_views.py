@@ -391,6 +391,52 @@ def test_the_report_comes_in_english_and_vietnamese(world):
     assert pdf.content.startswith(b"%PDF")
 
 
+def test_the_report_is_drawn_once_and_again_when_the_answers_change(world, monkeypatch):
+    from liaison.surveys import report as reports
+
+    drawn: list[str] = []
+    real = reports.render_html
+
+    def counting(*args: Any, **kwargs: Any) -> str:
+        drawn.append(kwargs.get("language") or "")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "render_html", counting)
+    questionnaire = upload_small(world.ainsley)
+    survey_round = make_round(questionnaire, world.ainsley, [world.moc_bai], site_question="")
+    columns = ["profile/agency", "ods/knows_ods"]
+    do_import_export(
+        survey_round,
+        kobo_export([{"profile/agency": "police", "ods/knows_ods": "yes"}], columns).encode(),
+        file_name="first.csv",
+        actor=world.ainsley,
+    )
+    client = signed_in(world.huong)
+    url = f"/surveys/rounds/{survey_round.pk}/report.html"
+    first = client.get(url, {"lang": "en"}).content
+    assert client.get(url, {"lang": "en"}).content == first
+    assert drawn == ["en"]  # the second request was served the stored copy
+    client.get(url, {"lang": "vi"})
+    assert drawn == ["en", "vi"]  # each language is its own report
+    do_import_export(
+        survey_round,
+        kobo_export(
+            [{"profile/agency": "army", "ods/knows_ods": "no", "_uuid": "second-file-row-1"}],
+            columns,
+        ).encode(),
+        file_name="second.csv",
+        actor=world.ainsley,
+    )
+    again = client.get(url, {"lang": "en"}).content
+    assert drawn == ["en", "vi", "en"]  # new answers: drawn again
+    assert again != first
+    survey_round.refresh_from_db()
+    survey_round.min_respondents = 9
+    survey_round.save()
+    client.get(url, {"lang": "en"})
+    assert drawn == ["en", "vi", "en", "en"]  # new round settings: drawn again
+
+
 def test_two_rounds_are_compared_with_significant_changes_flagged(world):
     questionnaire = upload_patrol(world.ainsley)
     baseline = make_round(questionnaire, world.ainsley, [world.moc_bai], title="2010")
