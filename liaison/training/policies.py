@@ -58,6 +58,12 @@ def manages_training(user: User) -> bool:
     return user.role in {Role.PROGRAMME_STAFF, Role.SYSTEM_ADMINISTRATOR}
 
 
+def follows_others(user: User) -> bool:
+    """Whether ``user`` follows other officers' training (heads of BLO, coordinators, programme
+    staff, administrators): they see certificates, coverage, use and plans beyond their own."""
+    return user.is_active and user.role != Role.OFFICER
+
+
 def officer_scope(user: User, path: str) -> Q:
     """Rows belonging to officers ``user`` may follow; ``path`` leads from the row to the officer."""
     if is_network_wide(user):

@@ -24,7 +24,7 @@ from liaison.registry import permissions
 from liaison.registry.models import BLO, Agency, AgencyKind, Cluster, Country, Role, User
 from liaison.registry.permissions import Action, can
 from liaison.registry.views import current_user
-from liaison.training import selectors, services
+from liaison.training import policies, selectors, services
 from liaison.training.certificates import render_certificate_pdf
 from liaison.training.content import ContentError, Problem, safe_member
 from liaison.training.forms import (
@@ -111,7 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "delivery": delivery,
             "badges": selectors.badges_for(user),
             "manages": manages_training(user),
-            "may_follow_blos": user.role != Role.OFFICER,
+            "may_follow_blos": policies.follows_others(user),
         },
     )
 
@@ -697,7 +697,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_follower(user: User) -> None:
-    if user.role == Role.OFFICER:
+    if not policies.follows_others(user):
         raise PermissionDenied(
             _("Heads of BLO, coordinators and programme staff see these figures.")
         )

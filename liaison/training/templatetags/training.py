@@ -9,7 +9,7 @@ from django import template
 from django.utils.formats import number_format
 
 from liaison.registry.models import BLO, User
-from liaison.training import selectors
+from liaison.training import policies, selectors
 from liaison.training.models import GridTopic
 
 register = template.Library()
@@ -24,6 +24,13 @@ def blo_coverage(context: dict[str, Any], blo: BLO) -> dict[str, Any]:
     if user is None or not selectors.may_view_blo_training(user, blo):
         return {"coverage": None, "blo": blo}
     return {"coverage": selectors.coverage_for_blo(blo), "blo": blo}
+
+
+@register.filter
+def follows_others(user: Any) -> bool:
+    """``{% if user|follows_others %}``: the training pages beyond one's own (the rule is
+    :func:`liaison.training.policies.follows_others`)."""
+    return isinstance(user, User) and policies.follows_others(user)
 
 
 @register.inclusion_tag("training/_badges.html")

@@ -335,6 +335,24 @@ def test_coverage_pages_for_heads_and_coordinators(catalogue, world):
     assert 'data-trained="1"' in own and 'id="departures"' not in own
 
 
+def test_the_training_menu_offers_the_follow_up_pages_to_those_who_may_open_them(catalogue, world):
+    pages = [
+        "/training/certificates/",
+        "/training/coverage/",
+        "/training/usage/",
+        "/training/plans/",
+    ]
+    for persona, follows in [(world.lan, False), (world.tuan, True), (world.huong, True)]:
+        client = signed_in(persona)
+        menu = client.get("/training/").content.decode()
+        for url in pages:
+            assert (f'href="{url}"' in menu) is follows, (persona.username, url)
+        if not follows:
+            # the pages themselves refuse, whatever the menu shows (certificates list one's own)
+            assert client.get("/training/coverage/").status_code == 403
+            assert client.get("/training/plans/").status_code == 403
+
+
 def test_coverage_is_refused_outside_ones_blo(catalogue, world):
     assert signed_in(world.lan).get("/training/coverage/").status_code == 403
     assert signed_in(world.hung).get("/training/coverage/VN-MOCBAI/").status_code == 403
