@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import Browser, Page, expect
 
+from liaison.reference.models import CrimeArea
 from tests.browser.conftest import screenshot, sign_in
 from tests.builders import PASSWORD, ensure_vocabulary
 
@@ -62,16 +63,25 @@ def test_seizure_shared_with_counterpart_as_amber(
     reference = lan.locator("h1").inner_text().strip()
     assert reference.startswith("VN-MOCBAI-INC-")
 
-    # then Dara, a Cambodian officer at Bavet, sees it with English labels and no nominal part
+    # then Dara, a Cambodian officer at Bavet, reads it in Khmer (his country's language; he
+    # chose none) and without the nominal part
+    with translation.override("km"):
+        wildlife = str(CrimeArea.WILDLIFE.label)
+        acknowledged = translation.gettext("Acknowledged")
+    assert wildlife != "Wildlife"  # the Khmer catalogue translates it
     dara = new_tablet(browser)
     sign_in(dara, base, "dara", PASSWORD)
     dara.goto(f"{base}/exchange/")
     expect(dara.locator("#alerts-to-acknowledge")).to_contain_text("Hino truck 70C-123.45")
     dara.goto(f"{base}/exchange/incidents/{reference}/")
-    expect(dara.locator("html")).to_have_attribute("lang", "en")
+    expect(dara.locator("html")).to_have_attribute("lang", "km")
     expect(dara.locator(".tlpbar").first).to_contain_text("TLP:AMBER")
-    expect(dara.locator(".lead")).to_contain_text("Wildlife")
-    expect(dara.locator("#items .commodity")).to_contain_text("pangolin")
+    expect(dara.locator(".lead")).to_contain_text(wildlife)
+    # the seized species by its Khmer name, from the reference library (species.json)
+    expect(dara.locator("#items .commodity")).to_contain_text("សំពោច")
+    expect(dara.locator("#items .commodity a")).to_have_attribute(
+        "href", "/reference/species/manis-javanica/"
+    )
     expect(dara.locator("#nominal")).not_to_contain_text("70C-123.45")
     expect(dara.locator("#nominal-withheld")).to_be_visible()
     screenshot(dara, "exchange-counterpart-view")
@@ -88,7 +98,7 @@ def test_seizure_shared_with_counterpart_as_amber(
     dara.goto(f"{base}/exchange/")
     dara.click("#alerts-to-acknowledge a")
     dara.click("#acknowledge")
-    expect(dara.locator("#my-response")).to_contain_text("Acknowledged")
+    expect(dara.locator("#my-response")).to_contain_text(acknowledged)
 
     # then the time to acknowledge is on the Moc Bai dashboard
     lan.goto(f"{base}/exchange/")

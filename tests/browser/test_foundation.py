@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot, sign_in
@@ -42,10 +44,15 @@ def test_cambodian_officer_is_refused_a_viet_nam_only_page(
     sign_in(tablet, live_server.url, "dara", PASSWORD)
     # when he opens Viet Nam's country page (its staff directory and BLOs)
     response = tablet.goto(f"{live_server.url}/registry/countries/VN/")
-    # then he is refused, in plain words
+    # then he is refused, in plain words and in Khmer (his country's language; he chose none)
+    with translation.override("km"):
+        refused = gettext("Not allowed")
+        cambodia = live_world.kh.display_name
+    assert refused != "Not allowed" and cambodia != "Cambodia"
     assert response is not None and response.status == 403
-    expect(tablet.locator("h1")).to_have_text("Not allowed")
+    expect(tablet.locator("html")).to_have_attribute("lang", "km")
+    expect(tablet.locator("h1")).to_have_text(refused)
     # while his own country's page opens
     response = tablet.goto(f"{live_server.url}/registry/countries/KH/")
     assert response is not None and response.status == 200
-    expect(tablet.locator("h1")).to_contain_text("Cambodia")
+    expect(tablet.locator("h1")).to_contain_text(cambodia)

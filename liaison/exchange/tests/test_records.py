@@ -281,6 +281,45 @@ def test_record_pdf_carries_the_tlp_label_and_vietnamese(exchange_world, tmp_pat
     assert "Vảy tê tê giấu trong bao hạt điều" in text
 
 
+@pytest.mark.parametrize(
+    ("language", "summary", "font", "readable"),
+    [
+        # pdftotext reads Lao and Chinese back whole; Khmer and Thai come back with their
+        # combining marks reordered or remapped, so for those a word without such marks is
+        # checked, and the script's font must be embedded.
+        ("km", "ស្រកាសត្វលលកលាក់ក្នុងបាវ", "Noto-Sans-Khmer", "បាវ"),
+        ("lo", "ເກັດລີ່ນຖືກເຊື່ອງໄວ້ໃນຖົງ", "DejaVu-Sans", "ເກັດລີ່ນຖືກເຊື່ອງໄວ້ໃນຖົງ"),
+        ("th", "เกล็ดตัวนิ่มซ่อนในรถกระบะ", "Noto-Sans-Thai", "รถกระบะ"),
+        ("zh-hans", "穿山甲鳞片藏在腰果袋中", "Noto-Sans-CJK-SC", "穿山甲鳞片藏在腰果袋中"),
+    ],
+)
+def test_record_pdf_renders_in_each_interface_language(
+    exchange_world, tmp_path, language: str, summary: str, font: str, readable: str
+) -> None:
+    from django.utils import translation
+
+    incident = make_incident(exchange_world.lan, summary=summary)
+    response = client_for(exchange_world.lan, language).get(
+        f"/exchange/incidents/{incident.reference}/pdf/"
+    )
+    assert response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "record.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(  # noqa: S603 - a fixed command on a file the test wrote
+        ["/usr/bin/pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    fonts = subprocess.run(  # noqa: S603 - a fixed command on a file the test wrote
+        ["/usr/bin/pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert readable in text
+    assert font in fonts  # the script's own font is embedded: no missing-glyph boxes
+    # the labels are in the reader's language too
+    with translation.override(language):
+        label = translation.gettext("Detection method")
+    assert label != "Detection method"
+    assert "Detection method" not in text
+
+
 def test_vrs_export_has_the_profiles_and_no_names(exchange_world) -> None:
     from liaison.exchange.models import MigrantSmugglingReport, PersonCount
     from liaison.exchange.services import IncidentParts, do_record_incident
