@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import openpyxl
 from django.contrib import messages
@@ -303,41 +304,61 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@login_required
-def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
-    incident = access(user, Incident, Action.CHANGE, reference=reference)
-    form = IncidentEditForm(request.POST or None, instance=incident, user=user)
+def _edit_versioned[R: Incident | IntelligenceReport](
+    request: HttpRequest,
+    record_obj: R,
+    make_form: Callable[[Any, R], Any],
+    update: Callable[..., object],
+    conflict_message: str,
+) -> tuple[Any, services.StaleEdit | None, HttpResponse | None]:
+    """The edit flow incidents and intelligence reports share: save the changed fields through
+    ``update`` (a service refusing stale versions); on a conflict keep what the user typed, with
+    the saved version's number, so a second save applies it knowingly. Returns the form, the
+    conflict if any, and the redirect after a successful save."""
+    form = make_form(request.POST or None, record_obj)
     conflict: services.StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
         try:
-            services.do_update_incident(
-                reference,
+            update(
+                record_obj.reference,
                 changes,
                 expected_version=form.cleaned_data["version"],
-                actor=user,
+                actor=_user(request),
                 request=request,
             )
         except services.StaleEdit as stale:
             conflict = stale
-            messages.error(
-                request,
-                _(
-                    "Someone saved this record after you opened it. Nothing was overwritten: "
-                    "your changes are still in the form below; compare them with the saved "
-                    "version and save again."
-                ),
-            )
+            messages.error(request, conflict_message)
             data = request.POST.copy()
             data["version"] = str(stale.current.version)
-            form = IncidentEditForm(data, instance=Incident.objects.get(pk=incident.pk), user=user)
+            form = make_form(data, cast(R, type(record_obj).objects.get(pk=record_obj.pk)))
             form.is_valid()
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
-            return redirect(incident.get_absolute_url())
+            return form, None, redirect(record_obj.get_absolute_url())
+    return form, conflict, None
+
+
+@login_required
+def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    incident = access(user, Incident, Action.CHANGE, reference=reference)
+    form, conflict, done = _edit_versioned(
+        request,
+        incident,
+        lambda data, instance: IncidentEditForm(data, instance=instance, user=user),
+        services.do_update_incident,
+        _(
+            "Someone saved this record after you opened it. Nothing was overwritten: "
+            "your changes are still in the form below; compare them with the saved "
+            "version and save again."
+        ),
+    )
+    if done is not None:
+        return done
     current = Incident.objects.get(pk=incident.pk) if conflict else None
     return render(
         request,
@@ -536,35 +557,17 @@ def intelligence_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def intelligence_edit(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     report = access(user, IntelligenceReport, Action.CHANGE, reference=reference)
-    form = IntelligenceEditForm(request.POST or None, instance=report)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
-        try:
-            services.do_update_intelligence(
-                reference,
-                changes,
-                expected_version=form.cleaned_data["version"],
-                actor=user,
-                request=request,
-            )
-        except services.StaleEdit as stale:
-            conflict = stale
-            messages.error(
-                request,
-                _(
-                    "Someone saved this report after you opened it. Nothing was overwritten: your text is still in the form below."
-                ),
-            )
-            data = request.POST.copy()
-            data["version"] = str(stale.current.version)
-            form = IntelligenceEditForm(data, instance=IntelligenceReport.objects.get(pk=report.pk))
-            form.is_valid()
-        except ValidationError as exc:
-            _attach_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(report.get_absolute_url())
+    form, conflict, done = _edit_versioned(
+        request,
+        report,
+        lambda data, instance: IntelligenceEditForm(data, instance=instance),
+        services.do_update_intelligence,
+        _(
+            "Someone saved this report after you opened it. Nothing was overwritten: your text is still in the form below."
+        ),
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "exchange/intelligence_edit.html",

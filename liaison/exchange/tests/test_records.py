@@ -13,7 +13,12 @@ from django.utils import timezone
 from liaison.audit.models import AuditAction, AuditEntry
 from liaison.exchange.imports import import_seizures
 from liaison.exchange.models import Incident, IntelligenceReport, SeizureItem
-from liaison.exchange.services import StaleEdit, do_record_intelligence, do_update_incident
+from liaison.exchange.services import (
+    StaleEdit,
+    do_record_intelligence,
+    do_update_incident,
+    do_update_intelligence,
+)
 from liaison.registry.permissions import visible
 from liaison.tabular import TableError
 from tests.builders import make_incident
@@ -75,6 +80,52 @@ def test_edit_page_keeps_the_users_text_on_conflict(exchange_world) -> None:
     assert "Thu&#x27;s text" in page or "Thu's text" in page
     incident.refresh_from_db()
     assert incident.summary == "Thu's text"
+
+
+def test_intelligence_edit_saves_and_keeps_the_users_text_on_conflict(exchange_world) -> None:
+    report = do_record_intelligence(
+        IntelligenceReport(
+            blo=exchange_world.moc_bai,
+            title="Cashew route",
+            crime_area="wildlife",
+            source_reliability="B",
+            information_credibility="2",
+            body="first text",
+            tlp="AMBER",
+            distribution="counterpart",
+        ),
+        source="",
+        actor=exchange_world.lan,
+    )
+    url = f"/exchange/intelligence/{report.reference}/edit/"
+    client = client_for(exchange_world.lan)
+    assert client.get(url).status_code == 200
+    data = {
+        "version": "1",
+        "title": "Cashew route",
+        "crime_area": "wildlife",
+        "source_reliability": "B",
+        "information_credibility": "2",
+        "body": "Lan's second look",
+        "body_language": "en",
+        "route": "",
+        "tlp": "AMBER",
+    }
+    saved = client.post(url, data)
+    assert saved.status_code == 302 and saved["Location"] == report.get_absolute_url()
+    report.refresh_from_db()
+    assert report.body == "Lan's second look" and report.version == 2
+    # Thu saves version 2 before Lan's next save, made from the page she opened at version 2
+    do_update_intelligence(
+        report.reference, {"body": "Thu's text"}, expected_version=2, actor=exchange_world.thu
+    )
+    page = client.post(url, {**data, "version": "2", "body": "Lan's careful text"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Lan&#x27;s careful text" in text or "Lan's careful text" in text
+    assert 'value="3"' in text  # the form now carries the saved version's number
+    report.refresh_from_db()
+    assert report.body == "Thu's text"
 
 
 @pytest.mark.parametrize(
