@@ -58,15 +58,8 @@ from liaison.registry.permissions import (
     may_set_security_policy,
     visible,
 )
+from liaison.registry.signed_in import current_user
 from liaison.registry.transfer import SHEETS, RegistryImportError, export_csv, export_xlsx
-
-
-def current_user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.is_authenticated:
-        raise PermissionDenied
-    return user
-
 
 # --- sign-in ------------------------------------------------------------------------------------
 

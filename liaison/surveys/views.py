@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Country
 from liaison.registry.permissions import Action
-from liaison.registry.views import current_user
+from liaison.registry.signed_in import current_user
 from liaison.surveys import access, services
 from liaison.surveys.models import (
     ImportBatch,

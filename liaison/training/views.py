@@ -23,7 +23,7 @@ from liaison.reference.models import CrimeArea
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Agency, AgencyKind, Cluster, Country, Role, User
 from liaison.registry.permissions import Action, can
-from liaison.registry.views import current_user
+from liaison.registry.signed_in import current_user
 from liaison.training import policies, selectors, services
 from liaison.training.certificates import render_certificate_pdf
 from liaison.training.content import ContentError, Problem, safe_member
