@@ -7,9 +7,11 @@ fragment per page and language under ``pages/``, images under ``images/`` and an
 or raises :class:`ContentError` listing every problem with its file (and line) — the database is
 written by ``services.do_import_content`` only once a whole folder reads cleanly.
 
-Pages are trusted-author HTML, yet checked against an allow-list (no scripts, no styles, no
-event handlers, no outside images) so that content imported by a trainer can never run code in
-an officer's browser. SVG images are checked the same way.
+Pages are trusted-author HTML, yet never trusted: the import checks them against the allow-list
+below to tell the author what is wrong (with the line), and then stores them as sanitised by
+nh3 (ammonia, an HTML5 parser: it reads comments, entities and broken markup as a browser does),
+and the page is sanitised again when it is shown. Content imported by a trainer can never run
+code in an officer's browser. SVG images are checked the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import nh3
 from lxml import etree  # type: ignore[import-untyped]
 
 from liaison.reference.models import CrimeArea
@@ -94,6 +97,10 @@ ALLOWED_TAGS: dict[str, set[str]] = {
 }
 COMMON_ATTRIBUTES = {"class", "lang", "id", "title"}
 VOID_TAGS = {"br", "hr", "img"}
+# The classes the lesson style sheet draws (training.css); others are dropped when sanitising.
+LESSON_CLASSES = {"lead", "note", "warning", "keyfacts", "source"}
+# A lesson's ids live under this prefix so they cannot clobber the page's own ids.
+LESSON_ID_PREFIX = "lesson-"
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -527,7 +534,15 @@ class _PackageReader:
                 checker = LessonHTMLChecker(self.file(relative), images, self.reference_exists)
                 checker.check(html)
                 self.problems.extend(checker.problems)
-                bodies[lang] = html.strip()
+                if not checker.problems and (change := sanitising_changes(html)) is not None:
+                    self.problems.append(
+                        Problem(
+                            self.file(relative),
+                            "a browser reads this page differently from how it looks (check "
+                            f"comments and unclosed tags); once sanitised it reads: {change}",
+                        )
+                    )
+                bodies[lang] = sanitise_lesson_html(html.strip())
             pages.append(
                 PageContent(slug=slug, title=page.texts("title", module.languages), body=bodies)
             )
@@ -732,6 +747,10 @@ class LessonHTMLChecker(HTMLParser):
         for name in values:
             if name not in allowed and name not in COMMON_ATTRIBUTES:
                 self.fail(f'the attribute "{name}" is not allowed on <{tag}>')
+        for name in sorted(set(values.get("class", "").split()) - LESSON_CLASSES):
+            self.fail(
+                f'the class "{name}" is not one lessons use ({", ".join(sorted(LESSON_CLASSES))})'
+            )
         if tag == "img":
             src = values.get("src", "")
             image = src.removeprefix("images/")
@@ -791,6 +810,91 @@ def check_svg(file: str, data: bytes) -> list[Problem]:
                     Problem(file, f'the link "{value}" leaves the image', element.sourceline)
                 )
     return problems
+
+
+# --- sanitising -----------------------------------------------------------------------------------
+
+
+def _lesson_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """The URL rules nh3's scheme list cannot say: images come from the package's own folder,
+    links go to a web address or to an anchor of the same page."""
+    if tag == "img" and attribute == "src":
+        name = value.removeprefix("images/")
+        if value.startswith("images/") and name and safe_member(name) is not None:
+            return value
+        return None
+    if tag == "a" and attribute == "href":
+        if value.startswith("#"):
+            return f"#{LESSON_ID_PREFIX}{value[1:].removeprefix(LESSON_ID_PREFIX)}"
+        return value if value.lower().startswith(("https://", "http://")) else None
+    return value
+
+
+_LESSON_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags={
+        "script",
+        "style",
+        "template",
+        "noscript",
+        "iframe",
+        "object",
+        "svg",
+        "math",
+    },
+    attributes={
+        "*": COMMON_ATTRIBUTES - {"class"},
+        **{tag: names for tag, names in ALLOWED_TAGS.items() if names},
+    },
+    allowed_classes=dict.fromkeys(ALLOWED_TAGS, LESSON_CLASSES),
+    attribute_filter=_lesson_attribute,
+    url_schemes={"https", "http"},
+    strip_comments=True,
+    link_rel="noopener noreferrer",
+    id_prefix=LESSON_ID_PREFIX,
+)
+
+
+def sanitise_lesson_html(html: str) -> str:
+    """A lesson page as the allow-list permits it: only the tags, attributes, classes and URLs
+    above survive, parsed the way a browser parses them. Used at import and at every display."""
+    return _LESSON_CLEANER.clean(html)
+
+
+class _Outline(HTMLParser):
+    """The elements, attribute names and words of a fragment, to compare two readings of it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = sorted({name for name, _ in attrs} - {"rel"})
+        self.items.append(f"<{tag}{''.join(' ' + n for n in names)}>")
+
+    def handle_data(self, data: str) -> None:
+        self.items.extend(data.split())
+
+
+def _outline(html: str) -> list[str]:
+    parser = _Outline()
+    parser.feed(html)
+    parser.close()
+    return parser.items
+
+
+def sanitising_changes(html: str) -> str | None:
+    """Where the sanitised page first differs from what the author's file seems to say, or
+    ``None``: a difference means markup a browser reads otherwise (a comment that does not end
+    where it seems to, an unclosed tag swallowing text, an encoded URL …)."""
+    before, after = _outline(html), _outline(sanitise_lesson_html(html))
+    if before == after:
+        return None
+    for index, (old, new) in enumerate(zip(before, after, strict=False)):
+        if old != new:
+            return " ".join(after[max(index - 3, 0) : index + 4])
+    longer = before if len(before) > len(after) else after
+    return " ".join(longer[min(len(before), len(after)) :][:6])
 
 
 def safe_member(name: str) -> PurePosixPath | None:

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from liaison.reference.language import normalise_language
+from liaison.training.content import sanitise_lesson_html
 from liaison.training.models import TrainingModule
 
 SESSION_KEY = "training_content_language"
@@ -38,7 +39,8 @@ def content_language(request: HttpRequest, module: TrainingModule) -> str:
 
 
 def lesson_html(body: str, module: TrainingModule) -> SafeString:
-    """A page's HTML, checked at import against the allow-list, with its addresses resolved."""
+    """A page's HTML, sanitised again (the stored copy was sanitised at import, but a row may have
+    been written some other way), with its addresses resolved to the app's own."""
 
     def image(match: re.Match[str]) -> str:
         url = reverse("training:asset", args=[module.code, html.unescape(match.group(2))])
@@ -52,4 +54,6 @@ def lesson_html(body: str, module: TrainingModule) -> SafeString:
             return match.group(0)
         return f'<a{before}href="{html.escape(url)}" data-ref="{kind}:{code}"{after}>'
 
-    return mark_safe(_REFERENCE.sub(reference, _IMAGE.sub(image, body)))  # noqa: S308 - checked at import
+    clean = sanitise_lesson_html(body)
+    # The substitutions only insert addresses built by reverse() and escaped.
+    return mark_safe(_REFERENCE.sub(reference, _IMAGE.sub(image, clean)))  # noqa: S308 - sanitised
