@@ -13,11 +13,12 @@ from typing import Any
 from django.db.models import Q
 
 from liaison.meetings.models import ActionReview, Meeting, MeetingAction, Participation
-from liaison.registry.models import Role, User
+from liaison.registry.models import BLO, Role, User
 from liaison.registry.permissions import (
     Action,
     coordinates_country,
     heads_blo,
+    is_admin,
     is_network_wide,
     register,
 )
@@ -47,6 +48,35 @@ def records_for_blo(user: User, blo_id: int | None, country_id: int | None) -> b
 def keeps_log(user: User, blo_id: int | None, country_id: int | None) -> bool:
     """May change or delete entries of this BLO's log: its head, or the coordinator."""
     return heads_blo(user, blo_id) or coordinates_country(user, country_id)
+
+
+def may_record_meeting_at(user: User, blo: BLO) -> bool:
+    """May record a meeting in this BLO's log (``records_for_blo``; administrators too)."""
+    return is_admin(user) or records_for_blo(user, blo.pk, blo.country_id)
+
+
+def recordable_blo_filter(user: User) -> Q:
+    """The BLOs in whose log ``user`` records meetings: the rule of ``may_record_meeting_at``
+    as a filter on BLOs."""
+    if is_admin(user):
+        return Q()
+    if user.role == Role.NATIONAL_COORDINATOR:
+        return Q(country_id=user.country_id)
+    if user.role in {Role.OFFICER, Role.HEAD_OF_BLO} and user.blo_id is not None:
+        return Q(pk=user.blo_id)
+    return Q(pk__in=[])
+
+
+def full_log_blo_filter(user: User) -> Q:
+    """The BLOs whose whole log ``user`` reads (the frequency table): all of them network-wide,
+    the country's for its coordinator, one's own post otherwise."""
+    if is_network_wide(user):
+        return Q()
+    if user.role == Role.NATIONAL_COORDINATOR:
+        return Q(country_id=user.country_id)
+    if user.blo_id is None:
+        return Q(pk__in=[])
+    return Q(pk=user.blo_id)
 
 
 @register(Meeting)

@@ -26,9 +26,10 @@ from liaison.meetings.models import (
     MeetingAction,
     MeetingLevel,
 )
+from liaison.meetings.policies import full_log_blo_filter
 from liaison.registry import permissions
-from liaison.registry.models import BLO, Role, User
-from liaison.registry.permissions import AnyUser, is_network_wide
+from liaison.registry.models import BLO, User
+from liaison.registry.permissions import AnyUser
 
 WINDOW_DAYS = 365
 
@@ -58,12 +59,11 @@ def log_blos(user: AnyUser) -> QuerySet[BLO]:
     """BLOs whose log the user reads in full (its own, the country's, all)."""
     if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
         return BLO.objects.none()
-    blos = BLO.objects.filter(active=True).select_related("country", "cluster")
-    if is_network_wide(user):
-        return blos
-    if user.role == Role.NATIONAL_COORDINATOR:
-        return blos.filter(Q(country_id=user.country_id))
-    return blos.filter(Q(pk=user.blo_id))
+    return (
+        BLO.objects.filter(active=True)
+        .filter(full_log_blo_filter(user))
+        .select_related("country", "cluster")
+    )
 
 
 @dataclass

@@ -55,7 +55,8 @@ class ReviewInput:
 def _follow_up(meeting: Meeting, reviews: Sequence[ReviewInput]) -> list[ActionReview]:
     done = []
     for review in reviews:
-        action = review.action
+        # The stored action: its meeting decides whose log it belongs to.
+        action = MeetingAction.objects.select_for_update().get(pk=review.action.pk)
         if action.status != ActionStatus.OPEN:
             continue
         if action.meeting.held_on > meeting.held_on:
@@ -139,12 +140,17 @@ def do_record_meeting(
 def do_change_meeting(
     meeting: Meeting, *, actor: User, request: HttpRequest | None = None
 ) -> Meeting:
-    """Save corrections to a recorded meeting's own fields."""
+    """Save corrections to a recorded meeting's own fields.
+
+    Authorised on the stored meeting and on the corrected one: moving a meeting into or out of
+    a BLO's log needs the right to keep both logs."""
+    before = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    require(actor, Action.CHANGE, before)
     require(actor, Action.CHANGE, meeting)
-    before = Meeting.objects.get(pk=meeting.pk)
     meeting.full_clean()
     meeting.save()
     fields = [
+        "blo_id",
         "level",
         "formality",
         "held_on",
@@ -169,6 +175,8 @@ def do_change_meeting(
 def do_add_meeting_action(
     meeting: Meeting, item: ActionInput, *, actor: User, request: HttpRequest | None = None
 ) -> MeetingAction:
+    # The stored meeting decides whose log this is, not the object the caller holds.
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     action = MeetingAction(
         meeting=meeting,
         description=item.description.strip(),
@@ -199,6 +207,7 @@ def do_update_meeting_action(
     request: HttpRequest | None = None,
 ) -> MeetingAction:
     """Mark an action done, dropped or open again, between meetings."""
+    action = MeetingAction.objects.select_for_update().get(pk=action.pk)
     require(actor, Action.CHANGE, action)
     before = action.status
     action.status = status
@@ -217,6 +226,7 @@ def do_update_meeting_action(
 
 @transaction.atomic
 def do_delete_meeting(meeting: Meeting, *, actor: User, request: HttpRequest | None = None) -> None:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     require(actor, Action.DELETE, meeting)
     summary = str(meeting)
     pk = meeting.pk

@@ -30,23 +30,20 @@ from liaison.meetings.models import (
     MeetingAction,
     MeetingLevel,
 )
-from liaison.meetings.policies import records_for_blo
+from liaison.meetings.policies import may_record_meeting_at, recordable_blo_filter
 from liaison.registry import permissions
-from liaison.registry.models import BLO, Agency, Country, Role, User
+from liaison.registry.models import BLO, Agency, Country, User
 from liaison.registry.permissions import Action, can
-from liaison.registry.views import current_user
+from liaison.registry.signed_in import current_user
 
 
 def _recordable_blos(user: User) -> QuerySet[BLO]:
     """BLOs in whose log the user records meetings."""
-    blos = BLO.objects.filter(active=True).select_related("country")
-    if user.role == Role.NATIONAL_COORDINATOR:
-        return blos.filter(Q(country_id=user.country_id))
-    if user.role in {Role.OFFICER, Role.HEAD_OF_BLO} and user.blo_id:
-        return blos.filter(Q(pk=user.blo_id))
-    if user.role == Role.SYSTEM_ADMINISTRATOR:
-        return blos
-    return blos.none()
+    return (
+        BLO.objects.filter(active=True)
+        .filter(recordable_blo_filter(user))
+        .select_related("country")
+    )
 
 
 def _parties(blo: BLO) -> tuple[Any, Any]:
@@ -91,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def meeting_new(request: HttpRequest, code: str) -> HttpResponse:
     user = current_user(request)
     blo = permissions.access_blo(user, code)
-    if not records_for_blo(user, blo.pk, blo.country_id) and user.role != Role.SYSTEM_ADMINISTRATOR:
+    if not may_record_meeting_at(user, blo):
         raise PermissionDenied(_("You do not keep this BLO's meeting log."))
     countries, agencies = _parties(blo)
     owners = (
