@@ -22,8 +22,10 @@ from django.db.models import Q
 from liaison.registry.models import Role, User
 from liaison.registry.permissions import (
     Action,
+    AnyUser,
     coordinates_country,
     heads_blo,
+    is_admin,
     is_network_wide,
     reachable_blo_ids,
     register,
@@ -90,6 +92,58 @@ def follows_officer(user: User, officer: User) -> bool:
 def manages_officer(user: User, officer: User) -> bool:
     """Enrol, record for: oneself, one's BLO's officers (head), one's country's (coordinator)."""
     return manages_training(user) or follows_officer(user, officer)
+
+
+def _signed_in(user: AnyUser) -> User | None:
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
+        return user
+    return None
+
+
+def may_follow_training_of(user: AnyUser, officer: User) -> bool:
+    """Whether ``user`` opens ``officer``'s training record (``follows_officer``)."""
+    active = _signed_in(user)
+    return active is not None and follows_officer(active, officer)
+
+
+def enrollable_officer_filter(user: User) -> Q:
+    """The accounts (a filter on users) whose training ``user`` assigns: everyone for programme
+    staff, the country's for its coordinator, the post's for its head; no one else's for an
+    officer. The rule of ``manages_officer`` for others than oneself."""
+    if manages_training(user):
+        return Q()
+    if user.role == Role.NATIONAL_COORDINATOR:
+        return Q(country_id=user.country_id)
+    if user.role == Role.HEAD_OF_BLO and user.blo_id is not None:
+        return Q(blo_id=user.blo_id)
+    return Q(pk__in=[])
+
+
+def earns_qualifications(user: User) -> bool:
+    """Officers and heads posted at a BLO earn qualifications; the others follow them."""
+    return Role(user.role).needs_blo
+
+
+def training_blo_filter(user: User) -> Q:
+    """The BLOs (a filter on BLOs) whose training aggregates ``user`` reads in tables: all of
+    them network-wide, the country's for its coordinator, one's own post otherwise."""
+    if is_network_wide(user):
+        return Q()
+    if user.role == Role.NATIONAL_COORDINATOR:
+        return Q(country_id=user.country_id)
+    if user.blo_id is None:
+        return Q(pk__in=[])
+    return Q(pk=user.blo_id)
+
+
+def keeps_posting_of(user: User, officer: User) -> bool:
+    """Whether ``user`` records ``officer``'s transfer or departure (the posting's rule)."""
+    if is_admin(user):
+        return True
+    if officer.blo_id is None:
+        return False
+    current = Posting(officer=officer, blo_id=officer.blo_id)
+    return PostingPolicy().allows(user, Action.CHANGE, current)
 
 
 # --- the catalogue ------------------------------------------------------------------------------
@@ -246,6 +300,17 @@ def runs_session(user: User, session: TrainingSession) -> bool:
     )
 
 
+def session_host_filter(user: User) -> Q:
+    """The BLOs (a filter on BLOs) where ``user`` runs sessions: the rule of ``runs_session``."""
+    if manages_training(user):
+        return Q()
+    if user.role == Role.NATIONAL_COORDINATOR:
+        return Q(country_id=user.country_id)
+    if user.role == Role.HEAD_OF_BLO and user.blo_id is not None:
+        return Q(pk=user.blo_id)
+    return Q(pk__in=[])
+
+
 @register(TrainingSession)
 class TrainingSessionPolicy:
     def visible(self, user: User) -> Q:
@@ -294,6 +359,15 @@ def makes_plan(user: User, country_id: int | None) -> bool:
     return manages_training(user) or (
         country_id is not None and coordinates_country(user, country_id)
     )
+
+
+def plan_country_filter(user: User) -> Q:
+    """The countries (a filter on countries) ``user`` makes plans for: the rule of ``makes_plan``."""
+    if manages_training(user):
+        return Q()
+    if user.role == Role.NATIONAL_COORDINATOR and user.country_id is not None:
+        return Q(pk=user.country_id)
+    return Q(pk__in=[])
 
 
 @register(TrainingPlan)

@@ -33,6 +33,7 @@ from liaison.training.models import (
     TrainingModule,
     TrainingPlan,
 )
+from liaison.training.policies import training_blo_filter
 
 # A BLO whose share of trained staff in a crime area falls below this gets a warning.
 COVERAGE_WARNING_BELOW = 50
@@ -128,14 +129,12 @@ def training_blos(user: AnyUser) -> QuerySet[BLO]:
     """BLOs whose training aggregates the user may see, ordered for tables."""
     if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
         return BLO.objects.none()
-    blos = BLO.objects.filter(active=True).select_related("country", "cluster")
-    if is_network_wide(user):
-        scoped = blos
-    elif user.role == Role.NATIONAL_COORDINATOR:
-        scoped = blos.filter(Q(country_id=user.country_id))
-    else:
-        scoped = blos.filter(Q(pk=user.blo_id))
-    return scoped.order_by("country__name_en", "cluster__code", "name_en")
+    return (
+        BLO.objects.filter(active=True)
+        .filter(training_blo_filter(user))
+        .select_related("country", "cluster")
+        .order_by("country__name_en", "cluster__code", "name_en")
+    )
 
 
 def access_blo_training(user: AnyUser, code: str) -> BLO:
@@ -433,14 +432,6 @@ def plan_changes(plan: TrainingPlan) -> list[TopicChange]:
 
 def access_officer(user: AnyUser, pk: int) -> User:
     return permissions.access(user, User, pk=pk)
-
-
-def may_follow_officer(user: AnyUser, officer: User) -> bool:
-    from liaison.training.policies import follows_officer
-
-    if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
-        return False
-    return user.role == Role.SYSTEM_ADMINISTRATOR or follows_officer(user, officer)
 
 
 @dataclass

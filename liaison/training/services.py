@@ -25,7 +25,7 @@ from liaison.audit.services import record
 from liaison.reference.services import DATA_DIR as REFERENCE_DATA_DIR
 from liaison.reference.vocabularies import vocabulary_for
 from liaison.registry import services as registry_services
-from liaison.registry.models import BLO, Agency, Country, Role, User
+from liaison.registry.models import BLO, Agency, Country, User
 from liaison.registry.permissions import Action, can, require
 from liaison.training import quiz
 from liaison.training.content import (
@@ -979,12 +979,3 @@ def do_create_training_plan(
         username="" if actor else "liaison training",
     )
     return plan
-
-
-def may_transfer(actor: User, officer: User) -> bool:
-    """Whether the actor keeps this officer's posting (the registry's account rule)."""
-    if actor.role == Role.SYSTEM_ADMINISTRATOR:
-        return True
-    if officer.blo_id is None:
-        return False
-    return can(actor, Action.CHANGE, Posting(officer=officer, blo_id=officer.blo_id))

@@ -21,7 +21,7 @@ from liaison.audit.models import AuditAction
 from liaison.audit.services import record
 from liaison.reference.models import CrimeArea
 from liaison.registry import permissions
-from liaison.registry.models import BLO, Agency, AgencyKind, Cluster, Country, Role, User
+from liaison.registry.models import BLO, Agency, AgencyKind, Cluster, Country, User
 from liaison.registry.permissions import Action, can
 from liaison.registry.signed_in import current_user
 from liaison.training import policies, selectors, services
@@ -67,15 +67,12 @@ MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 
 
 def _managed_officers(user: User) -> QuerySet[User]:
-    """Officers this user may enrol or follow (the rule of ``policies.officer_scope``)."""
-    staff = User.objects.filter(is_active=True, role__in=selectors.STAFF_ROLES)
-    if manages_training(user):
-        return staff.select_related("blo")
-    if user.role == Role.NATIONAL_COORDINATOR:
-        return staff.filter(Q(country_id=user.country_id)).select_related("blo")
-    if user.role == Role.HEAD_OF_BLO:
-        return staff.filter(Q(blo_id=user.blo_id)).select_related("blo")
-    return staff.none()
+    """Officers this user may enrol (the rule of ``policies.enrollable_officer_filter``)."""
+    return (
+        User.objects.filter(is_active=True, role__in=selectors.STAFF_ROLES)
+        .filter(policies.enrollable_officer_filter(user))
+        .select_related("blo")
+    )
 
 
 # --- catalogue ----------------------------------------------------------------------------------
@@ -355,7 +352,7 @@ def officer_record(request: HttpRequest, pk: int) -> HttpResponse:
     """An officer's training: badges, certificates, completions, progress, postings."""
     user = current_user(request)
     officer = selectors.access_officer(user, pk)
-    if not selectors.may_follow_officer(user, officer):
+    if not policies.may_follow_training_of(user, officer):
         raise PermissionDenied(_("You do not follow this officer's training."))
     today = timezone.localdate()
     completions = (
@@ -388,7 +385,7 @@ def officer_record(request: HttpRequest, pk: int) -> HttpResponse:
             "postings": permissions.visible(user, Posting)
             .filter(officer=officer)
             .select_related("blo"),
-            "may_move": user.pk != officer.pk and services.may_transfer(user, officer),
+            "may_move": user.pk != officer.pk and policies.keeps_posting_of(user, officer),
             "own": user.pk == officer.pk,
         },
     )
@@ -399,7 +396,7 @@ def officer_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a transfer to another BLO or a departure from the network (rotation)."""
     user = current_user(request)
     officer = selectors.access_officer(user, pk)
-    if user.pk == officer.pk or not services.may_transfer(user, officer):
+    if user.pk == officer.pk or not policies.keeps_posting_of(user, officer):
         raise PermissionDenied
     blos = (
         permissions.visible(user, BLO)
@@ -454,7 +451,7 @@ def qualifications(request: HttpRequest) -> HttpResponse:
         .filter(active=True)
         .prefetch_related("requirements__module")
     )
-    is_staff = user.role in selectors.STAFF_ROLES
+    is_staff = policies.earns_qualifications(user)
     rows = [
         (
             q,
@@ -573,14 +570,11 @@ def verify(request: HttpRequest, code: str | None = None) -> HttpResponse:
 
 
 def _session_hosts(user: User) -> QuerySet[BLO]:
-    blos = BLO.objects.filter(active=True).select_related("country")
-    if manages_training(user):
-        return blos
-    if user.role == Role.NATIONAL_COORDINATOR:
-        return blos.filter(Q(country_id=user.country_id))
-    if user.role == Role.HEAD_OF_BLO:
-        return blos.filter(Q(pk=user.blo_id))
-    return blos.none()
+    return (
+        BLO.objects.filter(active=True)
+        .filter(policies.session_host_filter(user))
+        .select_related("country")
+    )
 
 
 @login_required
@@ -643,7 +637,7 @@ def session_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     session = permissions.access(user, TrainingSession, pk=pk)
-    may_record = runs_session(user, session) or user.role == Role.SYSTEM_ADMINISTRATOR
+    may_record = runs_session(user, session)
     attendance = list(
         permissions.visible(user, Attendance)
         .filter(session=session)
@@ -756,11 +750,7 @@ def usage(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_countries(user: User) -> QuerySet[Country]:
-    if manages_training(user):
-        return Country.objects.all()
-    if user.role == Role.NATIONAL_COORDINATOR:
-        return Country.objects.filter(Q(pk=user.country_id))
-    return Country.objects.none()
+    return Country.objects.filter(policies.plan_country_filter(user))
 
 
 @login_required
