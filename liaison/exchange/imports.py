@@ -56,6 +56,8 @@ COLUMNS = [
 ]
 REQUIRED = {"occurred_at", "location", "direction", "crime_area", "commodity", "quantity", "unit"}
 SHEET = "seizures"
+EARLIEST_YEAR = 1950
+"""A seizure dated before this is a typing mistake (and years near 1 do not survive time zones)."""
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M")
 
 
@@ -111,6 +113,14 @@ class _RowReader:
                 parsed = datetime.datetime.strptime(value, fmt)  # noqa: DTZ007 - made aware below
             except ValueError:
                 continue
+            if parsed.year < EARLIEST_YEAR:
+                self.problem(
+                    row,
+                    "occurred_at",
+                    _("“%(value)s” is before %(year)s; check the year.")
+                    % {"value": value, "year": EARLIEST_YEAR},
+                )
+                return None
             aware = timezone.make_aware(parsed)
             if aware > timezone.now():
                 self.problem(row, "occurred_at", _("The date and time cannot be in the future."))
@@ -144,6 +154,9 @@ class _RowReader:
         try:
             number = Decimal(value.replace(",", "."))
         except InvalidOperation:
+            self.problem(row, "quantity", _("“%(value)s” is not a number.") % {"value": value})
+            return None
+        if not number.is_finite():
             self.problem(row, "quantity", _("“%(value)s” is not a number.") % {"value": value})
             return None
         if number < 0:

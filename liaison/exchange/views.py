@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any, cast
 
-import openpyxl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -70,7 +67,7 @@ from liaison.exchange.vrs import vrs_rows
 from liaison.reference.models import CrimeArea
 from liaison.registry.models import BLO, Crossing, User
 from liaison.registry.permissions import Action, access, can, visible
-from liaison.tabular import TableError
+from liaison.tabular import TableError, write_csv, write_xlsx
 
 
 def _user(request: HttpRequest) -> User:
@@ -159,23 +156,12 @@ def incident_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _table_response(rows: list[list[Any]], name: str, fmt: str) -> HttpResponse:
     if fmt == "xlsx":
-        book = openpyxl.Workbook()
-        sheet = book.active
-        assert sheet is not None  # noqa: S101 - a new workbook has its first sheet
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
         response = HttpResponse(
-            buffer.getvalue(),
+            write_xlsx({name: rows}),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        text = io.StringIO()
-        csv.writer(text, lineterminator="\r\n").writerows(rows)
-        response = HttpResponse(
-            ("\ufeff" + text.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-        )
+        response = HttpResponse(write_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 

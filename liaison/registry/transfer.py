@@ -7,14 +7,11 @@ rejects the whole file with the sheet, row, column and reason of every problem.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import openpyxl
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -33,7 +30,15 @@ from liaison.registry.models import (
     User,
 )
 from liaison.registry.permissions import Action, can, visible
-from liaison.tabular import RowProblem, Sheet, TableError, read_csv, read_xlsx
+from liaison.tabular import (
+    RowProblem,
+    Sheet,
+    TableError,
+    read_csv,
+    read_xlsx,
+    write_csv,
+    write_xlsx,
+)
 
 Row = dict[str, str]
 
@@ -393,21 +398,8 @@ def export_rows(user: User) -> dict[str, list[list[str]]]:
 
 
 def export_xlsx(user: User) -> bytes:
-    workbook = openpyxl.Workbook()
-    default = workbook.active
-    if default is not None:
-        workbook.remove(default)
-    for name, rows in export_rows(user).items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return write_xlsx(export_rows(user))
 
 
 def export_csv(user: User, table: str) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(export_rows(user)[table])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return write_csv(export_rows(user)[table])

@@ -903,3 +903,30 @@ def safe_member(name: str) -> PurePosixPath | None:
     if path.is_absolute() or ".." in path.parts or name.startswith(("/", "\\")) or "\\" in name:
         return None
     return path
+
+
+def extract_package(source: Any, name: str, into: Path) -> Path:
+    """Unpack an uploaded content zip into ``into``; returns the folder to import.
+
+    The archive is read under the limits of every upload (``liaison.tabular.LIMITS``): members
+    are measured by the bytes they really inflate to, and a member whose header lies about its
+    size or checksum is refused by name. No path may leave ``into``.
+    """
+    from liaison.tabular import TableError, open_zip, zip_members
+
+    try:
+        with open_zip(source, name) as archive:
+            for member, content in zip_members(archive, name):
+                relative = safe_member(member.filename)
+                if relative is None:
+                    raise ContentError([Problem(member.filename, "points outside the package")])
+                target = into.joinpath(*relative.parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+    except TableError as exc:
+        raise ContentError([Problem(p.sheet, p.message) for p in exc.problems]) from None
+    # A zip of one folder: import that folder.
+    entries = [p for p in into.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return into

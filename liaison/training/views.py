@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from liaison.registry.permissions import Action, can
 from liaison.registry.signed_in import current_user
 from liaison.training import policies, selectors, services
 from liaison.training.certificates import render_certificate_pdf
-from liaison.training.content import ContentError, Problem, safe_member
+from liaison.training.content import ContentError, extract_package
 from liaison.training.forms import (
     AttendanceForm,
     ContentImportForm,
@@ -61,9 +60,6 @@ from liaison.training.models import (
 )
 from liaison.training.planning import PlanInputError, read_respondents_csv
 from liaison.training.policies import makes_plan, manages_training, runs_session
-
-MAX_ZIP_MEMBERS = 2000
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 
 
 def _managed_officers(user: User) -> QuerySet[User]:
@@ -869,28 +865,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _extract(upload: Any, into: Path) -> Path:
-    """Unpack a content zip safely (no paths outside the folder, bounded size)."""
-    try:
-        archive = zipfile.ZipFile(upload)
-    except zipfile.BadZipFile:
-        raise ContentError([Problem(upload.name, "is not a zip file")]) from None
-    members = archive.infolist()
-    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-        raise ContentError([Problem(upload.name, "is too large once unpacked")])
-    for member in members:
-        if member.is_dir():
-            continue
-        relative = safe_member(member.filename)
-        if relative is None:
-            raise ContentError([Problem(member.filename, "points outside the package")])
-        target = into.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(archive.read(member))
-    # A zip of one folder: import that folder.
-    entries = [p for p in into.iterdir() if not p.name.startswith((".", "__MACOSX"))]
-    if len(entries) == 1 and entries[0].is_dir():
-        return entries[0]
-    return into
+    return extract_package(upload, upload.name, into)
 
 
 @login_required
