@@ -63,8 +63,11 @@ from liaison.surveys.xlsform import (
     Question,
 )
 from liaison.surveys.xpath import ExpressionError
+from liaison.tabular import SURVEY_EXPORT_LIMITS, MiB
 
 MAX_PROBLEMS = 1000
+MAX_INSTANCE_ID = 100
+"""Characters of an instance ID (as stored)."""
 FACTORIZE_THREADS = 2
 """Threads that factorise columns at once (the machines Liaison targets have two cores)."""
 PARALLEL_ROWS = 20_000
@@ -235,7 +238,13 @@ def read_export(
     every bad value) when rows do not fit the form.
     """
     raw, name = _read_bytes(source, filename)
+    if len(raw) > SURVEY_EXPORT_LIMITS.file_bytes:
+        raise ExportError(
+            _("%(file)s is larger than %(size)s MB.")
+            % {"file": name, "size": SURVEY_EXPORT_LIMITS.file_bytes // MiB}
+        )
     encoding, data = decode_export(raw, name)
+    _check_lines(data, name)
     header = _header(data, name)
     delimiter = _delimiter(header)
     columns = _split_header(header, delimiter)
@@ -305,6 +314,54 @@ def decode_export(raw: bytes, name: str = "export.csv") -> tuple[str, bytes]:
     return "utf-8", raw
 
 
+def _check_lines(data: bytes, name: str) -> None:
+    """Refuse, before parsing, a file over the limits of every upload (rows, empty ones
+    included; NUL characters; cells longer than the cell limit).
+
+    The lines are measured on the bytes: a file with no line longer than the cell limit has no
+    cell longer than it, and only a file with such a line has its cells measured one by one.
+    """
+    limits = SURVEY_EXPORT_LIMITS
+    if b"\x00" in data:
+        raise ExportError(
+            _("%(file)s holds NUL characters; it is not a text file.") % {"file": name}
+        )
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    if len(ends) + 1 > limits.rows:
+        raise ExportError(
+            _("%(file)s has more than %(count)s lines (empty ones included).")
+            % {"file": name, "count": limits.rows}
+        )
+    bounds = np.concatenate(([-1], ends, [len(data)]))
+    longest = np.diff(bounds).argmax()
+    if bounds[longest + 1] - bounds[longest] - 1 <= limits.cell_chars:
+        return
+    text = data.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(_header(data, name)))
+    try:
+        for values in reader:
+            for position, value in enumerate(values, start=1):
+                if len(value) > limits.cell_chars:
+                    raise ExportError(
+                        _(
+                            "%(file)s, row %(row)s, column %(column)s: the cell is longer than %(count)s characters."
+                        )
+                        % {
+                            "file": name,
+                            "row": reader.line_num,
+                            "column": position,
+                            "count": limits.cell_chars,
+                        }
+                    )
+    except csv.Error:
+        raise ExportError(
+            _(
+                "%(file)s, row %(row)s: a cell is longer than %(count)s characters or the line is not well-formed CSV."
+            )
+            % {"file": name, "row": reader.line_num, "count": limits.cell_chars}
+        ) from None
+
+
 def _not_utf8(name: str, position: int) -> ExportError:
     return ExportError(
         _(
@@ -345,6 +402,11 @@ def _split_header(header: str, delimiter: str) -> list[str]:
 
 
 def _check_header(columns: Sequence[str], name: str) -> None:
+    if len(columns) > SURVEY_EXPORT_LIMITS.columns:
+        raise ExportError(
+            _("%(file)s has more than %(count)s columns.")
+            % {"file": name, "count": SURVEY_EXPORT_LIMITS.columns}
+        )
     seen: set[str] = set()
     for column in columns:
         if column in seen:
@@ -629,6 +691,17 @@ class _ExportReader:
                         empty,
                         column,
                         [_("the submission has no instance ID")] * len(empty),
+                    )
+                long = np.flatnonzero((ids.str.len() > MAX_INSTANCE_ID).to_numpy())
+                if len(long):
+                    self.problems.add(
+                        long,
+                        column,
+                        [
+                            _("the instance ID is longer than %(count)s characters")
+                            % {"count": MAX_INSTANCE_ID}
+                        ]
+                        * len(long),
                     )
                 return ids.reset_index(drop=True)
         self.notices.append(
