@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from liaison.csp import allow_document_styles
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Country
 from liaison.registry.permissions import Action
@@ -543,7 +544,7 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{name}.html"'
-    return response
+    return allow_document_styles(response, html.decode("utf-8"))
 
 
 @login_required
@@ -575,7 +576,9 @@ def compare(request: HttpRequest) -> HttpResponse:
                 response = HttpResponse(reports.pdf_from_html(html), content_type="application/pdf")
                 response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
                 return response
-            return HttpResponse(html, content_type="text/html; charset=utf-8")
+            return allow_document_styles(
+                HttpResponse(html, content_type="text/html; charset=utf-8"), html
+            )
         tables, scores = comparison_tables(comparison)
         context.update(
             {
