@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from liaison.languages import discover_languages
+from liaison.operations.startup import ensure_data_folder_usable
 
 # Lets Django's generic classes be subscripted at run time (ModelForm[BLO], QuerySet[User]).
 django_stubs_ext.monkeypatch()
@@ -65,6 +66,9 @@ def default_data_dir() -> Path:
 
 
 DATA_DIR = Path(env_str("LIAISON_DATA_DIR", str(default_data_dir()))).expanduser().resolve()
+# Checked before anything is written there: a missing or read-only folder stops every
+# command with one line naming it (liaison.cli prints it), not with the traceback of a write.
+ensure_data_folder_usable(DATA_DIR)
 DEBUG = env_bool("LIAISON_DEBUG", False)
 PRODUCTION = env_bool("LIAISON_PRODUCTION", False)
 
@@ -242,7 +246,9 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # uploads written whole (temporary name, fsync, link) or not at all: a full disk leaves
+    # no truncated file behind
+    "default": {"BACKEND": "liaison.operations.storage.WholeFileStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -254,6 +260,18 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from the finders here
+
+# --- backups and health -------------------------------------------------------------------
+# Where `liaison backup --dir` writes by default, and whose newest archive /healthz reports.
+BACKUP_DIR: Path | None = (
+    Path(os.environ["LIAISON_BACKUP_DIR"]).expanduser().resolve()
+    if os.environ.get("LIAISON_BACKUP_DIR")
+    else None
+)
+# /healthz answers 503 when the data folder's disk has less free space than this.
+DISK_MIN_FREE_MB = env_int("LIAISON_DISK_MIN_FREE_MB", 256)
+# Dotted path of a function reporting on the background worker ("" = not configured).
+HEALTH_WORKER_CHECK = ""
 
 # --- security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

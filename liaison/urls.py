@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from liaison.api import api
+from liaison.operations import health
 from liaison.registry import views as registry_views
 
 urlpatterns = [
@@ -9,8 +10,12 @@ urlpatterns = [
     path("logout/", registry_views.logout_view, name="logout"),
     path("account/", registry_views.account, name="account"),
     path("account/two-factor/", registry_views.two_factor, name="two_factor"),
+    path("account/password/", registry_views.password_change, name="password_change"),
+    path(
+        "account/reset/<str:token>/", registry_views.password_reset_use, name="password_reset_use"
+    ),
     path("i18n/setlang/", registry_views.set_language, name="set_language"),
-    path("healthz", registry_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("registry/", include("liaison.registry.urls")),
     path("reference/", include("liaison.reference.urls")),
     path("exchange/", include("liaison.exchange.urls")),
@@ -20,3 +25,7 @@ urlpatterns = [
     path("audit/", include("liaison.audit.urls")),
     path("api/", api.urls),
 ]
+
+# A full disk and an unreachable database get pages that say so (507, 503), whichever view or
+# middleware met them; anything else gets the plain 500 page.
+handler500 = "liaison.operations.faults.server_error"

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
+from liaison.operations.storage import files_removed_unless_committed
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Country, User
 from liaison.registry.permissions import Action
@@ -82,7 +83,8 @@ def do_upload_questionnaire(
         raise ValidationError(
             _("This file is already uploaded, as “%(title)s”.") % {"title": existing}
         )
-    with transaction.atomic():
+    # The file is written before its row; if the row does not commit, the file goes again.
+    with files_removed_unless_committed() as keep_if_committed, transaction.atomic():
         questionnaire = Questionnaire(
             file_name=file_name[:255],
             sha256=digest,
@@ -94,6 +96,7 @@ def do_upload_questionnaire(
             uploaded_by=actor,
         )
         questionnaire.file.save(file_name, ContentFile(data), save=False)
+        keep_if_committed(questionnaire.file)
         questionnaire.save()
         record(
             actor=actor,

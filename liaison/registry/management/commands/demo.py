@@ -14,7 +14,11 @@ from liaison.exchange.demo import load_demo_exchange
 from liaison.meetings.demo import load_demo_meetings
 from liaison.reference.services import ensure_reference_loaded
 from liaison.registry.demo import DEMO_PASSWORD, USERS, load_demo_registry
-from liaison.registry.management.commands.serve import add_server_arguments, run_server
+from liaison.registry.management.commands.serve import (
+    add_server_arguments,
+    run_server,
+    startup_checks,
+)
 from liaison.surveys.demo import load_demo_surveys
 from liaison.training.demo import load_demo_training
 
@@ -28,6 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         ensure_compiled()
+        startup_checks()
         call_command("migrate", interactive=False, verbosity=0)
         load_demo_registry()
         load_demo_surveys()

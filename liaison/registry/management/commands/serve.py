@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import Error, connection
 from gunicorn.app.base import BaseApplication
 
 from liaison.catalogues import ensure_compiled
@@ -33,6 +34,23 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (2)")
 
 
+def startup_checks() -> None:
+    """Stop with one line naming the database when it cannot be reached (the data folder was
+    checked when the settings loaded)."""
+    try:
+        connection.ensure_connection()
+    except Error as error:
+        settings_dict = connection.settings_dict
+        if connection.vendor == "sqlite":
+            where = str(settings_dict["NAME"])
+        else:
+            where = f"{settings_dict.get('NAME')} on {settings_dict.get('HOST') or 'localhost'}"
+            if settings_dict.get("PORT"):
+                where += f":{settings_dict['PORT']}"
+        detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise CommandError(f"Cannot reach the database {where}: {detail}") from None
+
+
 def run_server(command: BaseCommand, host: str, port: int, workers: int) -> None:
     ensure_compiled()
     shown = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
@@ -57,5 +75,6 @@ class Command(BaseCommand):
         add_server_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        startup_checks()
         call_command("migrate", interactive=False, verbosity=0)
         run_server(self, options["host"], options["port"], options["workers"])
