@@ -1,18 +1,25 @@
 """The REST API: one django-ninja instance, a router per app, OpenAPI at /api/openapi.json.
 
 Authentication is the browser session (with CSRF) for the web app; every endpoint reads through
-the same permission layer as the pages.
+the same permission layer as the pages. Every error is answered in JSON (``liaison.api_errors``).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import SessionAuth
 
+from liaison.api_errors import status_text, validation_body
 from liaison.exchange.api import router as exchange_router
 from liaison.registry.api import router as registry_router
+
+logger = logging.getLogger("django.request")
 
 api = NinjaAPI(
     title="Liaison API",
@@ -25,12 +32,51 @@ api = NinjaAPI(
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+    return api.create_response(request, {"detail": str(exc) or status_text(403)}, status=403)
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Not found"}, status=404)
+    return api.create_response(request, {"detail": status_text(404)}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, validation_body(exc.errors), status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def invalid_record(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(
+        request,
+        validation_body(
+            [
+                {"loc": ["body", name], "msg": message, "type": "value_error"}
+                for name, messages in fields.items()
+                for message in messages
+            ]
+        ),
+        status=422,
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": status_text(413)}, status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return api.create_response(request, {"detail": status_text(400)}, status=400)
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.error(
+        "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500}
+    )
+    return api.create_response(request, {"detail": status_text(500)}, status=500)
 
 
 api.add_router("/registry/", registry_router)

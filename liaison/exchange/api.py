@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from liaison.api_errors import SIGNED_IN, errors
 from liaison.exchange import services
 from liaison.exchange.forms import resolve_commodity
 from liaison.exchange.models import (
@@ -79,6 +80,9 @@ class IncidentDetailOut(IncidentOut):
     nominal_withheld: int
 
 
+MAX_OFFSET = 1_000_000_000
+
+
 class IncidentFilterIn(Schema):
     area: str = ""
     date_from: datetime.date | None = None
@@ -88,8 +92,9 @@ class IncidentFilterIn(Schema):
     commodity: str = ""
     nationality: str = ""
     text: str = ""
-    limit: int = 50
-    offset: int = 0
+    # Past 500 the page is cut to 500; a negative or absurd value is a 422, not a server error.
+    limit: int = Field(50, ge=1, le=1_000_000)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class IncidentListOut(Schema):
@@ -155,7 +160,7 @@ def _incident(incident: Incident) -> IncidentOut:
     )
 
 
-@router.get("/incidents", response=IncidentListOut)
+@router.get("/incidents", response={200: IncidentListOut, **errors(*SIGNED_IN, 422)})
 def incidents(request: HttpRequest, filters: Query[IncidentFilterIn]) -> IncidentListOut:
     user = _user(request)
     found = search_incidents(
@@ -171,7 +176,7 @@ def incidents(request: HttpRequest, filters: Query[IncidentFilterIn]) -> Inciden
             text=filters.text,
         ),
     )
-    limit = max(1, min(filters.limit, 500))
+    limit = min(filters.limit, 500)
     page = (
         found.select_related("blo", "country")
         .prefetch_related(*(f"items__{name}" for name in SeizureItem.COMMODITY_FIELDS))
@@ -180,7 +185,9 @@ def incidents(request: HttpRequest, filters: Query[IncidentFilterIn]) -> Inciden
     return IncidentListOut(count=found.count(), results=[_incident(i) for i in page])
 
 
-@router.get("/incidents/{reference}", response=IncidentDetailOut)
+@router.get(
+    "/incidents/{reference}", response={200: IncidentDetailOut, **errors(*SIGNED_IN, 403, 404)}
+)
 def incident(request: HttpRequest, reference: str) -> IncidentDetailOut:
     user = _user(request)
     found = access(user, Incident, reference=reference)
@@ -211,7 +218,7 @@ def incident(request: HttpRequest, reference: str) -> IncidentDetailOut:
     )
 
 
-@router.post("/incidents", response={201: IncidentOut})
+@router.post("/incidents", response={201: IncidentOut, **errors(*SIGNED_IN, 403, 404, 413, 422)})
 def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, IncidentOut]:
     user = _user(request)
     blo = access(user, BLO, code=body.blo)
@@ -250,7 +257,7 @@ def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, Incide
     return 201, _incident(created)
 
 
-@router.get("/counts", response=list[CountOut])
+@router.get("/counts", response={200: list[CountOut], **errors(*SIGNED_IN)})
 def counts(request: HttpRequest) -> list[CountOut]:
     rows = counts_by_area_and_month(visible(_user(request), Incident))
     return [CountOut(**row) for row in rows]
@@ -265,7 +272,7 @@ class DeliveryOut(Schema):
     acknowledged_at: datetime.datetime | None
 
 
-@router.get("/alerts", response=list[DeliveryOut])
+@router.get("/alerts", response={200: list[DeliveryOut], **errors(*SIGNED_IN)})
 def alerts(request: HttpRequest) -> list[DeliveryOut]:
     deliveries = visible(_user(request), AlertDelivery).select_related(
         "alert", "alert__from_blo", "to_blo"
@@ -283,7 +290,10 @@ def alerts(request: HttpRequest) -> list[DeliveryOut]:
     ]
 
 
-@router.post("/alerts/{reference}/acknowledge", response=DeliveryOut)
+@router.post(
+    "/alerts/{reference}/acknowledge",
+    response={200: DeliveryOut, **errors(*SIGNED_IN, 403, 404, 413)},
+)
 def acknowledge(request: HttpRequest, reference: str) -> DeliveryOut:
     user = _user(request)
     delivery = access(

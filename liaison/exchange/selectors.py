@@ -46,7 +46,13 @@ class IncidentFilters:
     text: str = ""
 
 
+SEARCHABLE_DAYS = (datetime.date(1900, 1, 1), datetime.date(9000, 12, 31))
+"""Search dates are held to these: nothing is recorded outside them, and the first and last
+days of the calendar have no start of day in every time zone."""
+
+
 def _start_of(day: datetime.date) -> datetime.datetime:
+    day = min(max(day, SEARCHABLE_DAYS[0]), SEARCHABLE_DAYS[1])
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
@@ -61,7 +67,9 @@ def search_incidents(
         incidents = incidents.filter(occurred_at__gte=_start_of(filters.date_from))
     if filters.date_to:
         incidents = incidents.filter(
-            occurred_at__lt=_start_of(filters.date_to + datetime.timedelta(days=1))
+            occurred_at__lt=_start_of(
+                min(filters.date_to, SEARCHABLE_DAYS[1]) + datetime.timedelta(days=1)
+            )
         )
     if filters.blo:
         incidents = incidents.filter(blo__code=filters.blo)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from liaison.api_errors import SIGNED_IN, errors
 from liaison.registry.models import BLO, Country, Crossing, User
 from liaison.registry.permissions import access_blo, visible
 
@@ -58,7 +59,7 @@ def _ref(blo: BLO) -> BLORef:
     )
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response={200: MeOut, **errors(*SIGNED_IN)})
 def me(request: HttpRequest) -> MeOut:
     user = _user(request)
     return MeOut(
@@ -72,7 +73,7 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@router.get("/countries", response=list[CountryOut])
+@router.get("/countries", response={200: list[CountryOut], **errors(*SIGNED_IN)})
 def countries(request: HttpRequest) -> list[CountryOut]:
     return [
         CountryOut(code=c.code, name_en=c.name_en, name_local=c.name_local, language=c.language)
@@ -80,12 +81,12 @@ def countries(request: HttpRequest) -> list[CountryOut]:
     ]
 
 
-@router.get("/blos", response=list[BLORef])
+@router.get("/blos", response={200: list[BLORef], **errors(*SIGNED_IN)})
 def blos(request: HttpRequest) -> list[BLORef]:
     return [_ref(b) for b in visible(_user(request), BLO).select_related("country")]
 
 
-@router.get("/blos/{code}", response=BLOOut)
+@router.get("/blos/{code}", response={200: BLOOut, **errors(*SIGNED_IN, 403, 404)})
 def blo(request: HttpRequest, code: str) -> BLOOut:
     user = _user(request)
     found = access_blo(user, code)

@@ -300,6 +300,14 @@ def runs_session(user: User, session: TrainingSession) -> bool:
     )
 
 
+def session_blo_filter(user: User) -> Q:
+    """The BLOs (a filter on BLOs) ``user`` brings into a session: every BLO for programme
+    staff, the BLOs one works with (one's country's, one's counterparts) otherwise."""
+    if manages_training(user):
+        return Q()
+    return Q(pk__in=reachable_blo_ids(user))
+
+
 def session_host_filter(user: User) -> Q:
     """The BLOs (a filter on BLOs) where ``user`` runs sessions: the rule of ``runs_session``."""
     if manages_training(user):

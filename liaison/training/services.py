@@ -65,7 +65,7 @@ from liaison.training.models import (
     add_months,
 )
 from liaison.training.planning import analyse_training_needs
-from liaison.training.policies import manages_training
+from liaison.training.policies import manages_training, session_blo_filter
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over a radio
 FAMILY_NAME_FIRST = {"VN", "KH", "CN"}
@@ -281,11 +281,19 @@ def do_import_content(
 # --- enrolment and self-paced learning ----------------------------------------------------------
 
 
+def _registered(officer: User, *, lock: bool = False) -> User:
+    """The officer as the registry stores them. Whose training a write touches is decided on the
+    stored account (its BLO, country), never on the object a caller hands in."""
+    rows = User.objects.select_for_update() if lock else User.objects.all()
+    return rows.get(pk=officer.pk)
+
+
 @transaction.atomic
 def do_enrol_officer(
     officer: User, module: TrainingModule, *, actor: User, request: HttpRequest | None = None
 ) -> Enrolment:
     """Enrol an officer (oneself, or one's BLO's or country's officers) in a module."""
+    officer = _registered(officer)
     existing = Enrolment.objects.filter(officer=officer, module=module).first()
     if existing is not None:
         require(actor, Action.VIEW, existing)
@@ -526,6 +534,7 @@ def do_record_completion(
     request: HttpRequest | None = None,
 ) -> Completion:
     """Record training an officer completed outside the app (e.g. a course abroad)."""
+    officer = _registered(officer)
     require(actor, Action.CREATE, Completion(officer=officer, module=module))
     return _complete(
         officer, module, completed_on=completed_on, score=score, attempts=1, method=method,
@@ -672,6 +681,7 @@ def do_evaluate_qualifications(
 ) -> list[Certificate]:
     """Issue every certificate the officer's current completions now earn (e.g. after a new
     qualification is defined)."""
+    officer = _registered(officer)
     if actor is not None and not manages_training(actor) and actor.pk != officer.pk:
         raise PermissionDenied
     return _issue_due_certificates(officer, actor=actor, request=request)
@@ -681,6 +691,7 @@ def do_evaluate_qualifications(
 def do_revoke_certificate(
     certificate: Certificate, *, reason: str, actor: User, request: HttpRequest | None = None
 ) -> Certificate:
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     require(actor, Action.CHANGE, certificate)
     if certificate.revoked_at is not None:
         return certificate
@@ -711,11 +722,29 @@ def do_save_training_session(
     actor: User,
     request: HttpRequest | None = None,
 ) -> TrainingSession:
-    """Create or change a classroom or joint cross-border session and its participating BLOs."""
+    """Create or change a classroom or joint cross-border session and its participating BLOs.
+
+    A change is authorised on the stored session and on the new one (moving a session to
+    another host needs the right to run it at both); a BLO brought into the session must be
+    one the actor works with. Taking a BLO out is always allowed."""
     creating = session.pk is None
+    invited_before: set[int] = set()
+    if not creating:
+        stored = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        require(actor, Action.CHANGE, stored)
+        invited_before = set(stored.blos.values_list("pk", flat=True))
     require(actor, Action.CREATE if creating else Action.CHANGE, session)
     participating = {blo.pk: blo for blo in blos}
     participating[session.host_blo.pk] = session.host_blo
+    added = set(participating) - invited_before
+    reachable = set(
+        BLO.objects.filter(session_blo_filter(actor), pk__in=added).values_list("pk", flat=True)
+    )
+    beyond = sorted(participating[pk].code for pk in added - reachable)
+    if beyond:
+        raise PermissionDenied(
+            _("You do not work with these BLOs: %(blos)s.") % {"blos": ", ".join(beyond)}
+        )
     countries = {blo.country_id for blo in participating.values()}
     if session.kind == DeliveryFormat.JOINT_SESSION and len(countries) < 2:
         raise ValidationError(
@@ -753,10 +782,16 @@ def do_record_attendance(
     request: HttpRequest | None = None,
 ) -> Attendance:
     """Record whether an officer attended (and their assessment score); attending, and passing
-    the assessment if there was one, completes the module."""
+    the assessment if there was one, completes the module.
+
+    Authorised on the stored session, for the officer where the registry says they are posted."""
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    officer = _registered(officer)
     if officer.blo_id not in set(session.blos.values_list("pk", flat=True)):
         raise ValidationError(_("This officer is not posted at a BLO of this session."))
-    attendance = Attendance.objects.filter(session=session, officer=officer).first()
+    attendance = (
+        Attendance.objects.select_for_update().filter(session=session, officer=officer).first()
+    )
     creating = attendance is None
     attendance = attendance or Attendance(session=session, officer=officer)
     require(actor, Action.CREATE if creating else Action.CHANGE, attendance)
@@ -830,7 +865,10 @@ def do_transfer_officer(
     request: HttpRequest | None = None,
 ) -> Posting:
     """Move an officer to another BLO of the same country: the old posting ends (its BLO's
-    trained-staff coverage drops), a new one starts, and the registry account follows."""
+    trained-staff coverage drops), a new one starts, and the registry account follows.
+
+    Authorised on the officer's stored posting and on the new one."""
+    officer = _registered(officer, lock=True)
     if officer.blo_id == to_blo.pk:
         raise ValidationError(_("The officer is already posted at this BLO."))
     if officer.country_id != to_blo.country_id:
@@ -847,6 +885,7 @@ def do_transfer_officer(
     if agency is not None:
         officer.agency = agency
     officer.at_station_since = on
+    require(actor, Action.CREATE, Posting(officer=officer, blo=to_blo))
     # The registry's own service changes the account: it checks that the actor keeps accounts
     # in the destination too, and writes the registry's audit entry.
     registry_services.do_save_account(officer, actor=actor, request=request)
@@ -883,6 +922,7 @@ def do_record_departure(
 ) -> Posting:
     """An officer leaves the BLO network (retired, reassigned, left the service): the posting
     ends and the account is deactivated — kept, with its records, never deleted."""
+    officer = _registered(officer, lock=True)
     if reason == DepartureReason.TRANSFER:
         raise ValidationError(_("Use a transfer to move an officer to another BLO."))
     posting = _open_posting(officer, actor=actor)
@@ -951,6 +991,8 @@ def do_create_training_plan(
     )
     if actor is not None:
         require(actor, Action.CREATE, plan)
+        if previous is not None:
+            require(actor, Action.VIEW, previous)
     analysis = analyse_training_needs(respondents, ranking)
     if analysis["respondents"] == 0:
         raise ValidationError(_("The assessment has no respondents."))

@@ -599,11 +599,7 @@ def session_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         session = permissions.access(user, TrainingSession, Action.CHANGE, pk=pk)
     modules = permissions.visible(user, TrainingModule).filter(active=True)
-    participants = (
-        BLO.objects.filter(active=True)
-        if manages_training(user)
-        else permissions.visible(user, BLO).filter(active=True)
-    )
+    participants = BLO.objects.filter(active=True).filter(policies.session_blo_filter(user))
     form = TrainingSessionForm(
         request.POST or None,
         instance=session,
