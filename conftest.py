@@ -34,7 +34,36 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def _audit_folder(tmp_path_factory):  # type: ignore[no-untyped-def]
+    # The audit chain's keys and checkpoints live outside the database, in the data folder by
+    # default: the tests use their own, never a developer's (whose demo chain they would break).
+    from django.test import override_settings
+
+    from liaison.audit.keys import forget_loaded_keys
+
+    folder = tmp_path_factory.mktemp("audit")
+    with override_settings(
+        AUDIT_KEY="",
+        AUDIT_DIR=folder,
+        AUDIT_KEY_FILE=folder / "chain.key",
+        AUDIT_SIGNING_KEY_FILE=folder / "checkpoint-signing.key",
+        AUDIT_CHECKPOINT_FILE=folder / "checkpoints.jsonl",
+    ):
+        forget_loaded_keys()
+        yield folder
+    forget_loaded_keys()
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(_audit_folder, settings) -> None:  # type: ignore[no-untyped-def]
+    # Each test's database starts from the same state; its checkpoints start from none.
+    import uuid
+
+    settings.AUDIT_CHECKPOINT_FILE = _audit_folder / f"checkpoints-{uuid.uuid4()}.jsonl"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_audit_folder, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     # The reference vocabularies are shipped data every module codes against: load them once
     # for the session (tests that flush the database load them again through `vocab`).
     from liaison.reference.services import ensure_reference_loaded

@@ -16,6 +16,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from liaison.datafolder import read_or_create_secret_file
 from liaison.languages import discover_languages
 from liaison.operations.startup import ensure_data_folder_usable
 
@@ -82,13 +83,9 @@ def _secret_key() -> str:
     # A laptop or tablet install keeps a generated key beside its database, so sessions survive
     # a restart without anyone having to invent a secret.
     key_file = DATA_DIR / "secret_key"
-    if key_file.exists():
-        return key_file.read_text(encoding="utf-8").strip()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key, encoding="utf-8")
-    key_file.chmod(0o600)
-    return key
+    generated = read_or_create_secret_file(key_file, lambda: secrets.token_urlsafe(50).encode())
+    return generated.decode("utf-8").strip()
 
 
 SECRET_KEY = _secret_key()
@@ -261,6 +258,19 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from the finders here
+
+# --- audit chain ----------------------------------------------------------------------------
+# The keys that seal the audit chain live outside the database (see liaison.audit.keys): the
+# MAC key from LIAISON_AUDIT_KEY or generated into AUDIT_DIR (0600), the Ed25519 key that signs
+# checkpoints, and the append-only checkpoint file itself. Point LIAISON_AUDIT_DIR away from the
+# database's folder (another disk, another owner) so that one stolen folder does not hold both.
+AUDIT_KEY = env_str("LIAISON_AUDIT_KEY", "")
+if AUDIT_KEY and len(AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("LIAISON_AUDIT_KEY must be at least 32 characters long")
+AUDIT_DIR = Path(env_str("LIAISON_AUDIT_DIR", str(DATA_DIR / "audit"))).expanduser().resolve()
+AUDIT_KEY_FILE = AUDIT_DIR / "chain.key"
+AUDIT_SIGNING_KEY_FILE = AUDIT_DIR / "checkpoint-signing.key"
+AUDIT_CHECKPOINT_FILE = AUDIT_DIR / "checkpoints.jsonl"
 
 # --- backups and health -------------------------------------------------------------------
 # Where `liaison backup --dir` writes by default, and whose newest archive /healthz reports.

@@ -1,7 +1,10 @@
 """An append-only, tamper-evident log of what people did.
 
-Each entry carries the SHA-256 of its own content and of the entry before it, so changing or
-deleting any entry breaks the chain from there on; ``liaison audit verify`` finds the first break.
+Each entry carries the SHA-256 of its own content and of the entry before it, and an HMAC (with
+a key kept outside the database) over its content, its number in the chain and the MAC before
+it. Changing, deleting or reordering entries breaks the chain from there on, and cannot be
+repaired without the key; signed checkpoints outside the database show entries cut from the end.
+``liaison audit verify`` names the first break (see ``liaison.audit.services``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ class AuditEntry(models.Model):
     remote_addr = models.CharField(_("network address"), max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    # Empty for entries written before the chain was keyed (they are checked by hash only).
+    entry_mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -58,6 +63,11 @@ class AuditChainHead(models.Model):
     """One row, locked while an entry is appended, so two writers never fork the chain."""
 
     last_hash = models.CharField(max_length=64)
+    last_mac = models.CharField(max_length=64, blank=True)
+    length = models.PositiveBigIntegerField(default=0)
+    last_entry_id = models.BigIntegerField(null=True, blank=True)
+    # Number (1-based) of the first entry sealed with a MAC; None while none is.
+    keyed_from = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit chain head")
