@@ -8,7 +8,11 @@ from django.shortcuts import render
 
 from liaison.audit.models import AuditEntry
 from liaison.registry.models import User
-from liaison.registry.permissions import may_view_audit, visible_audit_filter
+from liaison.registry.permissions import (
+    may_view_audit,
+    readable_audit_objects,
+    visible_audit_filter,
+)
 
 
 @login_required
@@ -21,4 +25,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if action:
         entries = entries.filter(action=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/log.html", {"page": page, "action": action})
+    # Who did what and when is the auditor's; the entry's words only for readers of its object.
+    readable = readable_audit_objects(user, [(e.object_type, e.object_id) for e in page])
+    rows = [(entry, (entry.object_type, entry.object_id) in readable) for entry in page]
+    return render(request, "audit/log.html", {"page": page, "rows": rows, "action": action})

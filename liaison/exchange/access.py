@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from liaison.exchange.models import (
+    TLP,
     Alert,
     AlertDelivery,
     Distribution,
@@ -74,10 +75,124 @@ def audience(user: User, *, origin: str = "", distribution: str = "distribution"
     return q
 
 
-def _is_originating_unit(user: User, record: Incident | IntelligenceReport) -> bool:
-    """The recorder, or a colleague of the same agency at the same BLO."""
+# --- the SOP's rules over labels and audiences ---------------------------------------------------
+#
+# A distribution names a set of readers relative to the record's origin. The sets are ordered by
+# inclusion, not by a single "breadth": COUNTERPART and NATIONAL each reach someone the other does
+# not, and a GROUP's members may be anyone (programme staff included, who are outside even the
+# NETWORK), so a group is contained only in itself.
+
+_CONTAINED_IN: dict[Distribution, frozenset[Distribution]] = {
+    Distribution.AGENCY: frozenset(Distribution),
+    Distribution.BLO: frozenset(
+        {
+            Distribution.BLO,
+            Distribution.COUNTERPART,
+            Distribution.NATIONAL,
+            Distribution.GROUP,
+            Distribution.NETWORK,
+        }
+    ),
+    Distribution.COUNTERPART: frozenset({Distribution.COUNTERPART, Distribution.NETWORK}),
+    Distribution.NATIONAL: frozenset({Distribution.NATIONAL, Distribution.NETWORK}),
+    Distribution.GROUP: frozenset({Distribution.GROUP}),
+    Distribution.NETWORK: frozenset({Distribution.NETWORK}),
+}
+
+# For each audience, the audiences it contains.
+_CONTAINS: dict[Distribution, frozenset[Distribution]] = {
+    outer: frozenset(inner for inner, outers in _CONTAINED_IN.items() if outer in outers)
+    for outer in Distribution
+}
+
+_LABEL_ALLOWS: dict[TLP, frozenset[Distribution]] = {
+    TLP.RED: frozenset({Distribution.AGENCY}),
+    TLP.AMBER_STRICT: frozenset({Distribution.AGENCY, Distribution.BLO}),
+    TLP.AMBER: frozenset({Distribution.AGENCY, Distribution.BLO, Distribution.COUNTERPART}),
+    TLP.GREEN: frozenset(Distribution),
+    TLP.CLEAR: frozenset(Distribution),
+}
+
+# From the most to the least restrictive label.
+_STRICTNESS = [TLP.RED, TLP.AMBER_STRICT, TLP.AMBER, TLP.GREEN, TLP.CLEAR]
+
+
+def allows_distribution(tlp: TLP | str, distribution: Distribution | str) -> bool:
+    """Whether the label lets the record be shared with this audience without the originator's
+    approval."""
+    return Distribution(distribution) in _LABEL_ALLOWS[TLP(tlp)]
+
+
+def contained_in(
+    inner: Distribution | str,
+    outer: Distribution | str,
+    *,
+    inner_group: int | None = None,
+    outer_group: int | None = None,
+) -> bool:
+    """Whether every reader ``inner`` can reach is also reached by ``outer``, for any record of
+    the same origin (two groups are the same audience only if they are the same group)."""
+    inner, outer = Distribution(inner), Distribution(outer)
+    if inner == outer == Distribution.GROUP:
+        return inner_group is not None and inner_group == outer_group
+    return outer in _CONTAINED_IN[inner]
+
+
+def widens(
+    old: Distribution | str,
+    new: Distribution | str,
+    *,
+    old_group: int | None = None,
+    new_group: int | None = None,
+) -> bool:
+    """Whether changing a record's distribution from ``old`` to ``new`` can let someone read it
+    who could not before (anything that is not a narrowing or no change)."""
+    return not contained_in(new, old, inner_group=new_group, outer_group=old_group)
+
+
+def is_stricter(new: TLP | str, old: TLP | str) -> bool:
+    """Whether label ``new`` restricts more than ``old``."""
+    return _STRICTNESS.index(TLP(new)) < _STRICTNESS.index(TLP(old))
+
+
+def widest_allowed_within(tlp: TLP | str, distribution: Distribution | str) -> Distribution:
+    """The widest audience the label allows that reaches nobody ``distribution`` does not: where
+    a record goes when its label becomes stricter than its distribution."""
+    current = Distribution(distribution)
+    if allows_distribution(tlp, current):
+        return current
+    fits = [
+        d for d in _LABEL_ALLOWS[TLP(tlp)] if d != Distribution.GROUP and contained_in(d, current)
+    ]
+    # Allowed sets are chains (AGENCY ⊂ BLO ⊂ COUNTERPART) once GROUP is left out.
+    return max(fits, key=lambda d: len(_CONTAINS[d]))
+
+
+def reaches_blo(record: Incident | IntelligenceReport, blo: BLO) -> bool:
+    """Whether every officer posted at ``blo`` may read ``record`` (whatever their agency): the
+    test an alert's recipient post must pass before the alert may carry the record."""
+    distribution = Distribution(record.distribution)
+    if distribution == Distribution.NETWORK:
+        return True
+    if distribution == Distribution.NATIONAL:
+        return blo.country_id == record.country_id
+    if distribution == Distribution.COUNTERPART:
+        # The registry's pairing primitive, asked as an officer of that post would be.
+        officer_there = User(role=Role.OFFICER, blo_id=blo.pk, country_id=blo.country_id)
+        return record.blo_id in set(counterpart_blo_ids(officer_there))
+    if distribution in {Distribution.BLO, Distribution.GROUP}:
+        return blo.pk == record.blo_id
+    return False  # AGENCY: not every officer of any post
+
+
+def is_originating_unit(user: User, record: Incident | IntelligenceReport) -> bool:
+    """The recorder, or an officer of the same agency at the same BLO: the only ones who loosen a
+    record's label or widen its audience beyond the label."""
     return record.recorded_by_id == user.pk or (
-        user.blo_id == record.blo_id and user.agency_id == record.agency_id
+        user.blo_id is not None
+        and user.agency_id is not None
+        and user.blo_id == record.blo_id
+        and user.agency_id == record.agency_id
     )
 
 
@@ -100,7 +215,7 @@ class _RecordPolicy:
         if action == Action.CREATE:
             return may_record_for(user, obj.blo)
         if action in {Action.CHANGE, Action.SHARE}:
-            return _is_originating_unit(user, obj) or (
+            return is_originating_unit(user, obj) or (
                 user.role == Role.HEAD_OF_BLO and user.blo_id == obj.blo_id
             )
         return action == Action.EXPORT  # of what they see
@@ -130,7 +245,7 @@ class NominalEntryPolicy:
         return incident_visible & own & ~victims
 
     def allows(self, user: User, action: Action, obj: NominalEntry) -> bool:
-        return action == Action.CHANGE and _is_originating_unit(user, obj.incident)
+        return action == Action.CHANGE and is_originating_unit(user, obj.incident)
 
 
 @register(IntelligenceSource)

@@ -4,6 +4,7 @@ the pages; writes call the same services."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import asdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -163,26 +164,33 @@ def _incident(incident: Incident) -> IncidentOut:
 @router.get("/incidents", response={200: IncidentListOut, **errors(*SIGNED_IN, 422)})
 def incidents(request: HttpRequest, filters: Query[IncidentFilterIn]) -> IncidentListOut:
     user = _user(request)
-    found = search_incidents(
-        user,
-        IncidentFilters(
-            area=filters.area,
-            date_from=filters.date_from,
-            date_to=filters.date_to,
-            blo=filters.blo,
-            crossing_kind=filters.crossing_kind,
-            commodity=filters.commodity,
-            nationality=filters.nationality,
-            text=filters.text,
-        ),
+    searched = IncidentFilters(
+        area=filters.area,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        blo=filters.blo,
+        crossing_kind=filters.crossing_kind,
+        commodity=filters.commodity,
+        nationality=filters.nationality,
+        text=filters.text,
     )
+    found = search_incidents(user, searched)
     limit = min(filters.limit, 500)
-    page = (
+    page = list(
         found.select_related("blo", "country")
         .prefetch_related(*(f"items__{name}" for name in SeizureItem.COMMODITY_FIELDS))
         .order_by("-occurred_at")[filters.offset : filters.offset + limit]
     )
-    return IncidentListOut(count=found.count(), results=[_incident(i) for i in page])
+    count = found.count()
+    services.record_bulk_read(
+        user,
+        "incident list (API)",
+        filters={**asdict(searched), "limit": limit, "offset": filters.offset},
+        count=count,
+        references=[incident.reference for incident in page],
+        request=request,
+    )
+    return IncidentListOut(count=count, results=[_incident(i) for i in page])
 
 
 @router.get(
@@ -251,9 +259,11 @@ def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, Incide
             incident_obj, services.IncidentParts(items=items), actor=user, request=request
         )
     except ValidationError as exc:
-        raise HttpError(
-            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        ) from None
+        if hasattr(exc, "error_dict"):
+            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        else:
+            detail = " ".join(exc.messages)
+        raise HttpError(422, detail) from None
     return 201, _incident(created)
 
 

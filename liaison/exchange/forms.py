@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from liaison.exchange.access import may_record_for
+from liaison.exchange.access import is_originating_unit, is_stricter, may_record_for
 from liaison.exchange.models import (
     TLP,
     Alert,
@@ -356,6 +356,9 @@ class ShareForm(forms.Form):
         self.fields["group"].queryset = visible(user, SharingGroup)  # type: ignore[attr-defined]
 
 
+LINKABLE_INCIDENTS_SHOWN = 200
+
+
 class IntelligenceForm(forms.ModelForm[IntelligenceReport]):
     source = forms.CharField(
         label=_("Source"),
@@ -395,8 +398,14 @@ class IntelligenceForm(forms.ModelForm[IntelligenceReport]):
         self.fields["blo"].queryset = BLO.objects.filter(pk__in=blos)  # type: ignore[attr-defined]
         if user.blo_id is not None:
             self.fields["blo"].initial = user.blo_id
-        self.fields["incidents"].queryset = visible(user, Incident).order_by("-occurred_at")[:200]  # type: ignore[attr-defined]
-        self.fields["incidents"].required = False
+        # Validated against every incident the author may read; the list offers the latest.
+        incidents = cast(forms.ModelMultipleChoiceField[Incident], self.fields["incidents"])
+        incidents.queryset = visible(user, Incident).order_by("-occurred_at")
+        incidents.required = False
+        incidents.widget.choices = [
+            (incident.pk, str(incident))
+            for incident in incidents.queryset[:LINKABLE_INCIDENTS_SHOWN]
+        ]
         self.fields["group"].queryset = visible(user, SharingGroup)  # type: ignore[attr-defined]
         self.fields["body_language"].initial = get_language() or settings.LANGUAGE_CODE
 
@@ -419,10 +428,20 @@ class IntelligenceEditForm(forms.ModelForm[IntelligenceReport]):
         ]
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["version"].initial = self.instance.version
+            if not is_originating_unit(user, self.instance):
+                # Outside the originating unit the label may only become stricter.
+                current = TLP(self.instance.tlp)
+                set_choices(
+                    self.fields["tlp"],
+                    [(t.value, t.label) for t in TLP if t == current or is_stricter(t, current)],
+                )
+                self.fields["tlp"].help_text = _(
+                    "Only the originating unit may loosen the label; you may make it stricter."
+                )
 
 
 class AlertForm(forms.ModelForm[Alert]):

@@ -39,7 +39,8 @@ from liaison.registry.models import BLO, Agency, Country, Crossing, latitude_fie
 
 
 class Distribution(models.TextChoices):
-    """Who may read a record, from the narrowest to the widest (the SOP's sharing levels)."""
+    """Who may read a record (the SOP's sharing levels). Which audience contains which, and which
+    a TLP label allows, are the SOP's rules in ``exchange/access.py``."""
 
     AGENCY = "agency", _("Originating agency only")
     BLO = "blo", _("This BLO (all agencies at the post)")
@@ -47,18 +48,6 @@ class Distribution(models.TextChoices):
     NATIONAL = "national", _("National (every post and agency of the country)")
     GROUP = "group", _("A named sharing group")
     NETWORK = "network", _("The whole BLO network")
-
-    @property
-    def breadth(self) -> int:
-        """How far the distribution reaches, to compare it with a TLP label's limit."""
-        return {
-            Distribution.AGENCY: 1,
-            Distribution.BLO: 2,
-            Distribution.GROUP: 3,
-            Distribution.COUNTERPART: 3,
-            Distribution.NATIONAL: 3,
-            Distribution.NETWORK: 4,
-        }[self]
 
     @property
     def crosses_border(self) -> bool:
@@ -73,17 +62,6 @@ class TLP(models.TextChoices):
     AMBER = "AMBER", "TLP:AMBER"
     GREEN = "GREEN", "TLP:GREEN"
     CLEAR = "CLEAR", "TLP:CLEAR"
-
-    @property
-    def widest_breadth(self) -> int:
-        """The widest distribution the label allows without the originator's approval."""
-        return {
-            TLP.RED: Distribution.AGENCY.breadth,
-            TLP.AMBER_STRICT: Distribution.BLO.breadth,
-            TLP.AMBER: Distribution.COUNTERPART.breadth,
-            TLP.GREEN: Distribution.NETWORK.breadth,
-            TLP.CLEAR: Distribution.NETWORK.breadth,
-        }[self]
 
     @property
     def css(self) -> str:
@@ -106,9 +84,12 @@ class TLP(models.TextChoices):
 
 
 class SharingGroup(models.Model):
-    """A named set of people a record can be shared with (e.g. a joint task force)."""
+    """A named set of people a record can be shared with (e.g. a joint task force).
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    Names are unique per creator only: a name taken by a group one cannot see must not be
+    revealed by a refusal."""
+
+    name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="sharing_groups", verbose_name=_("members")
@@ -119,6 +100,13 @@ class SharingGroup(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "name"],
+                name="sharing_group_name_per_creator",
+                violation_error_message=_("You already have a sharing group named like this."),
+            )
+        ]
         verbose_name = _("sharing group")
         verbose_name_plural = _("sharing groups")
 

@@ -15,6 +15,15 @@ from django.utils.translation import gettext as _
 
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
+from liaison.exchange.access import (
+    allows_distribution,
+    contained_in,
+    is_originating_unit,
+    is_stricter,
+    reaches_blo,
+    widens,
+    widest_allowed_within,
+)
 from liaison.exchange.models import (
     TLP,
     Alert,
@@ -79,11 +88,29 @@ def _clean_child(obj: models.Model, exclude: Sequence[str]) -> None:
     obj.full_clean(exclude=list(exclude))
 
 
+def _audit_changes(
+    model: type[models.Model], before: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What changed, for the audit trail: the old and new value of coded fields (choices, links,
+    numbers), only the fact of the change for free text and dates — an audit entry holds
+    references, never a record's words."""
+    changes: dict[str, Any] = {}
+    for name, change in changed_fields(before, after).items():
+        field_obj = model._meta.get_field(name)
+        coded = bool(getattr(field_obj, "choices", None)) or field_obj.is_relation
+        changes[name] = change if coded else "changed"
+    return changes
+
+
 def _check_nominal_within(incident: Incident, nominal: Iterable[NominalEntry]) -> None:
-    widest = Distribution(incident.distribution).breadth
     for entry in nominal:
         entry.full_clean(exclude=["incident"])
-        if Distribution(entry.distribution).breadth > widest:
+        if not contained_in(
+            entry.distribution,
+            incident.distribution,
+            inner_group=incident.group_id,
+            outer_group=incident.group_id,
+        ):
             raise ValidationError(
                 {
                     "distribution": _(
@@ -95,8 +122,8 @@ def _check_nominal_within(incident: Incident, nominal: Iterable[NominalEntry]) -
 
 
 def _check_label(record: Record, *, actor: User, confirmed_beyond_label: bool) -> None:
-    """Sharing wider than the TLP label allows needs the originator's recorded approval."""
-    if Distribution(record.distribution).breadth <= TLP(record.tlp).widest_breadth:
+    """Recording a record wider than its TLP label allows needs the originator's confirmation."""
+    if allows_distribution(record.tlp, record.distribution):
         return
     if record.recorded_by_id == actor.pk and confirmed_beyond_label:
         return
@@ -174,7 +201,7 @@ def do_record_incident(
             "items": len(parts.items),
             "nominal": len(parts.nominal),
             "beyond_label_approved": confirmed_beyond_label
-            and Distribution(incident.distribution).breadth > TLP(incident.tlp).widest_breadth,
+            and not allows_distribution(incident.tlp, incident.distribution),
         },
         request=request,
     )
@@ -230,7 +257,7 @@ def do_update_incident(
         action=AuditAction.CHANGE,
         obj=current,
         summary=current.reference,
-        changes=changed_fields(before, after),
+        changes=_audit_changes(Incident, before, after),
         request=request,
     )
     return current
@@ -245,6 +272,16 @@ class ShareOutcome:
     pending: ShareRequest | None = None
 
 
+def _locked(record_obj: Record) -> Record:
+    """The stored row of a record, locked until the end of the transaction."""
+    return type(record_obj)._default_manager.select_for_update().get(pk=record_obj.pk)
+
+
+def _refresh_caller_copy(record_obj: Record, current: Record) -> None:
+    for name in ("distribution", "group_id", "tlp", "version", "updated_at"):
+        setattr(record_obj, name, getattr(current, name))
+
+
 @transaction.atomic
 def do_share_record(
     record_obj: Record,
@@ -255,38 +292,87 @@ def do_share_record(
     actor: User,
     request: HttpRequest | None = None,
 ) -> ShareOutcome:
-    """Change who may read a record. Beyond its TLP label, only the originator decides: the
-    originator's own change is recorded as their approval, anyone else's waits for it."""
-    require(actor, Action.SHARE, record_obj)
-    if distribution == Distribution.GROUP and group is None:
-        raise ValidationError({"group": _("Choose the group to share with.")})
-    beyond = distribution.breadth > TLP(record_obj.tlp).widest_breadth
-    if beyond and record_obj.recorded_by_id != actor.pk:
-        if not reason.strip():
-            raise ValidationError({"reason": _("Say why it should be shared beyond its label.")})
-        pending = ShareRequest.objects.create(
-            incident=record_obj if isinstance(record_obj, Incident) else None,
-            intelligence=record_obj if isinstance(record_obj, IntelligenceReport) else None,
-            distribution=distribution,
-            group=group,
-            reason=reason,
-            requested_by=actor,
+    """Change who may read a record.
+
+    Narrowing, and widening within what the TLP label allows, apply at once for whoever may
+    share the record. A widening beyond the label is the originating unit's alone to ask for, and
+    applies only with the originator's recorded approval: the originator's own change, with a
+    reason, is that approval (kept as an approved request); a colleague's waits for it.
+    """
+    current = _locked(record_obj)
+    require(actor, Action.SHARE, current)
+    distribution = Distribution(distribution)
+    if distribution == Distribution.GROUP:
+        if group is None:
+            raise ValidationError({"group": _("Choose the group to share with.")})
+        if not can(actor, Action.VIEW, group):
+            raise ValidationError({"group": _("Choose one of your own sharing groups.")})
+    else:
+        group = None
+    new_group = group.pk if group is not None else None
+    widening = widens(
+        current.distribution, distribution, old_group=current.group_id, new_group=new_group
+    )
+    if not widening or allows_distribution(current.tlp, distribution):
+        _apply_share(current, distribution, group, actor=actor, request=request)
+        _refresh_caller_copy(record_obj, current)
+        return ShareOutcome(applied=True)
+    if not is_originating_unit(actor, current):
+        raise PermissionDenied(
+            _(
+                "%(label)s does not allow sharing with “%(distribution)s”, and only the "
+                "originating unit may ask to share beyond the label. Choose a narrower "
+                "distribution, or ask the officer who recorded it."
+            )
+            % {"label": TLP(current.tlp).label, "distribution": distribution.label}
         )
-        record(
-            actor=actor,
-            action=AuditAction.SHARE,
-            obj=record_obj,
-            summary=_("Asked the originator to share wider"),
-            changes={"distribution": distribution.value, "reason": reason},
-            request=request,
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why it should be shared beyond its label.")})
+    originator = current.recorded_by_id == actor.pk
+    share_request = ShareRequest.objects.create(
+        incident=current if isinstance(current, Incident) else None,
+        intelligence=current if isinstance(current, IntelligenceReport) else None,
+        distribution=distribution,
+        group=group,
+        reason=reason.strip(),
+        requested_by=actor,
+        status=ShareStatus.APPROVED if originator else ShareStatus.PENDING,
+        decided_by=actor if originator else None,
+        decided_at=timezone.now() if originator else None,
+    )
+    if originator:
+        _apply_share(
+            current, distribution, group, actor=actor, request=request, approval=share_request
         )
-        return ShareOutcome(applied=False, pending=pending)
-    if beyond and not reason.strip():
-        raise ValidationError(
-            {"reason": _("As the originator, say why you share beyond the label.")}
-        )
-    _apply_share(record_obj, distribution, group, actor=actor, reason=reason, request=request)
-    return ShareOutcome(applied=True)
+        _refresh_caller_copy(record_obj, current)
+        return ShareOutcome(applied=True)
+    record(
+        actor=actor,
+        action=AuditAction.SHARE,
+        obj=current,
+        summary=current.reference,
+        changes={
+            "asked": {"distribution": distribution.value, "group": new_group},
+            "request": share_request.pk,
+        },
+        request=request,
+    )
+    return ShareOutcome(applied=False, pending=share_request)
+
+
+def _narrow_nominal(incident: Incident, old_group: int | None) -> None:
+    """Nominal data never reaches anyone its record does not: entries the new audience no longer
+    contains (or whose group changed under them) go back to the agency."""
+    for entry in incident.nominal_entries.all():
+        regrouped = entry.distribution == Distribution.GROUP and old_group != incident.group_id
+        if regrouped or not contained_in(
+            entry.distribution,
+            incident.distribution,
+            inner_group=incident.group_id,
+            outer_group=incident.group_id,
+        ):
+            entry.distribution = Distribution.AGENCY
+            entry.save(update_fields=["distribution"])
 
 
 def _apply_share(
@@ -295,34 +381,27 @@ def _apply_share(
     group: SharingGroup | None,
     *,
     actor: User,
-    reason: str,
     request: HttpRequest | None,
-    approved_request: ShareRequest | None = None,
+    approval: ShareRequest | None = None,
 ) -> None:
-    before = {"distribution": record_obj.distribution, "group": record_obj.group_id}
+    before_distribution, before_group = record_obj.distribution, record_obj.group_id
     record_obj.distribution = distribution
     record_obj.group = group if distribution == Distribution.GROUP else None
     record_obj.version += 1
     record_obj.updated_at = timezone.now()
     record_obj.save(update_fields=["distribution", "group", "version", "updated_at"])
     if isinstance(record_obj, Incident):
-        # Nominal data never becomes wider than its record.
-        widest = distribution.breadth
-        for entry in record_obj.nominal_entries.all():
-            if Distribution(entry.distribution).breadth > widest:
-                entry.distribution = Distribution.AGENCY
-                entry.save(update_fields=["distribution"])
+        _narrow_nominal(record_obj, before_group)
     record(
         actor=actor,
         action=AuditAction.SHARE,
         obj=record_obj,
-        summary=str(distribution.label),
+        summary=record_obj.reference,
         changes={
-            "distribution": {"from": before["distribution"], "to": distribution.value},
-            "group": {"from": before["group"], "to": record_obj.group_id},
-            "beyond_label": distribution.breadth > TLP(record_obj.tlp).widest_breadth,
-            "reason": reason,
-            "approved_request": approved_request.pk if approved_request else None,
+            "distribution": {"from": before_distribution, "to": distribution.value},
+            "group": {"from": before_group, "to": record_obj.group_id},
+            "beyond_label": not allows_distribution(record_obj.tlp, distribution),
+            "approved_request": approval.pk if approval else None,
         },
         request=request,
     )
@@ -336,6 +415,8 @@ def do_decide_share_request(
     actor: User,
     request: HttpRequest | None = None,
 ) -> None:
+    """The originator approves or refuses a request to share beyond the label."""
+    share_request = ShareRequest.objects.select_for_update().get(pk=share_request.pk)
     require(actor, Action.ANSWER, share_request)
     if share_request.status != ShareStatus.PENDING:
         raise ValidationError(_("This request has already been answered."))
@@ -343,25 +424,88 @@ def do_decide_share_request(
     share_request.decided_by = actor
     share_request.decided_at = timezone.now()
     share_request.save()
+    current = _locked(share_request.record)
     if approve:
         _apply_share(
-            share_request.record,
+            current,
             Distribution(share_request.distribution),
             share_request.group,
             actor=actor,
-            reason=share_request.reason,
             request=request,
-            approved_request=share_request,
+            approval=share_request,
         )
     else:
         record(
             actor=actor,
             action=AuditAction.SHARE,
-            obj=share_request.record,
-            summary=_("Refused to share wider"),
-            changes={"request": share_request.pk},
+            obj=current,
+            summary=current.reference,
+            changes={"refused_request": share_request.pk},
             request=request,
         )
+
+
+# --- the TLP label ------------------------------------------------------------------------------
+
+
+def _apply_tlp(current: Record, tlp: TLP, *, actor: User) -> dict[str, Any]:
+    """Set a locked record's label by the SOP; returns the audit changes (nothing if unchanged).
+
+    A stricter label is a narrowing, open to whoever may change the record; the audience then
+    narrows to the widest the new label allows within it. Loosening is the originating unit's.
+    """
+    old = TLP(current.tlp)
+    if tlp == old:
+        return {}
+    if not is_stricter(tlp, old) and not is_originating_unit(actor, current):
+        raise PermissionDenied(
+            _(
+                "Only the originating unit (the officer who recorded it, or an officer of the "
+                "same agency at the same BLO) may loosen the TLP label from %(old)s to %(new)s."
+            )
+            % {"old": old.label, "new": tlp.label}
+        )
+    changes: dict[str, Any] = {"tlp": {"from": old.value, "to": tlp.value}}
+    current.tlp = tlp
+    if is_stricter(tlp, old):
+        narrowed = widest_allowed_within(tlp, current.distribution)
+        if narrowed != current.distribution:
+            changes["distribution"] = {"from": current.distribution, "to": narrowed.value}
+            old_group = current.group_id
+            current.distribution = narrowed
+            current.group = None
+            if isinstance(current, Incident):
+                current.save(update_fields=["distribution", "group"])
+                _narrow_nominal(current, old_group)
+    return changes
+
+
+@transaction.atomic
+def do_change_tlp(
+    record_obj: Record,
+    tlp: TLP | str,
+    *,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> Record:
+    """Change a record's TLP label (see ``_apply_tlp`` for who may, and what follows)."""
+    current = _locked(record_obj)
+    require(actor, Action.CHANGE, current)
+    changes = _apply_tlp(current, TLP(tlp), actor=actor)
+    if changes:
+        current.version += 1
+        current.updated_at = timezone.now()
+        current.save()
+        record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=current,
+            summary=current.reference,
+            changes=changes,
+            request=request,
+        )
+    _refresh_caller_copy(record_obj, current)
+    return current
 
 
 # --- intelligence -------------------------------------------------------------------------------
@@ -383,10 +527,14 @@ def do_record_intelligence(
     for incident in linked:
         if not can(actor, Action.VIEW, incident):
             raise PermissionDenied
+    people = list(nominal_entries)
+    for entry in people:
+        if not can(actor, Action.VIEW, entry):
+            raise PermissionDenied
     report.reference = next_reference("INT", report.blo)
     report.save()
     report.incidents.set(linked)
-    report.nominal_entries.set(list(nominal_entries))
+    report.nominal_entries.set(people)
     if source.strip():
         IntelligenceSource.objects.create(report=report, description=source.strip())
     record(
@@ -435,26 +583,55 @@ def do_update_intelligence(
     for name, value in changes.items():
         if name not in INTELLIGENCE_FIELDS:
             raise ValidationError(_("%(field)s cannot be changed here.") % {"field": name})
-        setattr(current, name, value)
+        if name != "tlp":
+            setattr(current, name, value)
+    if "tlp" in changes and changes["tlp"] not in TLP.values:
+        raise ValidationError({"tlp": _("Choose a TLP label from the list.")})
+    label_changes = _apply_tlp(current, TLP(changes.get("tlp", current.tlp)), actor=actor)
     current.full_clean()
-    _check_label(current, actor=actor, confirmed_beyond_label=False)
     current.version += 1
     current.updated_at = timezone.now()
     current.save()
+    audit = _audit_changes(IntelligenceReport, before, snapshot(current, INTELLIGENCE_FIELDS))
     record(
         actor=actor,
         action=AuditAction.CHANGE,
         obj=current,
         summary=current.reference,
-        changes=changed_fields(before, snapshot(current, INTELLIGENCE_FIELDS)),
+        changes={**audit, **label_changes},
         request=request,
     )
     return current
 
 
-def record_view(actor: User, obj: models.Model, request: HttpRequest | None = None) -> None:
-    """Reading intelligence or nominal data is itself recorded."""
-    record(actor=actor, action=AuditAction.VIEW, obj=obj, summary=str(obj), request=request)
+def record_view(actor: User, obj: Record, request: HttpRequest | None = None) -> None:
+    """Reading intelligence or nominal data is itself recorded (by reference, never by title)."""
+    record(actor=actor, action=AuditAction.VIEW, obj=obj, summary=obj.reference, request=request)
+
+
+def record_bulk_read(
+    actor: User,
+    what: str,
+    *,
+    filters: Mapping[str, Any],
+    count: int,
+    references: Iterable[str],
+    request: HttpRequest | None = None,
+) -> None:
+    """One entry per list, search or API page read: the filter, how many matched, and the
+    references shown — never the records' words."""
+    record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        object_type="exchange",
+        summary=what,
+        changes={
+            "filters": {k: v for k, v in filters.items() if v not in (None, "")},
+            "count": count,
+            "references": list(references),
+        },
+        request=request,
+    )
 
 
 def record_export(actor: User, what: str, count: int, request: HttpRequest | None = None) -> None:
@@ -495,8 +672,27 @@ def do_send_alert(
             _("Alerts go to counterpart BLOs only; not to %(names)s.")
             % {"names": ", ".join(b.name_en for b in strangers)}
         )
-    if alert.incident is not None and not can(actor, Action.VIEW, alert.incident):
-        raise PermissionDenied
+    if alert.incident is not None:
+        # The stored record, locked: its audience as it is now, not as the caller last saw it.
+        alert.incident = Incident.objects.select_for_update().get(pk=alert.incident.pk)
+        if not can(actor, Action.VIEW, alert.incident):
+            raise PermissionDenied
+        # The alert carries (or points to) the record: every recipient post must read it.
+        beyond = [b for b in recipients if not reaches_blo(alert.incident, b)]
+        if beyond:
+            raise ValidationError(
+                {
+                    "incident": _(
+                        "%(reference)s is not shared with %(names)s. To alert them about it, "
+                        "share it first (beyond its TLP label that waits for the originator's "
+                        "approval), or send the alert without the record and its text."
+                    )
+                    % {
+                        "reference": alert.incident.reference,
+                        "names": ", ".join(b.name_en for b in beyond),
+                    }
+                }
+            )
     alert.reference = "pending"
     alert.full_clean(exclude=["reference"])
     alert.reference = next_reference("ALR", actor.blo)
@@ -506,8 +702,11 @@ def do_send_alert(
         actor=actor,
         action=AuditAction.SHARE,
         obj=alert,
-        summary=alert.subject,
-        changes={"to": [b.code for b in recipients]},
+        summary=alert.reference,
+        changes={
+            "to": [b.code for b in recipients],
+            "incident": alert.incident.reference if alert.incident is not None else None,
+        },
         request=request,
     )
     return alert
@@ -659,6 +858,11 @@ def do_create_sharing_group(
 ) -> SharingGroup:
     if actor.blo_id is None and actor.role != Role.NATIONAL_COORDINATOR:
         raise PermissionDenied
+    # Unique per creator: a refusal names only the actor's own groups.
+    if SharingGroup.objects.filter(created_by=actor, name=name).exists():
+        raise ValidationError(
+            {"name": _("You already have a sharing group named “%(name)s”.") % {"name": name}}
+        )
     group = SharingGroup(name=name, description=description, created_by=actor)
     group.full_clean()
     group.save()
@@ -667,7 +871,7 @@ def do_create_sharing_group(
         actor=actor,
         action=AuditAction.CREATE,
         obj=group,
-        summary=name,
+        summary=f"group {group.pk}",
         changes={"members": sorted(u.username for u in group.members.all())},
         request=request,
     )

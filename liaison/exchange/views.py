@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any, cast
 
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -134,8 +135,17 @@ def _filters(form: SearchForm) -> IncidentFilters:
 def incident_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = SearchForm(request.GET or None, user=user)
-    incidents = search_incidents(user, _filters(form)).select_related("blo", "country")
+    filters = _filters(form)
+    incidents = search_incidents(user, filters).select_related("blo", "country")
     page = Paginator(incidents.order_by("-occurred_at"), 25).get_page(request.GET.get("page"))
+    services.record_bulk_read(
+        user,
+        "incident list",
+        filters={**asdict(filters), "page": page.number},
+        count=page.paginator.count,
+        references=[incident.reference for incident in page],
+        request=request,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -322,6 +332,9 @@ def _edit_versioned[R: Incident | IntelligenceReport](
             form.is_valid()
         except ValidationError as exc:
             _attach_errors(form, exc)
+        except PermissionDenied as exc:
+            # The user may edit the record, not make this change (e.g. loosen its label).
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Saved."))
             return form, None, redirect(record_obj.get_absolute_url())
@@ -487,6 +500,14 @@ def intelligence_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     reports = visible(user, IntelligenceReport).select_related("blo").order_by("-created_at")
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    services.record_bulk_read(
+        user,
+        "intelligence list",
+        filters={"page": page.number},
+        count=page.paginator.count,
+        references=[report.reference for report in page],
+        request=request,
+    )
     return render(
         request,
         "exchange/intelligence_list.html",
@@ -546,7 +567,7 @@ def intelligence_edit(request: HttpRequest, reference: str) -> HttpResponse:
     form, conflict, done = _edit_versioned(
         request,
         report,
-        lambda data, instance: IntelligenceEditForm(data, instance=instance),
+        lambda data, instance: IntelligenceEditForm(data, instance=instance, user=user),
         services.do_update_intelligence,
         _(
             "Someone saved this report after you opened it. Nothing was overwritten: your text is still in the form below."
@@ -590,9 +611,10 @@ def share_requests(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     pending = visible(user, ShareRequest).select_related("incident", "intelligence", "requested_by")
     if request.method == "POST":
-        share_request = access(
-            user, ShareRequest, Action.ANSWER, pk=int(request.POST.get("request", "0") or 0)
-        )
+        chosen = request.POST.get("request", "")
+        if not chosen.isdecimal() or len(chosen) > 18:
+            raise Http404(_("No such request to share."))
+        share_request = access(user, ShareRequest, Action.ANSWER, pk=int(chosen))
         try:
             services.do_decide_share_request(
                 share_request,

@@ -10,9 +10,10 @@ Other apps register a policy for their own models with ``register``; the scope p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -363,3 +364,35 @@ def visible_audit_filter(user: User) -> Q:
     if user.role == Role.NATIONAL_COORDINATOR:
         return Q(actor__country_id=user.country_id)
     return Q(pk__in=[])
+
+
+def readable_audit_objects(
+    user: AnyUser, targets: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Of the (object_type, object_id) pairs of some audit entries, those whose object ``user``
+    may read: the audit log shows an entry's words (summary, details) only to them.
+
+    One query per kind of object on the page, through each model's own visibility rule.
+    Entries about something that is not a model row (an export, a sign-in form) carry only the
+    application's own words and are readable; a model without a policy, or an object since
+    deleted, is not.
+    """
+    readable: set[tuple[str, str]] = set()
+    by_type: dict[str, set[str]] = {}
+    for object_type, object_id in targets:
+        by_type.setdefault(object_type, set()).add(object_id)
+    for object_type, ids in by_type.items():
+        try:
+            model = apps.get_model(object_type) if "." in object_type else None
+        except (LookupError, ValueError):
+            model = None
+        if model is None:
+            if "." not in object_type:
+                readable.update((object_type, object_id) for object_id in ids)
+            continue
+        if model not in _POLICIES:
+            continue
+        pks = {pk for pk in ids if pk.isdecimal()}
+        found = visible(user, model).filter(pk__in=pks).values_list("pk", flat=True)
+        readable.update((object_type, str(pk)) for pk in found)
+    return readable

@@ -23,24 +23,29 @@ def test_record_wider_than_its_label_needs_the_originators_confirmation(exchange
     assert entry.changes["beyond_label_approved"] is True
 
 
-def test_head_of_blo_asks_originator_to_share_beyond_label_and_originator_approves(
+def test_colleague_asks_originator_to_share_beyond_label_and_originator_approves(
     exchange_world,
 ) -> None:
     # given an AMBER+STRICT record kept at the post
     incident = make_incident(exchange_world.lan, tlp="AMBER+STRICT", distribution="blo")
-    # when the head of BLO asks to share it with the counterpart
+    # the head of the post, of another agency, is outside the originating unit: he may not ask
+    with pytest.raises(PermissionDenied):
+        do_share_record(
+            incident, Distribution.COUNTERPART, reason="Joint op", actor=exchange_world.tuan
+        )
+    # when Thu, Lan's customs colleague at the post, asks to share it with the counterpart
     outcome = do_share_record(
         incident,
         Distribution.COUNTERPART,
         reason="Joint operation with Bavet",
-        actor=exchange_world.tuan,
+        actor=exchange_world.thu,
     )
     # then nothing widens until the originator approves
     assert not outcome.applied
     assert not visible(exchange_world.dara, Incident).filter(pk=incident.pk).exists()
     pending = ShareRequest.objects.get()
     with pytest.raises(PermissionDenied):
-        do_decide_share_request(pending, approve=True, actor=exchange_world.tuan)
+        do_decide_share_request(pending, approve=True, actor=exchange_world.thu)
     do_decide_share_request(pending, approve=True, actor=exchange_world.lan)
     pending.refresh_from_db()
     assert pending.status == ShareStatus.APPROVED
