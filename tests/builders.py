@@ -61,7 +61,10 @@ def make_blo(
 
 
 def pair(left: BLO, right: BLO) -> None:
-    left.counterparts.add(right)
+    """A pair the test world starts with, recorded as accepted (as the demo's are)."""
+    from liaison.registry.services import seed_accepted_counterpart_pair
+
+    seed_accepted_counterpart_pair(left, right, source="test world")
 
 
 def make_user(

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC = {
     "login": "the sign-in page",
+    "password_reset_use": "a one-time sign-in link: its secret is the credential (unknown → 404)",
     "healthz": "the load balancer's probe",
     "set_language": "the language switch works before sign-in (POST only)",
     "training:verify": "anyone may check a certificate's verification code",

@@ -30,6 +30,7 @@ from liaison.registry.models import (
     Role,
     User,
 )
+from liaison.registry.services import seed_accepted_counterpart_pair
 
 DEMO_PASSWORD = "liaison-demo-2026"  # noqa: S105 - published demo credential, demo data only
 
@@ -276,7 +277,8 @@ def load_demo_registry() -> None:
         )
         blos[item.code] = blo
     for left, right in PAIRS:
-        blos[left].counterparts.add(blos[right])
+        # The demo's pairs are its seed, agreed before the application: recorded as accepted.
+        seed_accepted_counterpart_pair(blos[left], blos[right], source="liaison demo")
 
     today = datetime.date(2026, 1, 1)
     for person in USERS:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liaison.languages import KNOWN_LANGUAGES
@@ -20,7 +20,13 @@ from liaison.registry.models import (
     Role,
     User,
 )
-from liaison.registry.permissions import Action, can, grantable_roles, visible
+from liaison.registry.permissions import (
+    Action,
+    can,
+    grantable_roles,
+    may_reassign_account,
+    visible,
+)
 
 SPOKEN_LANGUAGE_CHOICES = [(code, name) for code, name in KNOWN_LANGUAGES.items()]
 
@@ -38,13 +44,11 @@ class BLOForm(forms.ModelForm[BLO]):
             "latitude",
             "longitude",
             "agencies",
-            "counterparts",
             "notes",
             "active",
         ]
         widgets = {
             "agencies": forms.CheckboxSelectMultiple,
-            "counterparts": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -55,28 +59,32 @@ class BLOForm(forms.ModelForm[BLO]):
         self.fields["country"].queryset = countries  # type: ignore[attr-defined]
         self.fields["province"].queryset = visible(user, Province)  # type: ignore[attr-defined]
         self.fields["cluster"].queryset = visible(user, Cluster)  # type: ignore[attr-defined]
-        self.fields["agencies"].queryset = visible(user, Agency)  # type: ignore[attr-defined]
-        # Counterparts are across the border: any BLO may be named, in any country.
-        self.fields["counterparts"].queryset = BLO.objects.select_related("country")  # type: ignore[attr-defined]
+        # The agencies of the countries one keeps posts in (a post's agencies are its country's).
+        self.fields["agencies"].queryset = visible(user, Agency).filter(country__in=countries)  # type: ignore[attr-defined]
         if self.instance.pk is not None:
             self.fields["code"].disabled = True
             if not can(user, Action.CREATE, self.instance):
                 # A head of BLO edits the post's details but does not move it to another country.
                 self.fields["country"].disabled = True
 
-    def clean_counterparts(self) -> Any:
-        pairs = self.cleaned_data.get("counterparts")
-        country = self.cleaned_data.get("country")
-        if country is None and self.instance.country_id is not None:
-            country = self.instance.country
-        if pairs is not None and country is not None:
-            same = [p for p in pairs if p.country_id == country.pk]
-            if same:
-                raise forms.ValidationError(
-                    _("A counterpart BLO is across the border, in another country: %(names)s")
-                    % {"names": ", ".join(p.name_en for p in same)}
-                )
-        return pairs
+
+class CounterpartProposalForm(forms.Form):
+    """Propose a pair: only BLOs the post could pair with are offered."""
+
+    to_blo = forms.ModelChoiceField(
+        label=_("Propose a counterpart BLO"),
+        queryset=BLO.objects.none(),
+        help_text=_(
+            "A post across a land border. It becomes a counterpart when its head or its "
+            "national coordinator accepts; until then nothing is shared."
+        ),
+    )
+
+    def __init__(self, *args: Any, eligible: QuerySet[BLO], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_blo"]
+        field.queryset = eligible  # type: ignore[attr-defined]
+        field.label_from_instance = lambda blo: f"{blo.display_name} · {blo.country.display_name}"  # type: ignore[attr-defined]
 
 
 class CrossingForm(forms.ModelForm[Crossing]):
@@ -86,15 +94,9 @@ class CrossingForm(forms.ModelForm[Crossing]):
 
 
 class AccountForm(forms.ModelForm[User]):
-    """An account as an administrator, coordinator or head of BLO keeps it."""
+    """An account as an administrator, coordinator or head of BLO keeps it: never its password,
+    which only its user sets (a manager issues a one-time sign-in link instead)."""
 
-    password = forms.CharField(
-        label=_("New password"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to keep the current password."),
-    )
     languages_spoken = forms.MultipleChoiceField(
         label=_("Languages spoken"),
         choices=SPOKEN_LANGUAGE_CHOICES,
@@ -141,12 +143,11 @@ class AccountForm(forms.ModelForm[User]):
         elif user.role == Role.NATIONAL_COORDINATOR:
             self.fields["country"].disabled = True
             self.initial.setdefault("country", user.country_id)
-
-    def clean_password(self) -> str:
-        password: str = self.cleaned_data.get("password") or ""
-        if password:
-            password_validation.validate_password(password, self.instance)
-        return password
+        if self.instance.pk is not None and not may_reassign_account(user, self.instance):
+            # Who may move an account between agencies and posts is the permission layer's
+            # call; the form only shows it.
+            for name in ("country", "blo", "agency"):
+                self.fields[name].disabled = True
 
 
 class ProfileForm(forms.ModelForm[User]):

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -189,6 +190,7 @@ class BLO(LocalisedName):
     agencies = models.ManyToManyField(
         Agency, related_name="blos", blank=True, verbose_name=_("agencies stationed")
     )
+    # The accepted pairs only (see CounterpartProposal): written by the pairing services alone.
     counterparts = models.ManyToManyField(
         "self", symmetrical=True, blank=True, verbose_name=_("counterpart BLOs")
     )
@@ -370,3 +372,112 @@ class RoleSecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_role_display())
+
+
+class PairingStatus(models.TextChoices):
+    """Where a proposed counterpart pairing stands. Only an accepted pairing shares anything."""
+
+    PENDING = "pending", _("Waiting for the other side")
+    ACCEPTED = "accepted", _("Paired")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ENDED = "ended", _("Ended")
+
+    @property
+    def is_open(self) -> bool:
+        """A pending proposal or a standing pair: at most one per two BLOs."""
+        return self in {PairingStatus.PENDING, PairingStatus.ACCEPTED}
+
+
+class CounterpartProposal(models.Model):
+    """One side's proposal to pair two BLOs across a border, and what became of it.
+
+    ``BLO.counterparts`` holds exactly the pairs whose proposal is ACCEPTED; the services of the
+    registry keep the two in step, and every permission filter reads ``BLO.counterparts``.
+    """
+
+    from_blo = models.ForeignKey(
+        BLO,
+        on_delete=models.CASCADE,
+        related_name="counterpart_proposals_sent",
+        verbose_name=_("proposing BLO"),
+    )
+    to_blo = models.ForeignKey(
+        BLO,
+        on_delete=models.CASCADE,
+        related_name="counterpart_proposals_received",
+        verbose_name=_("proposed counterpart"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=PairingStatus.choices, default=PairingStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("counterpart proposal")
+        verbose_name_plural = _("counterpart proposals")
+        constraints = [
+            # one open proposal or pair per two BLOs, whichever side proposed
+            models.UniqueConstraint(
+                Least("from_blo", "to_blo"),
+                Greatest("from_blo", "to_blo"),
+                condition=models.Q(status__in=["pending", "accepted"]),
+                name="registry_one_open_pairing_per_two_blos",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_blo=models.F("to_blo")),
+                name="registry_pairing_between_two_blos",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_blo.code} ↔ {self.to_blo.code}"
+
+    def other_side(self, blo: BLO) -> BLO:
+        return self.to_blo if blo.pk == self.from_blo_id else self.from_blo
+
+
+class PasswordReset(models.Model):
+    """A one-time sign-in link a manager hands to a user, who then chooses a new password.
+
+    Only the SHA-256 of the link's secret is stored; the secret is shown once, when issued.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_resets")
+    token_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    notified_at = models.DateTimeField(
+        _("shown to the user at"),
+        null=True,
+        blank=True,
+        help_text=_("When the user was told, at a sign-in, that their password was reset."),
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("password reset")
+        verbose_name_plural = _("password resets")
+
+    def __str__(self) -> str:
+        return f"{self.user.username} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and timezone.now() < self.expires_at

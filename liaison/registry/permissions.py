@@ -25,6 +25,7 @@ from liaison.registry.models import (
     BLO,
     Agency,
     Cluster,
+    CounterpartProposal,
     Country,
     Crossing,
     Province,
@@ -272,8 +273,11 @@ class AgencyPolicy(_CountryOwnedPolicy):
     def visible(self, user: User) -> Q:
         if is_network_wide(user):
             return Q()
-        # One's own country's agencies, and those stationed at the BLOs one works with.
-        return Q(country_id=user.country_id) | Q(blos__id__in=reachable_blo_ids(user))
+        # One's own country's agencies, and those stationed at the BLOs one works with. A
+        # subquery, not a join: an agency stationed at several posts is still one row (a join
+        # repeated it, and a form's ``queryset.get(pk=…)`` then failed).
+        stationed = Agency.objects.filter(blos__id__in=reachable_blo_ids(user)).values("pk")
+        return Q(country_id=user.country_id) | Q(pk__in=stationed)
 
 
 @register(BLO)
@@ -333,6 +337,102 @@ class UserPolicy(RegistryPolicy):
             if user.role == Role.HEAD_OF_BLO:
                 return obj.blo_id == user.blo_id and obj.country_id == user.country_id
         return False
+
+
+def may_reassign_account(user: AnyUser, account: User) -> bool:
+    """Moving an account to another agency, post or country.
+
+    Heads keep who is at their post, not which agency an account speaks for: an account moved
+    into the head's own agency would fall under the head's password resets (see below), so only
+    a coordinator of the account's country, or an administrator, moves it.
+    """
+    active = _active(user)
+    if active is None:
+        return False
+    return is_admin(active) or coordinates_country(active, account.country_id)
+
+
+# --- credentials --------------------------------------------------------------------------------
+
+
+def may_issue_password_reset(user: AnyUser, account: User) -> bool:
+    """Who may hand an account a one-time sign-in link (nobody ever sets another's password).
+
+    A head: officers of the head's own agency at the head's post. A coordinator: accounts of the
+    country in roles below coordinator. An administrator: anyone. Never one's own account: one
+    changes one's own password oneself.
+    """
+    active = _active(user)
+    if active is None or account.pk == active.pk:
+        return False
+    if is_admin(active):
+        return True
+    if active.role == Role.NATIONAL_COORDINATOR:
+        return (
+            account.country_id == active.country_id
+            and account.country_id is not None
+            and Role(account.role).rank < Role.NATIONAL_COORDINATOR.rank
+            and not Role(account.role).is_network_wide
+        )
+    if active.role == Role.HEAD_OF_BLO:
+        return (
+            account.role == Role.OFFICER
+            and active.blo_id is not None
+            and account.blo_id == active.blo_id
+            and active.agency_id is not None
+            and account.agency_id == active.agency_id
+        )
+    return False
+
+
+# --- counterpart pairing ------------------------------------------------------------------------
+
+
+def speaks_for_blo(user: AnyUser, blo: BLO) -> bool:
+    """The head of the BLO, or the coordinator of its country: who may commit a post to a pair."""
+    active = _active(user)
+    if active is None:
+        return False
+    return heads_blo(active, blo.pk) or coordinates_country(active, blo.country_id)
+
+
+def may_propose_counterpart(user: AnyUser, blo: BLO) -> bool:
+    """Propose a pair on behalf of ``blo``: its head, its country's coordinator, an administrator."""
+    active = _active(user)
+    return active is not None and (is_admin(active) or speaks_for_blo(active, blo))
+
+
+def may_answer_counterpart(user: AnyUser, proposal: CounterpartProposal) -> bool:
+    """Accept or refuse: only the proposed side's head or coordinator. Not an administrator —
+    a pair binds two countries' posts, so the second country's own people say yes."""
+    return speaks_for_blo(user, proposal.to_blo)
+
+
+def may_withdraw_counterpart(user: AnyUser, proposal: CounterpartProposal) -> bool:
+    """Withdraw a pending proposal: whoever may propose for the proposing side."""
+    return may_propose_counterpart(user, proposal.from_blo)
+
+
+def may_end_counterpart_pair(user: AnyUser, blo: BLO, other: BLO) -> bool:
+    """End a pair: either side alone (narrowing is always allowed), or an administrator."""
+    return may_propose_counterpart(user, blo) or may_propose_counterpart(user, other)
+
+
+@register(CounterpartProposal)
+class CounterpartProposalPolicy(RegistryPolicy):
+    """Proposals are seen by both sides' posts and coordinators; deciding is the may_* above."""
+
+    def visible(self, user: User) -> Q:
+        if is_network_wide(user):
+            return Q()
+        if user.role == Role.NATIONAL_COORDINATOR:
+            return Q(from_blo__country_id=user.country_id) | Q(to_blo__country_id=user.country_id)
+        if user.blo_id is None:
+            return Q(pk__in=[])
+        return Q(from_blo_id=user.blo_id) | Q(to_blo_id=user.blo_id)
+
+    def allows(self, user: User, action: Action, obj: CounterpartProposal) -> bool:
+        return False  # every step has its own rule above
 
 
 def may_import_registry(user: AnyUser) -> bool:

@@ -2,7 +2,9 @@
 
 One layout serves both directions, so an exported workbook can be edited and imported back. An
 import is all-or-nothing: every row is checked (values, references, permission), and one bad row
-rejects the whole file with the sheet, row, column and reason of every problem.
+rejects the whole file with the sheet, row, column and reason of every problem. Rows are written by
+the same services as the pages (stored and new state authorised, one audit entry per row); the
+counterparts column proposes and ends pairs, it never makes one.
 """
 
 from __future__ import annotations
@@ -10,26 +12,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
+from liaison.registry import services
 from liaison.registry.models import (
     BLO,
     Agency,
     AgencyKind,
     Cluster,
+    CounterpartProposal,
     Country,
     Crossing,
     CrossingKind,
+    PairingStatus,
     Province,
     User,
 )
-from liaison.registry.permissions import Action, can, visible
+from liaison.registry.permissions import visible
+from liaison.registry.services import MoveDenied
 from liaison.tabular import (
     RowProblem,
     Sheet,
@@ -81,6 +89,8 @@ class RegistryImportError(TableError):
 class ImportSummary:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    pairs_proposed: int = 0
+    pairs_ended: int = 0
 
     def total(self) -> int:
         return sum(self.created.values()) + sum(self.updated.values())
@@ -129,7 +139,21 @@ def _read_upload(raw: bytes, filename: str) -> dict[str, Sheet]:
 # --- applying rows ------------------------------------------------------------------------------
 
 
+def _problems_of(exc: ValidationError) -> list[tuple[str, str]]:
+    """(column, message) pairs of a validation error, whether it names fields or not."""
+    if hasattr(exc, "error_dict"):
+        return [
+            (column if column != "__all__" else "", message)
+            for column, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return [("", message) for message in exc.messages]
+
+
 class _Importer:
+    """Applies parsed sheets row by row through the registry's services, which check the stored
+    row and the new one and write the audit entry of each row; collects every problem."""
+
     def __init__(self, actor: User) -> None:
         self.actor = actor
         self.problems: list[RowProblem] = []
@@ -161,10 +185,13 @@ class _Importer:
         if not value:
             return None
         try:
-            return Decimal(value.replace(",", "."))
+            number = Decimal(value.replace(",", "."))
         except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
             self.problem(sheet, row, column, _("“%(value)s” is not a number.") % {"value": value})
             return None
+        return number
 
     def choice(
         self, sheet: str, row: int, column: str, value: str, choices: type[models.TextChoices]
@@ -180,21 +207,23 @@ class _Importer:
         )
         return value
 
-    def save(self, sheet: str, row: int, obj: models.Model, exists: bool) -> bool:
-        if not can(self.actor, Action.CHANGE if exists else Action.CREATE, obj):
-            self.problem(sheet, row, "code", _("You may not create or change this record."))
-            return False
+    def attempt(self, sheet: str, row: int, column: str, write: Callable[[], object]) -> bool:
+        """Run one service call in its own savepoint; a refusal becomes a problem of the row."""
         try:
-            obj.full_clean(validate_unique=False)
+            with transaction.atomic():
+                write()
+        except MoveDenied as exc:
+            self.problem(sheet, row, exc.field, str(exc))
+        except PermissionDenied as exc:
+            self.problem(
+                sheet, row, column, str(exc) or _("You may not create or change this record.")
+            )
         except ValidationError as exc:
-            for column, messages in exc.message_dict.items():
-                for message in messages:
-                    self.problem(sheet, row, column if column != "__all__" else "", message)
-            return False
-        obj.save()
-        counter = self.summary.updated if exists else self.summary.created
-        counter[sheet] = counter.get(sheet, 0) + 1
-        return True
+            for field_name, message in _problems_of(exc):
+                self.problem(sheet, row, field_name or column, message)
+        else:
+            return True
+        return False
 
     def upsert(
         self,
@@ -202,6 +231,7 @@ class _Importer:
         rows: Sheet,
         model: type[models.Model],
         fill: Callable[[int, Row, Any], None],
+        save: Callable[[int, Any], object],
     ) -> Iterator[tuple[int, Row, Any]]:
         seen: set[str] = set()
         for number, row in rows:
@@ -216,10 +246,14 @@ class _Importer:
             fill(number, row, obj)
             if len(self.problems) > before:
                 continue  # the row's own values are wrong; its save would only repeat them
-            if self.save(sheet, number, obj, exists=existing is not None):
+            if self.attempt(sheet, number, "code", partial(save, number, obj)):
+                counter = self.summary.updated if existing is not None else self.summary.created
+                counter[sheet] = counter.get(sheet, 0) + 1
                 yield number, row, obj
 
     def run(self, sheets: dict[str, Sheet]) -> None:
+        actor = self.actor
+
         def country_fill(sheet: str) -> Callable[[int, Row, Any], None]:
             def fill(number: int, row: Row, obj: Any) -> None:
                 obj.name_en = row.get("name_en", "")
@@ -234,6 +268,12 @@ class _Importer:
 
             return fill
 
+        savers: dict[str, Callable[[int, Any], object]] = {
+            "countries": lambda _n, obj: services.do_save_country(obj, actor=actor),
+            "provinces": lambda _n, obj: services.do_save_province(obj, actor=actor),
+            "clusters": lambda _n, obj: services.do_save_cluster(obj, actor=actor),
+            "agencies": lambda _n, obj: services.do_save_agency(obj, actor=actor),
+        }
         for sheet, model in (
             ("countries", Country),
             ("provinces", Province),
@@ -241,7 +281,9 @@ class _Importer:
             ("agencies", Agency),
         ):
             if sheet in sheets:
-                list(self.upsert(sheet, sheets[sheet], model, country_fill(sheet)))
+                list(self.upsert(sheet, sheets[sheet], model, country_fill(sheet), savers[sheet]))
+
+        stationed: dict[int, list[Agency] | None] = {}
 
         def blo_fill(number: int, row: Row, obj: Any) -> None:
             obj.name_en = row.get("name_en", "")
@@ -256,39 +298,25 @@ class _Importer:
             obj.notes = row.get("notes", "")
             active = row.get("active", "").lower()
             obj.active = active not in {"0", "false", "no", "n"}
+            if "agencies" in row:
+                found = [
+                    self.lookup(Agency, "blos", number, "agencies", code)
+                    for code in _codes(row["agencies"])
+                ]
+                stationed[number] = [a for a in found if a is not None]
+            else:
+                stationed[number] = None  # no column: the stationed agencies stay as they are
 
-        saved_blos = list(self.upsert("blos", sheets.get("blos", []), BLO, blo_fill))
-        # Counterparts may name BLOs further down the same sheet, so pair them after all are
-        # saved. Pairing is symmetric: a BLO's counterparts are those its row names and those
-        # whose rows name it.
-        listed: dict[int, set[BLO]] = {}
-        for number, row, blo in saved_blos:
-            agencies = [
-                self.lookup(Agency, "blos", number, "agencies", code)
-                for code in _codes(row.get("agencies", ""))
-            ]
-            blo.agencies.set([a for a in agencies if a is not None])
-            if "counterparts" not in row:
-                continue
-            listed.setdefault(blo.pk, set())
-            for code in _codes(row["counterparts"]):
-                pair = self.lookup(BLO, "blos", number, "counterparts", code)
-                if pair is None:
-                    continue
-                if pair.country_id == blo.country_id:
-                    self.problem(
-                        "blos",
-                        number,
-                        "counterparts",
-                        _("%(code)s is in the same country; a counterpart is across the border.")
-                        % {"code": pair.code},
-                    )
-                    continue
-                listed[blo.pk].add(pair)
-                listed.setdefault(pair.pk, set()).add(blo)
-        for _number, _row, blo in saved_blos:
-            if blo.pk in listed:
-                blo.counterparts.set(listed[blo.pk])
+        saved_blos = list(
+            self.upsert(
+                "blos",
+                sheets.get("blos", []),
+                BLO,
+                blo_fill,
+                lambda n, obj: services.do_save_blo(obj, agencies=stationed[n], actor=actor),
+            )
+        )
+        self.pair(saved_blos)
 
         def crossing_fill(number: int, row: Row, obj: Any) -> None:
             obj.name_en = row.get("name_en", "")
@@ -298,7 +326,61 @@ class _Importer:
             obj.latitude = self.decimal("crossings", number, "latitude", row.get("latitude", ""))
             obj.longitude = self.decimal("crossings", number, "longitude", row.get("longitude", ""))
 
-        list(self.upsert("crossings", sheets.get("crossings", []), Crossing, crossing_fill))
+        list(
+            self.upsert(
+                "crossings",
+                sheets.get("crossings", []),
+                Crossing,
+                crossing_fill,
+                lambda _n, obj: services.do_save_crossing(obj, actor=actor),
+            )
+        )
+
+    def pair(self, saved_blos: list[tuple[int, Row, BLO]]) -> None:
+        """The counterparts column proposes pairs and ends them; it never makes one.
+
+        A pair is wanted when either BLO's row names the other (so a file needs to name it on
+        one side only, as before). A BLO whose row has the column loses the pairs no row wants
+        (ended, which either side may do alone); a wanted pair that does not stand yet is
+        proposed from the row that names it, and stands once the other side accepts it.
+        """
+        rows_with_column = [(n, r, b) for n, r, b in saved_blos if "counterparts" in r]
+        wanted: set[frozenset[int]] = set()
+        named: list[tuple[int, BLO, BLO]] = []
+        for number, row, blo in rows_with_column:
+            for code in _codes(row["counterparts"]):
+                other = self.lookup(BLO, "blos", number, "counterparts", code)
+                if other is None:
+                    continue
+                wanted.add(frozenset((blo.pk, other.pk)))
+                named.append((number, blo, other))
+        for number, _row, blo in rows_with_column:
+            for other in list(blo.counterparts.all()):
+                if frozenset((blo.pk, other.pk)) not in wanted and self.attempt(
+                    "blos",
+                    number,
+                    "counterparts",
+                    partial(services.do_end_counterpart_pair, blo, other, actor=self.actor),
+                ):
+                    self.summary.pairs_ended += 1
+        proposed: set[frozenset[int]] = set()
+        for number, blo, other in named:
+            key = frozenset((blo.pk, other.pk))
+            if key in proposed or blo.counterparts.filter(pk=other.pk).exists():
+                continue  # already standing, or proposed by an earlier row of this file
+            if CounterpartProposal.objects.filter(
+                Q(from_blo=blo, to_blo=other) | Q(from_blo=other, to_blo=blo),
+                status=PairingStatus.PENDING,
+            ).exists():
+                continue  # already waiting for an answer
+            proposed.add(key)
+            if self.attempt(
+                "blos",
+                number,
+                "counterparts",
+                partial(services.do_propose_counterpart, blo, other, actor=self.actor),
+            ):
+                self.summary.pairs_proposed += 1
 
 
 def _codes(value: str) -> list[str]:
@@ -318,7 +400,12 @@ def import_registry(sheets: dict[str, Sheet], *, actor: User) -> ImportSummary:
             action=AuditAction.IMPORT,
             object_type="registry",
             summary=_("Registry import: %(count)s records") % {"count": importer.summary.total()},
-            changes={"created": importer.summary.created, "updated": importer.summary.updated},
+            changes={
+                "created": importer.summary.created,
+                "updated": importer.summary.updated,
+                "pairs_proposed": importer.summary.pairs_proposed,
+                "pairs_ended": importer.summary.pairs_ended,
+            },
         )
     return importer.summary
 

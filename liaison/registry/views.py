@@ -10,13 +10,19 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,6 +36,7 @@ from liaison.registry.extensions import account_sections, blo_sections, home_car
 from liaison.registry.forms import (
     AccountForm,
     BLOForm,
+    CounterpartProposalForm,
     CrossingForm,
     ProfileForm,
     RegistryImportForm,
@@ -40,8 +47,10 @@ from liaison.registry.middleware import language_for
 from liaison.registry.models import (
     BLO,
     Agency,
+    CounterpartProposal,
     Country,
     Crossing,
+    PairingStatus,
     Role,
     RoleSecurityPolicy,
     User,
@@ -54,8 +63,13 @@ from liaison.registry.permissions import (
     access_user,
     can,
     grantable_roles,
+    may_answer_counterpart,
+    may_end_counterpart_pair,
     may_import_registry,
+    may_issue_password_reset,
+    may_propose_counterpart,
     may_set_security_policy,
+    may_withdraw_counterpart,
     visible,
 )
 from liaison.registry.signed_in import current_user
@@ -72,6 +86,18 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = cast(User, form.get_user())
         services.record_login(user, self.request)
+        for notice in services.take_reset_notices(user):
+            messages.warning(
+                self.request,
+                _(
+                    "Your password was reset by %(who)s on %(when)s. If you did not ask for "
+                    "this, tell your national coordinator."
+                )
+                % {
+                    "who": notice.issued_by.display_name if notice.issued_by else _("the system"),
+                    "when": date_format(timezone.localtime(notice.issued_at), "DATETIME_FORMAT"),
+                },
+            )
         language = language_for(user)
         if language:
             response.set_cookie("liaison_language", language, max_age=365 * 24 * 3600)
@@ -206,7 +232,17 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def blo_page(request: HttpRequest, code: str) -> HttpResponse:
     user = current_user(request)
-    blo = access_blo(user, code)
+    return _blo_page(request, user, access_blo(user, code))
+
+
+def _blo_page(
+    request: HttpRequest,
+    user: User,
+    blo: BLO,
+    *,
+    propose_form: CounterpartProposalForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     counterparts = visible(user, BLO).filter(counterparts=blo).select_related("country")
     hidden_counterparts = blo.counterparts.exclude(pk__in=counterparts.values("pk")).count()
     staff = (
@@ -215,13 +251,30 @@ def blo_page(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("agency")
         .order_by("agency__name_en", "last_name")
     )
+    pending = (
+        visible(user, CounterpartProposal)
+        .filter(Q(from_blo=blo) | Q(to_blo=blo), status=PairingStatus.PENDING)
+        .select_related("from_blo__country", "to_blo__country", "proposed_by")
+    )
+    may_propose = may_propose_counterpart(user, blo)
+    if propose_form is None and may_propose:
+        propose_form = CounterpartProposalForm(eligible=services.eligible_counterparts(blo))
     return render(
         request,
         "registry/blo.html",
         {
             "blo": blo,
-            "counterparts": counterparts,
+            "counterparts": [
+                (pair, may_end_counterpart_pair(user, blo, pair)) for pair in counterparts
+            ],
             "hidden_counterparts": hidden_counterparts,
+            "incoming": [
+                (p, may_answer_counterpart(user, p)) for p in pending if p.to_blo_id == blo.pk
+            ],
+            "outgoing": [
+                (p, may_withdraw_counterpart(user, p)) for p in pending if p.from_blo_id == blo.pk
+            ],
+            "propose_form": propose_form if may_propose else None,
             "agencies": blo.agencies.all(),
             "crossings": visible(user, Crossing).filter(blo=blo),
             "staff": staff,
@@ -229,7 +282,79 @@ def blo_page(request: HttpRequest, code: str) -> HttpResponse:
             "may_add_crossing": can(user, Action.CREATE, Crossing(blo=blo)),
             "panels": blo_sections(request, blo),
         },
+        status=status,
     )
+
+
+def _pairing_refused(
+    request: HttpRequest, user: User, blo: BLO, exc: ValidationError
+) -> HttpResponse:
+    for message in exc.messages:
+        messages.error(request, message)
+    return _blo_page(request, user, blo, status=400)
+
+
+@login_required
+@require_POST
+def counterpart_propose(request: HttpRequest, code: str) -> HttpResponse:
+    user = current_user(request)
+    blo = access_blo(user, code)
+    if not may_propose_counterpart(user, blo):
+        raise PermissionDenied
+    form = CounterpartProposalForm(request.POST, eligible=services.eligible_counterparts(blo))
+    if not form.is_valid():
+        return _blo_page(request, user, blo, propose_form=form, status=400)
+    try:
+        services.do_propose_counterpart(
+            blo, form.cleaned_data["to_blo"], actor=user, request=request
+        )
+    except ValidationError as exc:
+        return _pairing_refused(request, user, blo, exc)
+    messages.success(
+        request,
+        _("Pairing proposed. It takes effect when the other side accepts it."),
+    )
+    return redirect(blo.get_absolute_url())
+
+
+@login_required
+@require_POST
+def counterpart_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+    """Accept, refuse (the proposed side) or withdraw (the proposing side) a proposal."""
+    user = current_user(request)
+    proposal = access(user, CounterpartProposal, pk=pk)
+    steps = {
+        "accept": (services.do_accept_counterpart, proposal.to_blo, _("Pairing accepted.")),
+        "refuse": (services.do_refuse_counterpart, proposal.to_blo, _("Pairing refused.")),
+        "withdraw": (
+            services.do_withdraw_counterpart,
+            proposal.from_blo,
+            _("Proposal withdrawn."),
+        ),
+    }
+    if answer not in steps:
+        raise Http404
+    step, blo, done = steps[answer]
+    try:
+        step(proposal, actor=user, request=request)
+    except ValidationError as exc:
+        return _pairing_refused(request, user, blo, exc)
+    messages.success(request, done)
+    return redirect(blo.get_absolute_url())
+
+
+@login_required
+@require_POST
+def counterpart_end(request: HttpRequest, code: str, other: str) -> HttpResponse:
+    user = current_user(request)
+    blo = access_blo(user, code)
+    pair = access_blo(user, other)
+    try:
+        services.do_end_counterpart_pair(blo, pair, actor=user, request=request)
+    except ValidationError as exc:
+        return _pairing_refused(request, user, blo, exc)
+    messages.success(request, _("Pairing ended. Nothing more is shared through it."))
+    return redirect(blo.get_absolute_url())
 
 
 @login_required
@@ -246,14 +371,12 @@ def blo_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
         blo = form.save(commit=False)
         try:
             services.do_save_blo(
-                blo,
-                agencies=form.cleaned_data["agencies"],
-                counterparts=form.cleaned_data["counterparts"],
-                actor=user,
-                request=request,
+                blo, agencies=form.cleaned_data["agencies"], actor=user, request=request
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+        except services.MoveDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Saved."))
             return redirect(blo.get_absolute_url())
@@ -279,6 +402,8 @@ def crossing_edit(
             services.do_save_crossing(form.save(commit=False), actor=user, request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except services.MoveDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Saved."))
             return redirect(blo.get_absolute_url())
@@ -302,7 +427,7 @@ def users(request: HttpRequest) -> HttpResponse:
         request,
         "registry/users.html",
         {
-            "accounts": accounts,
+            "accounts": [(a, may_issue_password_reset(user, a)) for a in accounts],
             "may_create": bool(grantable_roles(user)),
             "may_set_security": may_set_security_policy(user),
         },
@@ -322,21 +447,120 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         account = access_user(user, pk, Action.MANAGE_ACCOUNT)
     form = AccountForm(request.POST or None, instance=account, user=user)
     if request.method == "POST" and form.is_valid():
+        creating = account.pk is None
         try:
-            services.do_save_account(
-                form.save(commit=False),
-                password=form.cleaned_data.get("password") or None,
-                actor=user,
-                request=request,
-            )
+            saved = services.do_save_account(form.save(commit=False), actor=user, request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except services.MoveDenied as exc:
+            form.add_error("agency", str(exc))
         except PermissionDenied:
             form.add_error("role", _("You may not give this role in this place."))
         else:
+            if creating:
+                return _first_sign_in(request, user, saved)
             messages.success(request, _("Saved."))
             return redirect("registry:users")
-    return render(request, "registry/user_form.html", {"form": form, "account": account})
+    return render(
+        request,
+        "registry/user_form.html",
+        {
+            "form": form,
+            "account": account,
+            "may_reset": account.pk is not None and may_issue_password_reset(user, account),
+        },
+    )
+
+
+def _first_sign_in(request: HttpRequest, user: User, account: User) -> HttpResponse:
+    """A new account has no password: its user chooses one with a one-time link."""
+    if not may_issue_password_reset(user, account):
+        messages.success(
+            request,
+            _(
+                "Account created. It has no password yet: the national coordinator of its "
+                "country issues its first sign-in link."
+            ),
+        )
+        return redirect("registry:users")
+    issued = services.do_issue_password_reset(account, actor=user, request=request)
+    return _show_reset_link(request, issued, created=True)
+
+
+def _show_reset_link(
+    request: HttpRequest, issued: services.IssuedReset, *, created: bool
+) -> HttpResponse:
+    # Rendered once, never redirected to: the link's secret is in no URL, session or log.
+    link = request.build_absolute_uri(reverse("password_reset_use", args=[issued.token]))
+    response = render(
+        request,
+        "registry/reset_issued.html",
+        {"account": issued.reset.user, "link": link, "reset": issued.reset, "created": created},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def password_reset_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    account = access_user(user, pk)
+    if not may_issue_password_reset(user, account):
+        raise PermissionDenied(_("You may not reset this account's password."))
+    issued = services.do_issue_password_reset(account, actor=user, request=request)
+    return _show_reset_link(request, issued, created=False)
+
+
+def password_reset_use(request: HttpRequest, token: str) -> HttpResponse:
+    """Open to anyone holding the link: choose a new password, then be signed in."""
+    reset = services.usable_reset(token)
+    if reset is None:
+        return render(request, "registry/reset_invalid.html", status=404)
+    form = SetPasswordForm(reset.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.do_complete_password_reset(
+                token, form.cleaned_data["new_password1"], request=request
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if request.user.is_authenticated:
+                auth_logout(request)
+            auth_login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            services.record_login(account, request)
+            messages.success(request, _("Your new password is set."))
+            return redirect("home")
+    response = render(
+        request,
+        "registry/reset_use.html",
+        {"form": form, "reset": reset},
+        status=400 if form.is_bound else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """The user changes their own password: the only way a password is set besides a link."""
+    user = current_user(request)
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.do_change_own_password(
+            user, form.cleaned_data["new_password1"], actor=user, request=request
+        )
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password is changed."))
+        return redirect("account")
+    return render(
+        request,
+        "registry/password_change.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @login_required
@@ -363,6 +587,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "has_two_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
             "panels": account_sections(request, user),
             "two_factor_required": services.two_factor_required(user),
+            "last_reset": services.last_password_reset(user),
         },
     )
 
@@ -458,6 +683,15 @@ def registry_import(request: HttpRequest) -> HttpResponse:
                 request,
                 _("Imported %(count)s records.") % {"count": summary.total()},
             )
+            if summary.pairs_proposed or summary.pairs_ended:
+                messages.info(
+                    request,
+                    _(
+                        "Counterpart pairs: %(proposed)s proposed (each waits for the other "
+                        "side to accept), %(ended)s ended."
+                    )
+                    % {"proposed": summary.pairs_proposed, "ended": summary.pairs_ended},
+                )
             return redirect("registry:network")
     return render(
         request,

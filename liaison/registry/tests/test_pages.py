@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from liaison.audit.models import AuditAction, AuditEntry
-from liaison.registry.models import BLO, Crossing
+from liaison.registry.models import BLO, CounterpartProposal, Crossing
 from tests.builders import PASSWORD
 
 
@@ -74,7 +74,6 @@ def test_head_of_blo_edits_own_post_and_change_is_audited(world) -> None:
             "latitude": "11.07",
             "longitude": "106.19",
             "agencies": [world.vn_customs.pk, world.vn_police.pk],
-            "counterparts": [world.bavet.pk],
             "notes": "Joint patrol schedule agreed with Bavet.",
             "active": "on",
         },
@@ -96,18 +95,18 @@ def test_head_of_blo_may_not_edit_another_post(world) -> None:
 
 def test_counterpart_in_same_country_is_refused_and_nothing_saved(world) -> None:
     client = signed_in(world.huong)
+    # the propose form does not offer a post of the same country …
+    page = client.get("/registry/blos/VN-MOCBAI/").content.decode()
+    assert 'id="propose-counterpart"' in page
+    assert f'value="{world.dien_bien.pk}"' not in page
+    # … and a forged choice is refused with a message, not a server error
     response = client.post(
-        "/registry/blos/VN-MOCBAI/edit/",
-        {
-            "name_en": "Moc Bai",
-            "country": world.vn.pk,
-            "counterparts": [world.dien_bien.pk],
-            "active": "on",
-        },
+        "/registry/blos/VN-MOCBAI/counterparts/propose/", {"to_blo": world.dien_bien.pk}
     )
-    assert response.status_code == 200
-    assert "across the border" in response.content.decode()
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
     assert list(world.moc_bai.counterparts.all()) == [world.bavet]
+    assert not CounterpartProposal.objects.filter(to_blo=world.dien_bien).exists()
 
 
 def test_coordinator_creates_a_blo_in_own_country_only(world) -> None:

@@ -6,9 +6,17 @@ import openpyxl
 import pytest
 from django.test import Client
 
-from liaison.registry.models import BLO, Country, Crossing
-from liaison.registry.services import do_import_registry
+from liaison.registry.models import (
+    BLO,
+    CounterpartProposal,
+    Country,
+    Crossing,
+    PairingStatus,
+    Role,
+)
+from liaison.registry.services import do_accept_counterpart, do_import_registry
 from liaison.registry.transfer import RegistryImportError, export_rows, export_xlsx
+from tests.builders import make_user
 from tests.encodings import windows_1258
 
 
@@ -33,7 +41,7 @@ def test_export_then_import_round_trips_without_change(world) -> None:
     assert summary.updated["blos"] == BLO.objects.count()
 
 
-def test_import_creates_blos_and_pairs_them_across_the_border(world) -> None:
+def test_import_creates_blos_and_proposes_their_pair_across_the_border(world) -> None:
     raw = workbook(
         {
             "blos": [
@@ -57,9 +65,17 @@ def test_import_creates_blos_and_pairs_them_across_the_border(world) -> None:
     )
     summary = do_import_registry(raw, "network.xlsx", actor=world.root)
     assert summary.created == {"blos": 2, "crossings": 1}
+    assert summary.pairs_proposed == 1
     lao_bao = BLO.objects.get(code="VN-LAOBAO")
+    dansavanh = BLO.objects.get(code="LA-DANSAVANH")
+    assert dansavanh.name_local == "ແດນສະຫວັນ"
+    # the file proposes the pair; it stands only once the Lao side accepts it
+    assert not lao_bao.counterparts.exists()
+    proposal = CounterpartProposal.objects.get(from_blo=lao_bao, to_blo=dansavanh)
+    assert proposal.status == PairingStatus.PENDING
+    la_coordinator = make_user("bounmy", Role.NATIONAL_COORDINATOR, country=world.la)
+    do_accept_counterpart(proposal, actor=la_coordinator)
     assert [b.code for b in lao_bao.counterparts.all()] == ["LA-DANSAVANH"]
-    assert BLO.objects.get(code="LA-DANSAVANH").name_local == "ແດນສະຫວັນ"
 
 
 def test_bad_file_is_rejected_whole_with_row_level_reasons(world) -> None:
