@@ -39,5 +39,5 @@ def allow_document_styles(response: HttpResponse, document: str) -> HttpResponse
     styles = config.get("style-src")
     sources = [str(v) for v in styles] if isinstance(styles, list | tuple | set) else [CSP.SELF]
     config["style-src"] = [v for v in sources if v != CSP.NONCE] + style_hashes(document)
-    response[CSP.HEADER_ENFORCE] = build_policy(config)
+    response[str(CSP.HEADER_ENFORCE)] = build_policy(config)
     return response
