@@ -218,7 +218,10 @@ def do_create_round(
     actor: User | None,
     request: HttpRequest | None = None,
 ) -> SurveyRound:
-    """A new round; ``actor`` ``None`` is the system (the demo loader)."""
+    """A new round; ``actor`` ``None`` is the system (the demo loader).
+
+    Authorised before anything is written and again once its sites are set (a rule may look at
+    them), inside the transaction: a refusal leaves nothing."""
     survey_round = SurveyRound(questionnaire=questionnaire, created_by=actor)
     _apply(survey_round, data)
     if actor is not None:
@@ -227,6 +230,8 @@ def do_create_round(
     with transaction.atomic():
         survey_round.save()
         survey_round.sites.set(data.sites)
+        if actor is not None:
+            permissions.require(actor, Action.CREATE, survey_round)
         record(
             actor=actor,
             action=AuditAction.CREATE,
@@ -246,14 +251,18 @@ def do_update_round(
     actor: User,
     request: HttpRequest | None = None,
 ) -> SurveyRound:
-    permissions.require(actor, Action.CHANGE, survey_round)
-    _check_round(survey_round.questionnaire, data)
+    """Change a round: authorised on the stored round and on the changed one (its country,
+    sites and status decide who reads and answers it); a refusal leaves the round as it was."""
     with transaction.atomic():
         locked = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+        permissions.require(actor, Action.CHANGE, locked)
+        _check_round(locked.questionnaire, data)
         before = _round_state(locked)
         _apply(locked, data)
         locked.save()
         locked.sites.set(data.sites)
+        # The new state, sites included: refused, the transaction leaves the round as it was.
+        permissions.require(actor, Action.CHANGE, locked)
         after = _round_state(locked)
         record(
             actor=actor,
@@ -321,6 +330,8 @@ def do_save_submission(
     problems come back as warnings), a submission may not — it raises
     :class:`SubmissionRejected` and nothing is saved.
     """
+    # The stored round decides whether it takes answers and from whom.
+    survey_round = SurveyRound.objects.get(pk=survey_round.pk)
     permissions.require(actor, Action.ANSWER, survey_round)
     form = survey_round.form()
     clean = applicable_answers(form, answers)
@@ -344,6 +355,8 @@ def do_save_submission(
             )
         elif not submission.is_draft:
             raise PermissionDenied(_("This questionnaire is already submitted."))
+        else:
+            permissions.require(actor, Action.CHANGE, submission)
         submission.answers = stored
         submission.language = language[:20]
         if submit:
@@ -399,13 +412,17 @@ def do_import_export(
     whose instance ID the round already holds are skipped, so importing the same file twice adds
     nothing the second time. ``actor`` ``None`` is the system (the demo loader).
     """
+    survey_round = SurveyRound.objects.get(pk=survey_round.pk)
     if actor is not None:
         permissions.require(actor, Action.IMPORT, survey_round)
     form = survey_round.form()
     table = read_export(data, form, filename=file_name)
     with transaction.atomic():
-        # The round's row is locked so that two imports of one file cannot both add it.
-        SurveyRound.objects.select_for_update().filter(pk=survey_round.pk).first()
+        # The round's row is locked so that two imports of one file cannot both add it; the
+        # stored round is the one authorised.
+        survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+        if actor is not None:
+            permissions.require(actor, Action.IMPORT, survey_round)
         known = set(
             Submission.objects.filter(round=survey_round).values_list("instance_id", flat=True)
         )
