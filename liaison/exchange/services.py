@@ -153,6 +153,8 @@ def _stamp_origin(record_obj: Record, *, actor: User, confirmed_beyond_label: bo
     record_obj.agency = actor.agency
     record_obj.country = record_obj.blo.country
     require(actor, Action.CREATE, record_obj)
+    if record_obj.group is not None and not can(actor, Action.VIEW, record_obj.group):
+        raise ValidationError({"group": _("Choose a sharing group you belong to.")})
     record_obj.reference = "pending"  # the real one is drawn only once everything is valid
     record_obj.full_clean(exclude=["reference"])
     _check_label(record_obj, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
@@ -306,7 +308,7 @@ def do_share_record(
         if group is None:
             raise ValidationError({"group": _("Choose the group to share with.")})
         if not can(actor, Action.VIEW, group):
-            raise ValidationError({"group": _("Choose one of your own sharing groups.")})
+            raise ValidationError({"group": _("Choose a sharing group you belong to.")})
     else:
         group = None
     new_group = group.pk if group is not None else None

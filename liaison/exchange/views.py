@@ -387,6 +387,9 @@ def _share(request: HttpRequest, record_obj: Incident | IntelligenceReport) -> H
             )
         except ValidationError as exc:
             _attach_errors(form, exc)
+        except PermissionDenied as exc:
+            # The user may share the record, not this widely: say why on the form.
+            form.add_error("distribution", str(exc))
         else:
             if outcome.applied:
                 messages.success(

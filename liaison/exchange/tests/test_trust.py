@@ -460,3 +460,24 @@ def test_share_request_answer_with_a_bad_id_is_a_4xx(exchange_world) -> None:
         "/exchange/sharing-requests/", {"request": "abc", "decision": "approve"}
     )
     assert 400 <= response.status_code < 500
+
+
+def test_share_page_explains_a_refused_widening_to_the_head(exchange_world) -> None:
+    w = exchange_world
+    incident = make_incident(w.lan, tlp="AMBER", distribution="counterpart")
+    page = client(w.tuan).post(
+        f"/exchange/incidents/{incident.reference}/share/",
+        {"distribution": "national", "reason": "Brief the province"},
+    )
+    assert page.status_code == 200
+    assert "only the originating unit may ask" in page.content.decode()
+    incident.refresh_from_db()
+    assert incident.distribution == D.COUNTERPART
+
+
+def test_a_record_cannot_be_recorded_for_a_group_its_author_cannot_see(exchange_world) -> None:
+    w = exchange_world
+    hidden = SharingGroup.objects.create(name="Not mine", created_by=w.hung)
+    with pytest.raises(ValidationError):
+        make_incident(w.lan, tlp="GREEN", distribution="group", group=hidden)
+    assert not Incident.objects.exists()
