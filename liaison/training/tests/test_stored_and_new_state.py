@@ -17,6 +17,7 @@ from liaison.training.models import (
     Certificate,
     Completion,
     DeliveryFormat,
+    DepartureReason,
     Enrolment,
     Posting,
     TrainingModule,
@@ -168,7 +169,7 @@ def test_coordinator_may_not_record_the_departure_of_another_countrys_officer(wo
     dara = User.objects.get(pk=world.dara.pk)
     dara.country, dara.blo = world.vn, world.moc_bai  # claims to be at Moc Bai
     with pytest.raises(PermissionDenied):
-        do_record_departure(dara, on=TODAY, reason="retired", actor=world.huong)
+        do_record_departure(dara, on=TODAY, reason=DepartureReason.RETIRED, actor=world.huong)
     assert User.objects.get(pk=world.dara.pk).is_active
     assert not Posting.objects.filter(officer=world.dara).exists()
 
