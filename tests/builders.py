@@ -89,6 +89,11 @@ def make_officer(blo: BLO, agency: Agency, username: str, **extra: Any) -> User:
     return make_user(username, Role.OFFICER, blo=blo, agency=agency, **extra)
 
 
+def make_head(blo: BLO, agency: Agency, username: str, **extra: Any) -> User:
+    """The head of a post (e.g. sokha, head of Bavet, who answers Bavet's pairing proposals)."""
+    return make_user(username, Role.HEAD_OF_BLO, blo=blo, agency=agency, **extra)
+
+
 @dataclass
 class World:
     """A small network: Viet Nam's Moc Bai and Dien Bien, Cambodia's Bavet and Chrey Thom, Lao

@@ -230,3 +230,47 @@ def test_inactive_and_anonymous_users_can_do_nothing(world) -> None:
         assert not visible(user, BLO).exists()
         assert not can(user, Action.VIEW, world.moc_bai)
         assert not can(user, Action.CHANGE, world.moc_bai)
+
+
+# Who speaks for a post in pairing: proposes its pairs, answers proposals made to it, ends them.
+SPEAKS_FOR: dict[str, set[str]] = {
+    "tuan": {"moc_bai"},
+    "binh": {"dien_bien"},
+    "huong": {"moc_bai", "dien_bien"},
+    "vanna": {"bavet", "chrey_thom"},
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_pairing_matrix(world, persona: str) -> None:
+    from liaison.registry.models import CounterpartProposal
+    from liaison.registry.permissions import (
+        may_answer_counterpart,
+        may_end_counterpart_pair,
+        may_propose_counterpart,
+    )
+
+    user = getattr(world, persona)
+    speaks = SPEAKS_FOR.get(persona, set())
+    proposes = {name for name in BLOS if may_propose_counterpart(user, getattr(world, name))}
+    # an administrator may propose for any post, but only the post's own side may accept
+    assert proposes == (set(BLOS) if persona == "root" else speaks)
+    answers = {
+        name
+        for name in BLOS
+        if may_answer_counterpart(
+            user, CounterpartProposal(from_blo=world.pang_hok, to_blo=getattr(world, name))
+        )
+    }
+    assert answers == speaks
+    ends = {
+        name
+        for name, other in [("moc_bai", "bavet"), ("dien_bien", "pang_hok")]
+        if may_end_counterpart_pair(user, getattr(world, name), getattr(world, other))
+    }
+    expected_ends = {
+        name
+        for name, other in [("moc_bai", "bavet"), ("dien_bien", "pang_hok")]
+        if persona == "root" or {name, other} & speaks
+    }
+    assert ends == expected_ends

@@ -165,6 +165,14 @@ def _save_country_owned[M: Province | Cluster | Agency](
     if stored is not None and stored.code != obj.code:
         raise ValidationError({"code": _("A code does not change; it is how the record is found.")})
     _authorise_write(actor, obj, stored, "country")
+    if (
+        isinstance(stored, Agency)
+        and stored.country_id != obj.country_id
+        and stored.officers.exists()
+    ):
+        raise ValidationError(
+            {"country": _("This agency has accounts; it cannot move to another country.")}
+        )
     _save_with_audit(obj, stored=stored, actor=actor, request=request)
     return obj
 
@@ -185,12 +193,6 @@ def do_save_cluster(
 
 @transaction.atomic
 def do_save_agency(agency: Agency, *, actor: User, request: HttpRequest | None = None) -> Agency:
-    if agency.pk is not None and agency.officers.exists():
-        stored = Agency.objects.filter(pk=agency.pk).values_list("country_id", flat=True).first()
-        if stored is not None and stored != agency.country_id:
-            raise ValidationError(
-                {"country": _("This agency has accounts; it cannot move to another country.")}
-            )
     return _save_country_owned(agency, actor=actor, request=request)
 
 

@@ -517,7 +517,7 @@ def password_reset_use(request: HttpRequest, token: str) -> HttpResponse:
     reset = services.usable_reset(token)
     if reset is None:
         return render(request, "registry/reset_invalid.html", status=404)
-    form = SetPasswordForm(reset.user, request.POST or None)
+    form = SetPasswordForm(reset.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             account = services.do_complete_password_reset(
@@ -547,7 +547,7 @@ def password_reset_use(request: HttpRequest, token: str) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     """The user changes their own password: the only way a password is set besides a link."""
     user = current_user(request)
-    form = PasswordChangeForm(user, request.POST or None)
+    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.do_change_own_password(
             user, form.cleaned_data["new_password1"], actor=user, request=request
