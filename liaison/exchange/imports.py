@@ -263,7 +263,7 @@ def import_seizures(raw: bytes, filename: str, *, blo: BLO, actor: User) -> Seiz
         except ValidationError as exc:
             for column, messages in exc.message_dict.items():
                 for message in messages:
-                    reader.problem(number, "unit" if column == "unit" else "commodity", message)
+                    reader.problem(number, column if column in COLUMNS else "commodity", message)
             continue
         if key in cases:
             cases[key][1].items.append(item)
