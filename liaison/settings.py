@@ -116,8 +116,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "liaison.api_errors.JsonErrorsMiddleware",
+    # outside the API's error rewriting, so that its JSON answers carry the policy too
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "liaison.api_errors.JsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
