@@ -96,6 +96,8 @@ def test_no_endpoint_leaks_outside_the_distribution(exchange_world, records, mem
     world = exchange_world
     with transaction.atomic():
         group = SharingGroup.objects.create(name="Task force", created_by=world.lan)
+        # Only a member shares with a group: each author of a group record joins it first.
+        members = members | {s.author for s in records if s.distribution == "group"}
         group.members.set([getattr(world, m) for m in members])
         created: dict[str, Spec] = {}
         for spec in records:
