@@ -52,7 +52,7 @@ def ensure_data_folder_usable(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DataFolderUnusable(folder, _reason(error)) from None
-    probe = folder / f".write-probe-{os.getpid()}"
+    probe = folder / f".liaison-write-probe-{os.getpid()}"  # backups skip ".liaison-" names
     try:
         descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
