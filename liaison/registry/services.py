@@ -448,7 +448,7 @@ def do_withdraw_counterpart(
 @transaction.atomic
 def do_end_counterpart_pair(
     blo: BLO, other: BLO, *, actor: User, request: HttpRequest | None = None
-) -> CounterpartProposal | None:
+) -> CounterpartProposal:
     """Either side ends a pair on its own: narrowing is always allowed. Sharing through the pair
     stops at once (every read filter follows ``BLO.counterparts``)."""
     blo, other = _lock_blos(blo, other)
