@@ -9,15 +9,43 @@ body over the upload limit, a server error) are turned into the same shape by
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
+from pydantic import BeforeValidator
 
 API_PREFIX = "/api/"
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _written_as(pattern: re.Pattern[str], example: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        # pydantic would also take a number as a Unix time; the schema says a text date.
+        if isinstance(value, str) and pattern.fullmatch(value):
+            return value
+        if isinstance(value, datetime.date):
+            return value
+        raise ValueError(f"write it as {example}")
+
+    return check
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_written_as(_ISO_DATE, "2026-03-14"))]
+"""A date in the API's input, written YYYY-MM-DD."""
+IsoDateTime = Annotated[
+    datetime.datetime, BeforeValidator(_written_as(_ISO_DATETIME, "2026-03-14T08:30:00+07:00"))
+]
+"""A date and time in the API's input, written in ISO 8601."""
 
 
 class ErrorOut(Schema):

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from liaison.api_errors import SIGNED_IN, errors
+from liaison.api_errors import SIGNED_IN, IsoDate, IsoDateTime, errors
 from liaison.exchange import services
 from liaison.exchange.forms import resolve_commodity
 from liaison.exchange.models import (
@@ -86,8 +86,8 @@ MAX_OFFSET = 1_000_000_000
 
 class IncidentFilterIn(Schema):
     area: str = ""
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     blo: str = ""
     crossing_kind: str = ""
     commodity: str = ""
@@ -111,7 +111,7 @@ class ItemIn(Schema):
 
 class IncidentIn(Schema):
     blo: str
-    occurred_at: datetime.datetime
+    occurred_at: IsoDateTime
     location_kind: str
     direction: str
     crime_area: str
@@ -226,7 +226,9 @@ def incident(request: HttpRequest, reference: str) -> IncidentDetailOut:
     )
 
 
-@router.post("/incidents", response={201: IncidentOut, **errors(*SIGNED_IN, 403, 404, 413, 422)})
+@router.post(
+    "/incidents", response={201: IncidentOut, **errors(*SIGNED_IN, 400, 403, 404, 413, 422)}
+)
 def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, IncidentOut]:
     user = _user(request)
     blo = access(user, BLO, code=body.blo)
