@@ -1,0 +1,479 @@
+"""The SOP, restated as a model for the stateful leak test, and the writes the test performs.
+
+The model knows only what the SOP says: who is who (role, post, agency, country), which posts are
+paired, who is in which sharing group, and for each record its author, distribution, group, TLP
+label and nominal entries. From that alone it answers "may this persona read this?". It is
+written from the README's table of distributions and the TLP 2.0 rules, not from the SQL filters
+that enforce them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from liaison.registry.models import Role
+from tests.builders import World, build_world, ensure_vocabulary, make_incident, make_user
+
+if TYPE_CHECKING:
+    from tests.test_stateful_leaks import AlertSpec, NominalSpec, RecordSpec
+
+OPERATIONAL_ROLES = {"officer", "head_of_blo", "national_coordinator"}
+
+# What each TLP 2.0 label lets a record reach without the originator's approval.
+LABEL_ALLOWS = {
+    "RED": {"agency"},
+    "AMBER+STRICT": {"agency", "blo"},
+    "AMBER": {"agency", "blo", "counterpart"},
+    "GREEN": {"agency", "blo", "counterpart", "national", "group", "network"},
+    "CLEAR": {"agency", "blo", "counterpart", "national", "group", "network"},
+}
+
+# A distribution's audience is contained in another's whatever the people involved (a group may
+# hold programme staff, who are not in the network's audience, so a group is inside nothing else).
+CONTAINED_IN = {
+    "agency": {"agency", "blo", "counterpart", "national", "group", "network"},
+    "blo": {"blo", "counterpart", "national", "group", "network"},
+    "counterpart": {"counterpart", "network"},
+    "national": {"national", "network"},
+    "group": {"group"},
+    "network": {"network"},
+}
+
+
+def build() -> World:
+    """The builders' world, plus Bavet's head (Sokha) and Lao PDR's coordinator (Phet), so every
+    side of a pair has someone to answer a proposal; every persona's last name is a token the test
+    looks for on the staff lists."""
+    ensure_vocabulary()
+    world = build_world()
+    world.sokha = make_user("sokha", Role.HEAD_OF_BLO, blo=world.bavet, agency=world.kh_police)  # type: ignore[attr-defined]
+    world.phet = make_user("phet", Role.NATIONAL_COORDINATOR, country=world.la)  # type: ignore[attr-defined]
+    for name in PERSONAS:
+        user = getattr(world, name)
+        user.last_name = staff_token(name)
+        user.save(update_fields=["last_name"])
+    return world
+
+
+PERSONAS = [
+    "lan",
+    "minh",
+    "hung",
+    "tuan",
+    "binh",
+    "huong",
+    "dara",
+    "sophea",
+    "sokha",
+    "vanna",
+    "khamla",
+    "phet",
+    "ainsley",
+    "root",
+]
+
+
+def staff_token(name: str) -> str:
+    return f"zqstaff{name}x"
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    role: str
+    blo: str | None
+    agency: int | None
+    country: str | None
+
+
+@dataclass
+class Model:
+    personas: dict[str, Persona]
+    blo_country: dict[str, str]
+    pairs: set[frozenset[str]] = field(default_factory=set)
+    groups: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_world(cls, world: World) -> Model:
+        blos = {"moc_bai", "dien_bien", "bavet", "chrey_thom", "pang_hok"}
+        by_id = {getattr(world, b).pk: b for b in blos}
+        personas = {}
+        for name in PERSONAS:
+            user = getattr(world, name)
+            personas[name] = Persona(
+                name=name,
+                role=str(user.role),
+                blo=by_id.get(user.blo_id),
+                agency=user.agency_id,
+                country=user.country.code if user.country_id else None,
+            )
+        return cls(
+            personas=personas,
+            blo_country={b: getattr(world, b).country.code for b in blos},
+            pairs={frozenset({"moc_bai", "bavet"}), frozenset({"dien_bien", "pang_hok"})},
+        )
+
+    def persona(self, name: str) -> Persona:
+        return self.personas[name]
+
+    def paired(self, left: str | None, right: str | None) -> bool:
+        return left is not None and right is not None and frozenset({left, right}) in self.pairs
+
+    def counterparts_of(self, blo: str | None) -> set[str]:
+        return {b for b in self.blo_country if self.paired(blo, b)}
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def in_audience(self, reader: str, rec: RecordSpec, distribution: str) -> bool:
+        p, a = self.persona(reader), self.persona(rec.author)
+        if reader == rec.author:
+            return True
+        if distribution == "group" and rec.group and reader in self.groups.get(rec.group, set()):
+            return True
+        if p.role not in OPERATIONAL_ROLES:
+            return False
+        same_post = p.blo is not None and p.blo == a.blo
+        if distribution == "agency":
+            return same_post and p.agency == a.agency
+        if distribution in {"blo", "group"}:
+            return same_post
+        if distribution == "counterpart":
+            return same_post or self.paired(p.blo, a.blo)
+        if distribution == "national":
+            return p.country == a.country
+        return distribution == "network"
+
+    def may_read(self, reader: str, rec: RecordSpec) -> bool:
+        return self.in_audience(reader, rec, rec.distribution)
+
+    def originating_unit(self, name: str, rec: RecordSpec) -> bool:
+        p, a = self.persona(name), self.persona(rec.author)
+        return name == rec.author or (p.blo is not None and p.blo == a.blo and p.agency == a.agency)
+
+    def may_read_nominal(self, reader: str, rec: RecordSpec, nominal: NominalSpec) -> bool:
+        if not self.may_read(reader, rec) or not self.in_audience(
+            reader, rec, nominal.distribution
+        ):
+            return False
+        return nominal.role != "victim" or self.originating_unit(reader, rec)
+
+    def may_read_source(self, reader: str, rec: RecordSpec) -> bool:
+        return self.originating_unit(reader, rec)
+
+    def post_reads(self, blo: str, rec: RecordSpec) -> bool:
+        """Whether every officer of ``blo`` may read ``rec``."""
+        author_blo = self.persona(rec.author).blo
+        if rec.distribution == "network":
+            return True
+        if blo == author_blo:
+            return rec.distribution in {"blo", "counterpart", "national", "group", "network"}
+        if rec.distribution == "counterpart":
+            return self.paired(blo, author_blo)
+        if rec.distribution == "national":
+            return self.blo_country[blo] == self.blo_country[author_blo or blo]
+        return False
+
+    def may_see_staff(self, reader: str, other: str) -> bool:
+        p, o = self.persona(reader), self.persona(other)
+        if p.role in {"programme_staff", "system_administrator"}:
+            return True
+        if p.role == "national_coordinator":
+            return o.country == p.country or any(
+                self.blo_country[b] == p.country for b in self.counterparts_of(o.blo)
+            )
+        if reader == other:
+            return True
+        if o.role == "national_coordinator" and o.country == p.country:
+            return True
+        return o.blo is not None and (o.blo == p.blo or self.paired(o.blo, p.blo))
+
+    def forbidden_needles(
+        self, reader: str, recs: dict[str, RecordSpec], alerts: dict[str, AlertSpec]
+    ) -> set[str]:
+        needles: set[str] = set()
+        for rec in recs.values():
+            if not self.may_read(reader, rec):
+                needles.add(rec.needle)
+            for nominal in rec.nominal:
+                if not self.may_read_nominal(reader, rec, nominal):
+                    needles.add(nominal.needle)
+            if rec.source_needle and not self.may_read_source(reader, rec):
+                needles.add(rec.source_needle)
+        for alert in alerts.values():
+            if not self.reads_alert(reader, alert):
+                needles.add(alert.needle)
+        return needles
+
+    def reads_alert(self, reader: str, alert: AlertSpec) -> bool:
+        p = self.persona(reader)
+        if reader == alert.sender:
+            return True
+        return p.blo is not None and p.blo in {self.persona(alert.sender).blo, *alert.recipients}
+
+    def describe(self, recs: dict[str, RecordSpec]) -> str:
+        return str(
+            {
+                "records": [
+                    (r.reference, r.author, r.distribution, r.group, r.tlp) for r in recs.values()
+                ],
+                "pairs": sorted(tuple(sorted(p)) for p in self.pairs),
+                "groups": self.groups,
+            }
+        )
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def may_record(
+        self, author: str, distribution: str, tlp: str, confirm: bool, group: str
+    ) -> bool:
+        p = self.persona(author)
+        if p.role not in {"officer", "head_of_blo"} or p.blo is None or p.agency is None:
+            return False
+        if distribution == "group" and author not in self.groups.get(group, set()):
+            return False  # one shares only with a group one belongs to
+        return distribution in LABEL_ALLOWS[tlp] or confirm
+
+    def may_share(self, rec: RecordSpec, actor: str) -> bool:
+        p = self.persona(actor)
+        head_of_post = p.role == "head_of_blo" and p.blo == self.persona(rec.author).blo
+        return self.originating_unit(actor, rec) or head_of_post
+
+    def widens(self, rec: RecordSpec, distribution: str, group: str | None) -> bool:
+        if distribution == "group" and rec.distribution == "group":
+            return group != rec.group
+        return distribution not in CONTAINED_IN[rec.distribution]
+
+    def share_outcome(
+        self, rec: RecordSpec, actor: str, distribution: str, group: str | None
+    ) -> str:
+        """``applied``, ``pending`` (waits for the originator) or ``refused``."""
+        if not self.may_share(rec, actor):
+            return "refused"
+        if group is not None and actor not in self.groups.get(group, set()):
+            return "refused"  # one shares only with a group one belongs to
+        if not self.widens(rec, distribution, group) or distribution in LABEL_ALLOWS[rec.tlp]:
+            return "applied"
+        if actor == rec.author:
+            return "applied"  # the originator's own widening is their approval
+        if self.originating_unit(actor, rec):
+            return "pending"
+        return "refused"  # beyond the label is the originating unit's to ask
+
+    def may_approve(self, rec: RecordSpec, actor: str) -> bool:
+        return actor == rec.author
+
+    def may_change_tlp(self, rec: RecordSpec, actor: str, tlp: str) -> bool:
+        if not self.may_share(rec, actor):
+            return False
+        order = ["RED", "AMBER+STRICT", "AMBER", "GREEN", "CLEAR"]
+        stricter = order.index(tlp) <= order.index(rec.tlp)
+        return stricter or self.originating_unit(actor, rec)
+
+    def apply_distribution(self, rec: RecordSpec, distribution: str, group: str | None) -> None:
+        """A record's new audience; nominal data never reaches further than its record, nor a
+        group it was not shared with: what would is narrowed to the originating agency."""
+        regrouped = group != rec.group
+        rec.distribution, rec.group = distribution, group
+        for nominal in rec.nominal:
+            if (nominal.distribution == "group" and regrouped) or (
+                rec.distribution not in CONTAINED_IN[nominal.distribution]
+            ):
+                nominal.distribution = "agency"
+
+    def apply_tlp(self, rec: RecordSpec, tlp: str) -> None:
+        """A stricter label narrows the audience to the widest it allows within the old one."""
+        rec.tlp = tlp
+        if rec.distribution in LABEL_ALLOWS[tlp]:
+            return
+        for candidate in ("counterpart", "blo", "agency"):
+            if candidate in LABEL_ALLOWS[tlp] and rec.distribution in CONTAINED_IN[candidate]:
+                self.apply_distribution(rec, candidate, None)
+                return
+
+    def _speaks_for(self, actor: str, blo: str) -> bool:
+        p = self.persona(actor)
+        if p.role == "head_of_blo":
+            return p.blo == blo
+        if p.role == "national_coordinator":
+            return p.country == self.blo_country[blo]
+        return False
+
+    def may_propose(self, actor: str, left: str, right: str) -> bool:
+        across = self.blo_country[left] != self.blo_country[right]
+        proposer = self._speaks_for(actor, left) or self.persona(actor).role == (
+            "system_administrator"
+        )
+        return across and proposer
+
+    def may_accept(self, actor: str, left: str, right: str) -> bool:
+        return self._speaks_for(actor, right)
+
+    def may_end(self, actor: str, left: str, right: str) -> bool:
+        return (
+            self._speaks_for(actor, left)
+            or self._speaks_for(actor, right)
+            or self.persona(actor).role == "system_administrator"
+        )
+
+
+# --- the writes, through the services every page and API endpoint calls -----------------------
+
+
+def record_incident(
+    world: World,
+    author: str,
+    *,
+    distribution: str,
+    tlp: str,
+    confirm: bool,
+    area: str,
+    summary: str,
+    nominal: list[tuple[str, str, str]],
+    group: str,
+) -> Any:
+    from liaison.exchange.models import SharingGroup
+
+    return make_incident(
+        getattr(world, author),
+        distribution=distribution,
+        tlp=tlp,
+        crime_area=area,
+        commodity="drug:heroin" if area == "drugs" else "species:manis-javanica",
+        summary=summary,
+        confirmed_beyond_label=confirm,
+        group=SharingGroup.objects.get(name=group) if distribution == "group" else None,
+        nominal=[
+            {"kind": "person", "role": role, "name": needle, "distribution": dist}
+            for needle, role, dist in nominal
+        ],
+    )
+
+
+def record_intelligence(
+    world: World,
+    author: str,
+    *,
+    distribution: str,
+    tlp: str,
+    confirm: bool,
+    title: str,
+    source: str,
+    group: str,
+) -> Any:
+    from liaison.exchange.models import IntelligenceReport, SharingGroup
+    from liaison.exchange.services import do_record_intelligence
+
+    actor = getattr(world, author)
+    report = IntelligenceReport(
+        blo=actor.blo,
+        title=title,
+        crime_area="drugs",
+        source_reliability="B",
+        information_credibility="2",
+        body=f"{title} body",
+        body_language="vi",
+        tlp=tlp,
+        distribution=distribution,
+        group=SharingGroup.objects.get(name=group) if distribution == "group" else None,
+    )
+    if actor.blo is None:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    return do_record_intelligence(
+        report, source=source, actor=actor, confirmed_beyond_label=confirm
+    )
+
+
+def _record(rec: RecordSpec) -> Any:
+    from liaison.exchange.models import Incident, IntelligenceReport
+
+    model = Incident if rec.kind == "incident" else IntelligenceReport
+    return model.objects.get(reference=rec.reference)
+
+
+def pending_ids(rec: RecordSpec) -> set[int]:
+    from liaison.exchange.models import ShareRequest, ShareStatus
+
+    field_name = "incident" if rec.kind == "incident" else "intelligence"
+    return set(
+        ShareRequest.objects.filter(
+            **{f"{field_name}__reference": rec.reference}, status=ShareStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
+
+
+def share(world: World, rec: RecordSpec, actor: str, distribution: str, group: str | None) -> str:
+    from liaison.exchange.models import Distribution, SharingGroup
+    from liaison.exchange.services import do_share_record
+
+    outcome = do_share_record(
+        _record(rec),
+        Distribution(distribution),
+        group=SharingGroup.objects.get(name=group) if group else None,
+        reason="Joint operation at the crossing",
+        actor=getattr(world, actor),
+    )
+    return "applied" if outcome.applied else "pending"
+
+
+def decide(world: World, share_request: Any, actor: str, approve: bool) -> None:
+    from liaison.exchange.services import do_decide_share_request
+
+    do_decide_share_request(share_request, approve=approve, actor=getattr(world, actor))
+
+
+def change_tlp(world: World, rec: RecordSpec, actor: str, tlp: str) -> None:
+    """An incident's label through its own service; a report's through the edit form's."""
+    from liaison.exchange.services import do_change_tlp, do_update_intelligence
+
+    current = _record(rec)
+    if rec.kind == "incident":
+        do_change_tlp(current, tlp, actor=getattr(world, actor))
+        return
+    do_update_intelligence(
+        rec.reference, {"tlp": tlp}, expected_version=current.version, actor=getattr(world, actor)
+    )
+
+
+def create_group(world: World, creator: str, name: str, members: list[str]) -> None:
+    from liaison.exchange.services import do_create_sharing_group
+
+    do_create_sharing_group(
+        name, [getattr(world, m) for m in members], actor=getattr(world, creator)
+    )
+
+
+def send_alert(world: World, sender: str, subject: str, rec: RecordSpec | None) -> Any:
+    from liaison.exchange.models import Alert
+    from liaison.exchange.services import do_send_alert
+
+    alert = Alert(
+        subject=subject,
+        body="Look out at the crossing",
+        incident=_record(rec) if rec is not None else None,
+    )
+    return do_send_alert(alert, actor=getattr(world, sender))
+
+
+def propose(world: World, actor: str, left: str, right: str) -> Any:
+    from liaison.registry.services import do_propose_counterpart
+
+    return do_propose_counterpart(
+        getattr(world, left), getattr(world, right), actor=getattr(world, actor)
+    )
+
+
+def accept(world: World, proposal: Any, actor: str) -> None:
+    from liaison.registry.services import do_accept_counterpart
+
+    do_accept_counterpart(proposal, actor=getattr(world, actor))
+
+
+def end_pair(world: World, actor: str, left: str, right: str) -> None:
+    from liaison.registry.services import do_end_counterpart_pair
+
+    do_end_counterpart_pair(
+        getattr(world, left), getattr(world, right), actor=getattr(world, actor)
+    )

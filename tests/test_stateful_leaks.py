@@ -1,0 +1,554 @@
+"""The SOP holds on every write path: a stateful, model-based leak test.
+
+Personas of several agencies, posts and countries perform random *writes* — record incidents and
+intelligence (with nominal data and sources), change a report's TLP, share wider or narrower, ask
+and answer sharing approvals, propose, accept and end counterpart pairs, create sharing groups,
+send alerts. A model of the world, kept by the rules below from what the SOP says each write may
+do (never from what the services did), decides who may read what. After every step every persona
+asks every endpoint — lists, search, counts, the dashboard, exports, record pages, PDFs, the API,
+alerts, the audit log and the registry's staff list — and what they read must be exactly what the
+model allows.
+
+The suite runs a short version; a long one is a separate command (README, *Security model*):
+``LIAISON_LEAK_EXAMPLES=500 LIAISON_LEAK_SHARDS=2 ./run tests tests/test_stateful_leaks.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.test import Client
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+
+from liaison.exchange.models import (
+    TLP,
+    Distribution,
+    NominalRole,
+    ShareRequest,
+    ShareStatus,
+)
+from tests import sop
+
+EXAMPLES = int(os.environ.get("LIAISON_LEAK_EXAMPLES", "6"))
+STEPS = int(os.environ.get("LIAISON_LEAK_STEPS", "8"))
+SHARDS = int(os.environ.get("LIAISON_LEAK_SHARDS", "1"))
+
+# Who writes: officers and heads of several agencies, posts and countries.
+WRITERS = ["lan", "minh", "hung", "tuan", "binh", "dara", "sokha", "sophea", "khamla"]
+# Who reads: everyone, including the coordinators, programme staff and the administrator.
+READERS = [
+    "lan",
+    "minh",
+    "hung",
+    "tuan",
+    "binh",
+    "huong",
+    "dara",
+    "sophea",
+    "sokha",
+    "vanna",
+    "khamla",
+    "phet",
+    "ainsley",
+    "root",
+]
+# Who may try to pair posts or answer a proposal (any of them may try; the SOP decides).
+PAIRERS = ["tuan", "binh", "sokha", "huong", "vanna", "phet", "lan", "dara", "root"]
+AREAS = ["drugs", "wildlife", "migrant_smuggling", "ods"]
+DISTRIBUTIONS = [d.value for d in Distribution]
+TLPS = [t.value for t in TLP]
+BLOS = ["moc_bai", "dien_bien", "bavet", "chrey_thom", "pang_hok"]
+AUDIT_READERS = {"huong", "vanna", "phet", "root"}
+
+
+@dataclass
+class NominalSpec:
+    needle: str
+    role: str
+    distribution: str
+
+
+@dataclass
+class RecordSpec:
+    """The model's view of one record: who recorded it and who may read it."""
+
+    kind: str  # "incident" | "intelligence"
+    reference: str
+    author: str
+    distribution: str
+    group: str | None
+    tlp: str
+    needle: str
+    nominal: list[NominalSpec] = field(default_factory=list)
+    source_needle: str = ""
+
+
+@dataclass
+class AlertSpec:
+    reference: str
+    sender: str
+    needle: str
+    incident: str | None
+    recipients: set[str]
+
+
+class ExchangeMachine(RuleBasedStateMachine):
+    records = Bundle("records")
+    groups = Bundle("groups")
+    requests = Bundle("requests")
+    proposals = Bundle("proposals")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        self.world = sop.build()
+        self.model = sop.Model.from_world(self.world)
+        self.recs: dict[str, RecordSpec] = {}
+        self.alerts: dict[str, AlertSpec] = {}
+        self.counter = 0
+        self.clients: dict[str, Client] = {}
+        # What changed in the step: the records whose readers may differ now.
+        self.dirty: set[str] = set()
+        self.pairs_changed = True
+
+    def teardown(self) -> None:
+        try:
+            self._final_checks()
+        finally:
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def user(self, name: str) -> Any:
+        return getattr(self.world, name)
+
+    def needle(self, what: str) -> str:
+        self.counter += 1
+        return f"zq{what}{self.counter:03d}x"
+
+    def client(self, name: str) -> Client:
+        if name not in self.clients:
+            c = Client(HTTP_ACCEPT_LANGUAGE="en")
+            c.force_login(self.user(name))
+            self.clients[name] = c
+        return self.clients[name]
+
+    # --- writes -----------------------------------------------------------------------------
+
+    @initialize(target=groups)
+    def a_task_force(self) -> Any:
+        # One group exists from the start, with members of two countries.
+        return self._create_group("tuan", ["tuan", "dara", "ainsley"])
+
+    @rule(
+        target=records,
+        author=st.sampled_from(WRITERS),
+        distribution=st.sampled_from(DISTRIBUTIONS),
+        tlp=st.sampled_from(TLPS),
+        confirm=st.booleans(),
+        area=st.sampled_from(AREAS),
+        nominal=st.lists(
+            st.tuples(
+                st.sampled_from([r.value for r in NominalRole]),
+                st.sampled_from(["agency", "blo", "same"]),
+            ),
+            max_size=2,
+        ),
+        group=groups,
+    )
+    def record_incident(
+        self,
+        author: str,
+        distribution: str,
+        tlp: str,
+        confirm: bool,
+        area: str,
+        nominal: list[tuple[str, str]],
+        group: str,
+    ) -> Any:
+        needle = self.needle("inc")
+        specs = [
+            NominalSpec(
+                needle=self.needle("nom"),
+                role=role,
+                distribution=distribution if how == "same" else how,
+            )
+            for role, how in nominal
+        ]
+        permitted = self.model.may_record(author, distribution, tlp, confirm, group)
+        try:
+            incident = sop.record_incident(
+                self.world,
+                author,
+                distribution=distribution,
+                tlp=tlp,
+                confirm=confirm,
+                area=area,
+                summary=needle,
+                nominal=[(n.needle, n.role, n.distribution) for n in specs],
+                group=group,
+            )
+        except (ValidationError, PermissionDenied) as refused:
+            assert not permitted, f"{author} was refused a permitted record: {refused}"
+            return multiple()
+        assert permitted, f"{author} recorded {distribution}/{tlp} (confirm={confirm})"
+        for spec in specs:
+            if spec.role == NominalRole.VICTIM:
+                spec.distribution = Distribution.AGENCY.value
+        rec = RecordSpec(
+            kind="incident",
+            reference=incident.reference,
+            author=author,
+            distribution=distribution,
+            group=group if distribution == "group" else None,
+            tlp=tlp,
+            needle=needle,
+            nominal=specs,
+        )
+        self.recs[rec.reference] = rec
+        self.dirty.add(rec.reference)
+        return rec.reference
+
+    @rule(
+        target=records,
+        author=st.sampled_from(WRITERS),
+        distribution=st.sampled_from(DISTRIBUTIONS),
+        tlp=st.sampled_from(TLPS),
+        confirm=st.booleans(),
+        group=groups,
+    )
+    def record_intelligence(
+        self, author: str, distribution: str, tlp: str, confirm: bool, group: str
+    ) -> Any:
+        needle, source = self.needle("int"), self.needle("src")
+        permitted = self.model.may_record(author, distribution, tlp, confirm, group)
+        try:
+            report = sop.record_intelligence(
+                self.world,
+                author,
+                distribution=distribution,
+                tlp=tlp,
+                confirm=confirm,
+                title=needle,
+                source=source,
+                group=group,
+            )
+        except (ValidationError, PermissionDenied) as refused:
+            assert not permitted, f"{author} was refused a permitted report: {refused}"
+            return multiple()
+        assert permitted, f"{author} recorded intelligence {distribution}/{tlp}"
+        rec = RecordSpec(
+            kind="intelligence",
+            reference=report.reference,
+            author=author,
+            distribution=distribution,
+            group=group if distribution == "group" else None,
+            tlp=tlp,
+            needle=needle,
+            source_needle=source,
+        )
+        self.recs[rec.reference] = rec
+        self.dirty.add(rec.reference)
+        return rec.reference
+
+    @rule(
+        target=requests,
+        reference=records,
+        actor=st.sampled_from(READERS),
+        distribution=st.sampled_from(DISTRIBUTIONS),
+        group=groups,
+    )
+    def share(self, reference: str, actor: str, distribution: str, group: str) -> Any:
+        rec = self.recs[reference]
+        new_group = group if distribution == "group" else None
+        before = sop.pending_ids(rec)
+        try:
+            outcome = sop.share(self.world, rec, actor, distribution, new_group)
+        except (ValidationError, PermissionDenied):
+            outcome = None
+        expected = self.model.share_outcome(rec, actor, distribution, new_group)
+        if expected == "applied":
+            assert outcome == "applied", f"{actor} could not share {reference} → {distribution}"
+            self.model.apply_distribution(rec, distribution, new_group)
+            self.dirty.add(reference)
+            return multiple()
+        assert outcome != "applied", (
+            f"{actor} shared {reference} ({rec.tlp}, {rec.distribution}) → {distribution} "
+            f"without the originator's approval"
+        )
+        created = sop.pending_ids(rec) - before
+        assert bool(created) == (expected == "pending"), (
+            f"{actor} asking to share {reference} ({rec.tlp}, {rec.distribution}) → "
+            f"{distribution}: expected {expected}, requests opened {created}"
+        )
+        if created:
+            return (reference, created.pop(), distribution, new_group)
+        return multiple()
+
+    @rule(request=consumes(requests), actor=st.sampled_from(READERS), approve=st.booleans())
+    def decide(self, request: Any, actor: str, approve: bool) -> None:
+        reference, pk, distribution, group = request
+        rec = self.recs[reference]
+        share_request = ShareRequest.objects.get(pk=pk)
+        if share_request.status != ShareStatus.PENDING:
+            return
+        try:
+            sop.decide(self.world, share_request, actor, approve)
+            decided = True
+        except (ValidationError, PermissionDenied):
+            decided = False
+        may_decide = self.model.may_approve(rec, actor)
+        assert decided == may_decide, f"{actor} deciding a request on {reference}: {decided}"
+        if decided and approve:
+            self.model.apply_distribution(rec, distribution, group)
+            self.dirty.add(reference)
+
+    @rule(reference=records, actor=st.sampled_from(READERS), tlp=st.sampled_from(TLPS))
+    def change_tlp(self, reference: str, actor: str, tlp: str) -> None:
+        rec = self.recs[reference]
+        try:
+            sop.change_tlp(self.world, rec, actor, tlp)
+            changed = True
+        except (ValidationError, PermissionDenied):
+            changed = False
+        assert changed == self.model.may_change_tlp(rec, actor, tlp), (
+            f"{actor} changing {reference}'s label {rec.tlp} → {tlp}: {changed}"
+        )
+        if changed:
+            self.model.apply_tlp(rec, tlp)
+            self.dirty.add(reference)
+
+    @rule(
+        target=groups,
+        creator=st.sampled_from([*WRITERS, "huong"]),
+        members=st.sets(st.sampled_from(READERS), max_size=3),
+    )
+    def create_group(self, creator: str, members: set[str]) -> Any:
+        return self._create_group(creator, sorted(members))
+
+    def _create_group(self, creator: str, members: list[str]) -> Any:
+        name = self.needle("grp")
+        try:
+            sop.create_group(self.world, creator, name, members)
+        except (ValidationError, PermissionDenied):
+            return multiple()
+        self.model.groups[name] = {creator, *members}
+        return name
+
+    @rule(
+        target=proposals,
+        actor=st.sampled_from(PAIRERS),
+        left=st.sampled_from(BLOS),
+        right=st.sampled_from(BLOS),
+    )
+    def propose_pair(self, actor: str, left: str, right: str) -> Any:
+        try:
+            proposal = sop.propose(self.world, actor, left, right)
+        except (ValidationError, PermissionDenied):
+            return multiple()
+        assert self.model.may_propose(actor, left, right), f"{actor} proposed {left}–{right}"
+        # A proposal shares nothing until the other side accepts it.
+        return (proposal, left, right)
+
+    @rule(proposal=consumes(proposals), actor=st.sampled_from(PAIRERS))
+    def accept_pair(self, proposal: Any, actor: str) -> None:
+        obj, left, right = proposal
+        try:
+            sop.accept(self.world, obj, actor)
+            accepted = True
+        except (ValidationError, PermissionDenied):
+            accepted = False
+        if accepted:
+            assert self.model.may_accept(actor, left, right), f"{actor} accepted {left}–{right}"
+            self.model.pairs.add(frozenset({left, right}))
+        self.pairs_changed = True
+
+    @rule(actor=st.sampled_from(PAIRERS), left=st.sampled_from(BLOS), right=st.sampled_from(BLOS))
+    def end_pair(self, actor: str, left: str, right: str) -> None:
+        if frozenset({left, right}) not in self.model.pairs:
+            return
+        try:
+            sop.end_pair(self.world, actor, left, right)
+            ended = True
+        except (ValidationError, PermissionDenied):
+            ended = False
+        if ended:
+            assert self.model.may_end(actor, left, right), f"{actor} ended {left}–{right}"
+        if ended:
+            self.model.pairs.discard(frozenset({left, right}))
+        self.pairs_changed = True
+
+    @rule(sender=st.sampled_from(WRITERS), reference=records)
+    def alert(self, sender: str, reference: str) -> None:
+        rec: RecordSpec | None = self.recs[reference]
+        if rec is not None and rec.kind != "incident":
+            rec = None
+        needle = self.needle("alr")
+        try:
+            alert = sop.send_alert(self.world, sender, needle, rec)
+        except (ValidationError, PermissionDenied):
+            return
+        recipients = self.model.counterparts_of(self.model.persona(sender).blo)
+        if rec is not None:
+            for blo in recipients:
+                assert self.model.post_reads(blo, rec), (
+                    f"{sender}'s alert carries {rec.reference} to {blo}, outside its audience"
+                )
+        self.alerts[alert.reference] = AlertSpec(
+            reference=alert.reference,
+            sender=sender,
+            needle=needle,
+            incident=rec.reference if rec else None,
+            recipients=recipients,
+        )
+
+    # --- what everyone reads ----------------------------------------------------------------
+
+    @invariant()
+    def everyone_reads_exactly_what_the_sop_allows(self) -> None:
+        if self.pairs_changed:
+            self.dirty = set(self.recs)
+        for reader in READERS:
+            self._check_reader(reader, deep=False)
+        self.dirty, self.pairs_changed = set(), False
+
+    def _final_checks(self) -> None:
+        for reader in READERS:
+            self._check_reader(reader, deep=True)
+
+    def _expected(self, reader: str) -> dict[str, bool]:
+        return {ref: self.model.may_read(reader, rec) for ref, rec in self.recs.items()}
+
+    def _check_reader(self, reader: str, *, deep: bool) -> None:
+        """What ``reader`` sees. Every list, count and page that aggregates records is asked after
+        every step; a record's own pages (and the staff lists) only when something that decides
+        their readers changed in the step — the record, a pair or a group — and all of them at the
+        end of the run."""
+        c = self.client(reader)
+        expected = self._expected(reader)
+        readable = {ref for ref, ok in expected.items() if ok}
+        incidents = {r for r in readable if self.recs[r].kind == "incident"}
+        reports = {r for r in readable if self.recs[r].kind == "intelligence"}
+        all_incidents = {r for r, s in self.recs.items() if s.kind == "incident"}
+        all_reports = {r for r, s in self.recs.items() if s.kind == "intelligence"}
+        forbidden = self.model.forbidden_needles(reader, self.recs, self.alerts)
+        where = f"{reader} in {self.model.describe(self.recs)}"
+
+        def look(url: str) -> str:
+            response = c.get(url)
+            assert response.status_code < 500, (url, response.status_code)
+            text = response.content.decode("utf-8-sig", errors="replace")
+            leaked = {n for n in forbidden if n in text}
+            assert not leaked, f"{url} shows {leaked} to {where}"
+            return text
+
+        # lists, search, counts: every step
+        page = look("/exchange/incidents/?text=zqinc")
+        assert _refs(page, all_incidents) == incidents, where
+        assert _refs(look("/exchange/intelligence/"), all_reports) == reports, where
+        api = c.get("/api/exchange/incidents?limit=500").json()
+        assert {i["reference"] for i in api["results"]} == incidents, where
+        assert api["count"] == len(incidents), where
+        if self.alerts:
+            look("/exchange/alerts/")
+        if reader in AUDIT_READERS:
+            look("/audit/")
+        if deep:
+            dashboard = look("/exchange/")
+            assert f'id="visible-total" data-count="{len(incidents)}"' in dashboard, where
+            assert _refs(look("/exchange/incidents/"), all_incidents) == incidents, where
+            counts = c.get("/api/exchange/counts").json()
+            assert sum(row["count"] for row in counts) == len(incidents), where
+            exported = look("/exchange/incidents/export.csv")
+            assert _refs(exported, all_incidents) == incidents, where
+            look("/exchange/requests/")
+            look("/exchange/sharing-requests/")
+            look("/exchange/groups/")
+            for alert in self.alerts.values():
+                response = c.get(f"/exchange/alerts/{alert.reference}/")
+                assert (response.status_code == 200) is self.model.reads_alert(reader, alert)
+        if deep or self.pairs_changed:
+            self._check_staff_lists(reader, c)
+        for ref, rec in self.recs.items():
+            if deep or ref in self.dirty:
+                self._check_record_pages(reader, c, rec, expected[ref], where, deep=deep)
+
+    def _check_staff_lists(self, reader: str, c: Client) -> None:
+        for blo in BLOS:
+            response = c.get(f"/registry/blos/{getattr(self.world, blo).code}/")
+            if response.status_code != 200:
+                continue
+            text = response.content.decode()
+            for other in READERS:
+                if sop.staff_token(other) in text:
+                    assert self.model.may_see_staff(reader, other), (
+                        f"{reader} sees {other} on {blo}'s page; pairs {self.model.pairs}"
+                    )
+
+    def _check_record_pages(
+        self, reader: str, c: Client, rec: RecordSpec, allowed: bool, where: str, *, deep: bool
+    ) -> None:
+        ref = rec.reference
+        base = "incidents" if rec.kind == "incident" else "intelligence"
+        response = c.get(f"/exchange/{base}/{ref}/")
+        assert (response.status_code == 200) is allowed, (where, ref, response.status_code)
+        if allowed:
+            text = response.content.decode()
+            assert rec.needle in text, (where, ref)
+            for nominal in rec.nominal:
+                shown = nominal.needle in text
+                assert shown is self.model.may_read_nominal(reader, rec, nominal), (
+                    where,
+                    ref,
+                    nominal,
+                )
+            if rec.source_needle:
+                assert (rec.source_needle in text) is self.model.may_read_source(reader, rec)
+        if rec.kind == "incident":
+            detail = c.get(f"/api/exchange/incidents/{ref}")
+            assert (detail.status_code == 200) is allowed, (where, ref, detail.status_code)
+            if allowed:
+                for nominal in rec.nominal:
+                    shown = nominal.needle in detail.content.decode()
+                    assert shown is self.model.may_read_nominal(reader, rec, nominal), (where, ref)
+        if deep or not allowed:
+            pdf = c.get(f"/exchange/{base}/{ref}/pdf/")
+            assert (pdf.status_code == 200) is allowed, (where, ref, "pdf")
+
+
+def _refs(text: str, known: set[str]) -> set[str]:
+    return {ref for ref in known if re.search(re.escape(ref) + r"(?!\d)", text)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_sop_holds_on_every_write_path(shard: int) -> None:
+    # Shards split a long run over the cores (pytest-xdist); each draws its own random seed.
+    run_state_machine_as_test(
+        ExchangeMachine,
+        settings=settings(
+            max_examples=max(1, EXAMPLES // SHARDS),
+            stateful_step_count=STEPS,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
