@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -35,7 +35,7 @@ class AuditKeyError(ImproperlyConfigured):
 class ChainKey:
     secret: bytes = b""
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         """A short public name for the key, written into checkpoints: a changed key shows."""
         return hmac.new(self.secret, b"liaison audit chain key id", hashlib.sha256).hexdigest()[:16]
@@ -88,8 +88,20 @@ def _generate_signing_key() -> bytes:
     )
 
 
+@dataclass(frozen=True)
+class SigningKey:
+    private: Ed25519PrivateKey
+    public: Ed25519PublicKey
+    fingerprint: str  # written into each checkpoint as its ``signer``
+
+    @classmethod
+    def of(cls, private: Ed25519PrivateKey) -> SigningKey:
+        public = private.public_key()
+        return cls(private, public, public_key_fingerprint(public))
+
+
 @lru_cache(maxsize=8)
-def _signing_key_from(path: Path, create: bool) -> Ed25519PrivateKey:
+def _signing_key_from(path: Path, create: bool) -> SigningKey:
     raw = (
         read_or_create_secret_file(path, _generate_signing_key)
         if create
@@ -116,10 +128,10 @@ def _signing_key_from(path: Path, create: bool) -> Ed25519PrivateKey:
             _("The audit checkpoint signing key at %(path)s is not an Ed25519 private key.")
             % {"path": path}
         )
-    return key
+    return SigningKey.of(key)
 
 
-def signing_key(*, create: bool) -> Ed25519PrivateKey:
+def signing_key(*, create: bool) -> SigningKey:
     try:
         return _signing_key_from(settings.AUDIT_SIGNING_KEY_FILE, create)
     except OSError as exc:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
@@ -43,6 +43,7 @@ from liaison.audit.checkpoints import (
 from liaison.audit.keys import (
     AuditKeyError,
     ChainKey,
+    SigningKey,
     chain_key,
     public_key_fingerprint,
     signing_key,
@@ -71,18 +72,20 @@ def _canonical(entry: AuditEntry) -> bytes:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
 
 
-def compute_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(_canonical(entry)).hexdigest()
+def compute_hash(entry: AuditEntry, canonical: bytes | None = None) -> str:
+    return hashlib.sha256(canonical or _canonical(entry)).hexdigest()
 
 
-def compute_mac(key: ChainKey, number: int, entry: AuditEntry, previous_mac: str) -> str:
+def compute_mac(
+    key: ChainKey, number: int, entry: AuditEntry, previous_mac: str, canonical: bytes | None = None
+) -> str:
     """The entry's seal: its content (with the previous hash), its number in the chain (so it
     cannot be moved) and the MAC of the entry before it."""
     message = b"%s%d\n%s\n%s" % (
         _MAC_DOMAIN,
         number,
         previous_mac.encode("ascii"),
-        _canonical(entry),
+        canonical or _canonical(entry),
     )
     return key.mac(message)
 
@@ -130,8 +133,9 @@ def record(
             remote_addr=client_address(request),
             previous_hash=head.last_hash,
         )
-        entry.entry_hash = compute_hash(entry)
-        entry.entry_mac = compute_mac(key, number, entry, head.last_mac)
+        canonical = _canonical(entry)
+        entry.entry_hash = compute_hash(entry, canonical)
+        entry.entry_mac = compute_mac(key, number, entry, head.last_mac, canonical)
         entry.save()
         head.last_hash = entry.entry_hash
         head.last_mac = entry.entry_mac
@@ -171,7 +175,7 @@ def _checkpoint_when_committed() -> None:
     transaction.on_commit(_CheckpointAfterCommit(), robust=True)
 
 
-def _checkpoint_signing_key() -> Ed25519PrivateKey:
+def _checkpoint_signing_key() -> SigningKey:
     try:
         return signing_key(create=False)
     except AuditKeyError:
@@ -180,23 +184,40 @@ def _checkpoint_signing_key() -> Ed25519PrivateKey:
         return signing_key(create=True)
 
 
+def _committed_head() -> tuple[int, int | None, str, str, int | None] | None:
+    # Plain SQL: this runs after every committed batch, and the ORM would cost more than the
+    # signature.
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT length, last_entry_id, last_hash, last_mac, keyed_from FROM {table} "  # noqa: S608
+            "WHERE id = 1"
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+
 def _write_checkpoint() -> None:
     try:
-        head = AuditChainHead.objects.filter(pk=1).first()
-        if head is None or head.length == 0 or head.last_entry_id is None:
+        head = _committed_head()
+        if head is None:
             return
-        private_key = _checkpoint_signing_key()
+        length, last_entry_id, last_hash, last_mac, keyed_from = head
+        if length == 0 or last_entry_id is None:
+            return
+        signer = _checkpoint_signing_key()
         checkpoint = Checkpoint(
-            count=head.length,
-            last_id=head.last_entry_id,
-            head_hash=head.last_hash,
-            head_mac=head.last_mac,
-            keyed_from=head.keyed_from,
+            count=length,
+            last_id=last_entry_id,
+            head_hash=last_hash,
+            head_mac=last_mac,
+            keyed_from=keyed_from,
             key_id=chain_key(create=False).key_id,
-            signer=public_key_fingerprint(private_key.public_key()),
+            signer=signer.fingerprint,
             time=timezone.now().isoformat(timespec="microseconds"),
         )
-        append_checkpoint(settings.AUDIT_CHECKPOINT_FILE, checkpoint, private_key)
+        append_checkpoint(settings.AUDIT_CHECKPOINT_FILE, checkpoint, signer.private)
     except (OSError, AuditKeyError):
         # The entries are committed whatever happens here; verify will find the checkpoints
         # behind the chain. The operator must hear of it, the user's request must not fail.
@@ -256,7 +277,7 @@ def _consistent_snapshot() -> Iterator[None]:
 def _checkpoint_public_key(public_key: Ed25519PublicKey | None) -> Ed25519PublicKey:
     if public_key is not None:
         return public_key
-    return signing_key(create=False).public_key()
+    return signing_key(create=False).public
 
 
 def inspect_chain(
@@ -446,7 +467,8 @@ def _entry_fault(
     the entries that must carry a MAC."""
     if entry.previous_hash != walked.last_hash:
         return _("previous hash does not match the entry before it")
-    if compute_hash(entry) != entry.entry_hash:
+    canonical = _canonical(entry)
+    if compute_hash(entry, canonical) != entry.entry_hash:
         return _("content does not match its hash")
     if key is None:
         if entry.entry_mac:
@@ -456,7 +478,9 @@ def _entry_fault(
         return _("the entry has no MAC, though entries are sealed from number %(n)d on") % {
             "n": keyed_from
         }
-    if not hmac.compare_digest(compute_mac(key, number, entry, walked.last_mac), entry.entry_mac):
+    if not hmac.compare_digest(
+        compute_mac(key, number, entry, walked.last_mac, canonical), entry.entry_mac
+    ):
         return _(
             "MAC does not match: the entry was rewritten, moved or inserted "
             "(it is number %(n)d in the chain)"

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from liaison.audit.keys import (
     AuditKeyError,
     load_public_key,
-    public_key_fingerprint,
     public_key_pem,
     signing_key,
 )
@@ -62,12 +61,9 @@ class Command(BaseCommand):
 
     def _public_key(self) -> None:
         # Before the first checkpoint there is nothing signed yet, so the key may be created.
-        private = signing_key(create=not settings.AUDIT_CHECKPOINT_FILE.exists())
-        public = private.public_key()
-        self.stdout.write(public_key_pem(public), ending="")
-        self.stdout.write(
-            _("fingerprint: %(fingerprint)s") % {"fingerprint": public_key_fingerprint(public)}
-        )
+        key = signing_key(create=not settings.AUDIT_CHECKPOINT_FILE.exists())
+        self.stdout.write(public_key_pem(key.public), ending="")
+        self.stdout.write(_("fingerprint: %(fingerprint)s") % {"fingerprint": key.fingerprint})
 
     def _verify(self, public_key_file: Path | None, checkpoint_file: Path | None) -> None:
         public_key = load_public_key(public_key_file) if public_key_file else None
