@@ -5,23 +5,24 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable, Sequence
 
 import openpyxl
 
 
-def workbook(rows: list[list[object]], title: str = "seizures") -> bytes:
+def workbook(rows: Sequence[Sequence[object]], title: str = "seizures") -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = title
     for row in rows:
-        sheet.append(row)
+        sheet.append(list(row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def rewrite_sheet(raw: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+def rewrite_sheet(raw: bytes, change: Callable[[str], str]) -> bytes:
     """The workbook with its first sheet's XML passed through ``change``."""
     source = zipfile.ZipFile(io.BytesIO(raw))
     out = io.BytesIO()

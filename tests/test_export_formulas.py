@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import openpyxl
 import pytest
@@ -23,7 +24,7 @@ def export_names() -> set[str]:
     """The names of every URL that serves an export."""
     found: set[str] = set()
 
-    def walk(patterns, namespace: str) -> None:  # type: ignore[no-untyped-def]
+    def walk(patterns: list[Any], namespace: str) -> None:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
@@ -119,7 +120,7 @@ def test_planted_text_reaches_the_exports_quoted(planted) -> None:
 
 @pytest.mark.parametrize("trigger", FORMULA_TRIGGERS)
 def test_writers_quote_each_trigger_and_keep_numbers(trigger: str) -> None:
-    rows = [["name", "amount"], [f"{trigger}cmd", -12.5], ["-12.5", "ok"]]
+    rows: list[list[Any]] = [["name", "amount"], [f"{trigger}cmd", -12.5], ["-12.5", "ok"]]
     csv_cells = cells_of("x.csv", write_csv(rows))
     assert csv_cells == ["name", "amount", f"'{trigger}cmd", "-12.5", "-12.5", "ok"]
     xlsx_cells = cells_of("x.xlsx", write_xlsx({"sheet": rows}))
