@@ -325,3 +325,20 @@ def test_blanking_macs_to_pass_sealed_entries_off_as_old_ones_is_found(
     broken = verify_chain()
     assert broken is not None
     assert "signed checkpoints say" in broken.reason
+
+
+def test_start_up_check_names_a_key_missing_from_a_sealed_chain(settings, tmp_path: Path) -> None:
+    from liaison.audit.checks import audit_keys_present
+
+    # given: checkpoints on disk, neither key beside them
+    settings.AUDIT_KEY = ""
+    settings.AUDIT_KEY_FILE = tmp_path / "chain.key"
+    settings.AUDIT_SIGNING_KEY_FILE = tmp_path / "checkpoint-signing.key"
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "checkpoints.jsonl"
+    assert audit_keys_present() == []  # nothing sealed yet: the keys will be generated
+    settings.AUDIT_CHECKPOINT_FILE.write_text("{}\n", encoding="utf-8")
+
+    # when / then
+    errors = audit_keys_present()
+    assert [error.id for error in errors] == ["audit.W001", "audit.W002"]
+    assert str(settings.AUDIT_KEY_FILE) in str(errors[0].hint)
