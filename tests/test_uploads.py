@@ -173,3 +173,16 @@ def test_content_import_page_answers_a_lying_zip_with_a_message(world) -> None:
     response = client.post("/training/import/", {"file": upload})
     assert response.status_code == 200
     assert "pkg/module.json" in response.content.decode()
+
+
+def test_survey_export_with_a_lone_carriage_return_in_its_header_is_refused() -> None:
+    # found by tests/fuzz_imports.py: csv.Error escaped as a server error
+    from liaison.surveys.imports import ExportError, read_export
+    from liaison.surveys.tests import patrol_fixture
+    from liaison.surveys.xlsform import load_form
+
+    form = load_form(patrol_fixture.FORM_PATH)
+    raw = b"_uuid;a\rb;_submission_time\nx;1;2026-01-01\n"
+    with pytest.raises(ExportError) as caught:
+        read_export(raw, form, filename="patrol.csv")
+    assert "patrol.csv" in str(caught.value)

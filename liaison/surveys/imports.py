@@ -247,7 +247,7 @@ def read_export(
     _check_lines(data, name)
     header = _header(data, name)
     delimiter = _delimiter(header)
-    columns = _split_header(header, delimiter)
+    columns = _split_header(header, delimiter, name)
     _check_header(columns, name)
     export_format = detect_format(columns, name)
     frame = _read_frame(data, delimiter, name)
@@ -397,8 +397,14 @@ def _delimiter(header: str) -> str:
     return max(counts, key=lambda delimiter: counts[delimiter])
 
 
-def _split_header(header: str, delimiter: str) -> list[str]:
-    return [column.strip() for column in next(csv.reader([header], delimiter=delimiter))]
+def _split_header(header: str, delimiter: str, name: str = "export.csv") -> list[str]:
+    try:
+        return [column.strip() for column in next(csv.reader([header], delimiter=delimiter))]
+    except csv.Error as error:  # a carriage return alone inside the header, for one
+        raise ExportError(
+            _("%(file)s is not a well-formed CSV file: %(reason)s")
+            % {"file": name, "reason": str(error).strip()}
+        ) from None
 
 
 def _check_header(columns: Sequence[str], name: str) -> None:
