@@ -170,6 +170,8 @@ def _folder_files(media: bool) -> Iterator[tuple[Path, str]]:
 
 def _member_destination(name: str) -> Path:
     prefix, _, relative = name.partition("/")
+    if prefix == "audit":  # backed up from a separate LIAISON_AUDIT_DIR: back to this one's
+        return Path(settings.AUDIT_DIR).resolve() / PurePosixPath(relative)
     return dict(_roots())[prefix] / PurePosixPath(relative)
 
 
@@ -487,7 +489,7 @@ def _safe_member_name(name: str) -> PurePosixPath | None:
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or not path.parts:
         return None
-    prefixes = {"database", *(prefix for prefix, _root in _roots())}
+    prefixes = {"database", "data", "audit"}
     if name == MANIFEST or (path.parts[0] in prefixes and len(path.parts) > 1):
         return path
     return None
