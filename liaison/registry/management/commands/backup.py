@@ -53,7 +53,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Backup written to {result.path} in {result.seconds:.1f} s: "
             f"{manifest['database']} database with {manifest['audit_entries']} audit entries, "
-            f"{sum(1 for name in manifest['members'] if name.startswith('data/'))} data file(s)."
+            f"{sum(1 for name in manifest['members'] if not name.startswith('database/'))} "
+            "data file(s)."
         )
         for old in removed:
             self.stdout.write(f"Deleted the older backup {old.name}")
