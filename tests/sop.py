@@ -477,3 +477,56 @@ def end_pair(world: World, actor: str, left: str, right: str) -> None:
     do_end_counterpart_pair(
         getattr(world, left), getattr(world, right), actor=getattr(world, actor)
     )
+
+
+BLO_NAMES = ["moc_bai", "dien_bien", "bavet", "chrey_thom", "pang_hok"]
+
+
+def db_pairs(world: World) -> set[frozenset[str]]:
+    """The pairs as the database holds them, by the model's names."""
+    by_id = {getattr(world, b).pk: b for b in BLO_NAMES}
+    pairs = set()
+    for name in BLO_NAMES:
+        for other in getattr(world, name).counterparts.values_list("pk", flat=True):
+            pairs.add(frozenset({name, by_id[other]}))
+    return pairs
+
+
+def blo_country(world: World, blo: str) -> str:
+    from liaison.registry.models import BLO
+
+    return str(BLO.objects.select_related("country").get(pk=getattr(world, blo).pk).country.code)
+
+
+def proposal_sides(world: World, proposal: Any) -> tuple[str, str]:
+    by_id = {getattr(world, b).pk: b for b in BLO_NAMES}
+    return by_id[proposal.from_blo_id], by_id[proposal.to_blo_id]
+
+
+def import_blos(
+    world: World, actor: str, blo: str, country: str, counterparts: list[str]
+) -> list[Any] | None:
+    """Import ``blos.csv`` with one row; the pending proposals it opened, or None if refused."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from liaison.registry.models import CounterpartProposal, PairingStatus
+    from liaison.registry.services import do_import_registry
+    from liaison.registry.transfer import RegistryImportError
+
+    post = getattr(world, blo)
+    codes = " ".join(getattr(world, c).code for c in counterparts)
+    raw = (
+        f"code,country,name_en,counterparts\n{post.code},{country},{post.name_en},{codes}\n"
+    ).encode()
+    known = set(
+        CounterpartProposal.objects.filter(status=PairingStatus.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    try:
+        do_import_registry(raw, "blos.csv", actor=getattr(world, actor))
+    except (RegistryImportError, PermissionDenied, ValidationError):
+        return None
+    return list(
+        CounterpartProposal.objects.filter(status=PairingStatus.PENDING).exclude(pk__in=known)
+    )

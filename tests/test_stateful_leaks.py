@@ -24,7 +24,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.test import Client
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -286,6 +286,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         except (ValidationError, PermissionDenied):
             outcome = None
         expected = self.model.share_outcome(rec, actor, distribution, new_group)
+        event(f"share: {expected}")
         if expected == "applied":
             assert outcome == "applied", f"{actor} could not share {reference} → {distribution}"
             self.model.apply_distribution(rec, distribution, new_group)
@@ -317,6 +318,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         except (ValidationError, PermissionDenied):
             decided = False
         may_decide = self.model.may_approve(rec, actor)
+        event(f"approval decided: {decided}")
         assert decided == may_decide, f"{actor} deciding a request on {reference}: {decided}"
         if decided and approve:
             self.model.apply_distribution(rec, distribution, group)
@@ -333,6 +335,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         assert changed == self.model.may_change_tlp(rec, actor, tlp), (
             f"{actor} changing {reference}'s label {rec.tlp} → {tlp}: {changed}"
         )
+        event(f"label changed: {changed}")
         if changed:
             self.model.apply_tlp(rec, tlp)
             self.dirty.add(reference)
@@ -377,6 +380,7 @@ class ExchangeMachine(RuleBasedStateMachine):
             accepted = True
         except (ValidationError, PermissionDenied):
             accepted = False
+        event(f"pair accepted: {accepted}")
         if accepted:
             assert self.model.may_accept(actor, left, right), f"{actor} accepted {left}–{right}"
             self.model.pairs.add(frozenset({left, right}))
@@ -396,6 +400,38 @@ class ExchangeMachine(RuleBasedStateMachine):
         if ended:
             self.model.pairs.discard(frozenset({left, right}))
         self.pairs_changed = True
+
+    @rule(
+        target=proposals,
+        actor=st.sampled_from(["huong", "vanna", "phet", "tuan", "root"]),
+        blo=st.sampled_from(BLOS),
+        move_to=st.sampled_from([None, "VN", "KH", "LA"]),
+        counterparts=st.sets(st.sampled_from(BLOS), max_size=2),
+    )
+    def import_registry(
+        self, actor: str, blo: str, move_to: str | None, counterparts: set[str]
+    ) -> Any:
+        """A registry file naming one BLO: it may try to move the post to another country and
+        name counterparts. It may propose and end pairs, never make one, and never re-home a post
+        its importer does not keep."""
+        before = sop.db_pairs(self.world)
+        country = move_to or self.model.blo_country[blo]
+        if self.model.persona(actor).role == "system_administrator":
+            country = self.model.blo_country[blo]  # an administrator's moves are not modelled
+        outcome = sop.import_blos(self.world, actor, blo, country, sorted(counterparts))
+        assert sop.blo_country(self.world, blo) == self.model.blo_country[blo], (
+            f"{actor}'s import moved {blo} to {country}"
+        )
+        after = sop.db_pairs(self.world)
+        assert after <= before, f"{actor}'s import made pairs {after - before}"
+        for ended in before - after:
+            left, right = sorted(ended)
+            assert self.model.may_end(actor, left, right), f"{actor}'s import ended {ended}"
+        self.model.pairs = after
+        self.pairs_changed = True
+        if outcome is None:
+            return multiple()
+        return multiple(*[(p, *sop.proposal_sides(self.world, p)) for p in outcome])
 
     @rule(sender=st.sampled_from(WRITERS), reference=records)
     def alert(self, sender: str, reference: str) -> None:
