@@ -45,28 +45,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("liaison/registry/demo.py", "load_demo_registry"): (
         "building the demo: the administrator's demo account gets Django's staff flag"
     ),
-    # Pending: the registry and the exchange were being changed for issue 9 while this test was
-    # written. Each of these decides scope outside the permission layer and is to move into
-    # registry/permissions.py or exchange/access.py; then its entry goes.
-    ("liaison/registry/forms.py", "AccountForm.__init__"): (
-        "pending: the BLO and agency choices of the account form by the editor's role "
-        "(head: own post; coordinator: own country) belong in registry/permissions.py"
-    ),
-    ("liaison/registry/views.py", "users"): (
-        "pending: whether an officer may open the accounts list belongs in registry/permissions.py"
-    ),
-    ("liaison/registry/views.py", "user_edit"): (
-        "pending: the head-of-BLO branch of account editing belongs in registry/permissions.py"
-    ),
-    ("liaison/registry/context.py", "navigation"): (
-        "pending: the menu's 'Accounts' entry by role should ask a permissions.py predicate"
-    ),
-    ("liaison/registry/services.py", "do_set_role_policy"): (
-        "pending: should call permissions.may_set_security_policy"
-    ),
-    ("liaison/exchange/services.py", "do_create_sharing_group"): (
-        "pending: who may create a sharing group belongs in exchange/access.py"
-    ),
 }
 
 

@@ -196,6 +196,11 @@ def is_originating_unit(user: User, record: Incident | IntelligenceReport) -> bo
     )
 
 
+def may_create_sharing_group(user: User) -> bool:
+    """Officers and heads (of a post) and coordinators form sharing groups."""
+    return user.blo_id is not None or user.role == Role.NATIONAL_COORDINATOR
+
+
 def may_record_for(user: User, blo: BLO) -> bool:
     """Officers and heads record for their own post; coordinators for any post of their country."""
     if user.role in {Role.OFFICER, Role.HEAD_OF_BLO}:

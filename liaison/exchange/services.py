@@ -20,6 +20,7 @@ from liaison.exchange.access import (
     contained_in,
     is_originating_unit,
     is_stricter,
+    may_create_sharing_group,
     reaches_blo,
     widens,
     widest_allowed_within,
@@ -43,7 +44,7 @@ from liaison.exchange.models import (
     ShareStatus,
     SharingGroup,
 )
-from liaison.registry.models import BLO, Role, User
+from liaison.registry.models import BLO, User
 from liaison.registry.permissions import Action, can, require
 from liaison.registry.services import changed_fields, snapshot
 
@@ -858,7 +859,7 @@ def do_create_sharing_group(
     actor: User,
     request: HttpRequest | None = None,
 ) -> SharingGroup:
-    if actor.blo_id is None and actor.role != Role.NATIONAL_COORDINATOR:
+    if not may_create_sharing_group(actor):
         raise PermissionDenied
     # Unique per creator: a refusal names only the actor's own groups.
     if SharingGroup.objects.filter(created_by=actor, name=name).exists():

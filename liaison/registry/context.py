@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from liaison.registry.models import Role, User
-from liaison.registry.permissions import may_view_audit
+from liaison.registry.models import User
+from liaison.registry.permissions import may_list_accounts, may_view_audit
 
 
 class NavItem(TypedDict):
@@ -41,7 +41,7 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
         ("meetings:home", _("Meetings")),
         ("reference:home", _("Reference")),
     ]
-    if user.role != Role.OFFICER:
+    if may_list_accounts(user):
         wanted.append(("registry:users", _("Accounts")))
     if may_view_audit(user):
         wanted.append(("audit:log", _("Audit log")))

@@ -22,9 +22,10 @@ from liaison.registry.models import (
 )
 from liaison.registry.permissions import (
     Action,
+    account_fields_fixed_to_editor,
     can,
-    grantable_roles,
     may_reassign_account,
+    role_choices,
     visible,
 )
 
@@ -126,23 +127,16 @@ class AccountForm(forms.ModelForm[User]):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        roles = grantable_roles(user)
-        if self.instance.pk is not None and Role(self.instance.role) not in roles:
-            roles = [Role(self.instance.role), *roles]
+        roles = role_choices(user, self.instance)
         self.fields["role"].choices = [(r.value, r.label) for r in roles]  # type: ignore[attr-defined]
         self.fields["country"].queryset = visible(user, Country)  # type: ignore[attr-defined]
         self.fields["blo"].queryset = visible(user, BLO).filter(  # type: ignore[attr-defined]
             country__in=visible(user, Country)
         )
         self.fields["agency"].queryset = visible(user, Agency)  # type: ignore[attr-defined]
-        if user.role == Role.HEAD_OF_BLO:
-            self.fields["country"].disabled = True
-            self.fields["blo"].disabled = True
-            self.initial.setdefault("country", user.country_id)
-            self.initial.setdefault("blo", user.blo_id)
-        elif user.role == Role.NATIONAL_COORDINATOR:
-            self.fields["country"].disabled = True
-            self.initial.setdefault("country", user.country_id)
+        for name in account_fields_fixed_to_editor(user):
+            self.fields[name].disabled = True
+            self.initial.setdefault(name, getattr(user, f"{name}_id"))
         if self.instance.pk is not None and not may_reassign_account(user, self.instance):
             # Who may move an account between agencies and posts is the permission layer's
             # call; the form only shows it.

@@ -449,6 +449,34 @@ def may_set_security_policy(user: AnyUser) -> bool:
     return active is not None and active.role == Role.SYSTEM_ADMINISTRATOR
 
 
+def role_choices(user: AnyUser, account: User) -> list[Role]:
+    """The roles an account form offers: those the editor may give, and the account's own (shown
+    even when the editor could not give it, so that saving does not change it)."""
+    roles = grantable_roles(user)
+    if account.pk is not None and Role(account.role) not in roles:
+        roles = [Role(account.role), *roles]
+    return roles
+
+
+def may_list_accounts(user: AnyUser) -> bool:
+    """The accounts list and its menu entry: everyone who keeps accounts (not officers)."""
+    active = _active(user)
+    return active is not None and active.role != Role.OFFICER
+
+
+def account_fields_fixed_to_editor(user: AnyUser) -> frozenset[str]:
+    """The scope fields of an account form that stay the editor's own: a head keeps accounts
+    of their own post and country, a coordinator of their own country."""
+    active = _active(user)
+    if active is None:
+        return frozenset({"country", "blo"})
+    if active.role == Role.HEAD_OF_BLO:
+        return frozenset({"country", "blo"})
+    if active.role == Role.NATIONAL_COORDINATOR:
+        return frozenset({"country"})
+    return frozenset()
+
+
 def may_view_audit(user: AnyUser) -> bool:
     active = _active(user)
     return active is not None and active.role in {

@@ -44,6 +44,7 @@ from liaison.registry.permissions import (
     may_issue_password_reset,
     may_propose_counterpart,
     may_reassign_account,
+    may_set_security_policy,
     may_withdraw_counterpart,
     require,
 )
@@ -728,7 +729,7 @@ def do_set_preferred_language(
 def do_set_role_policy(
     role: Role, *, require_two_factor: bool, actor: User, request: HttpRequest | None = None
 ) -> RoleSecurityPolicy:
-    if actor.role != Role.SYSTEM_ADMINISTRATOR:
+    if not may_set_security_policy(actor):
         raise PermissionDenied
     policy, _created = RoleSecurityPolicy.objects.get_or_create(role=role)
     before = policy.require_two_factor

@@ -61,12 +61,14 @@ from liaison.registry.permissions import (
     access_blo,
     access_country,
     access_user,
+    account_fields_fixed_to_editor,
     can,
     grantable_roles,
     may_answer_counterpart,
     may_end_counterpart_pair,
     may_import_registry,
     may_issue_password_reset,
+    may_list_accounts,
     may_propose_counterpart,
     may_set_security_policy,
     may_withdraw_counterpart,
@@ -416,7 +418,7 @@ def crossing_edit(
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    if user.role == Role.OFFICER:
+    if not may_list_accounts(user):
         raise PermissionDenied
     accounts = (
         visible(user, User)
@@ -441,7 +443,7 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if not grantable_roles(user):
             raise PermissionDenied
         account = User(country_id=user.country_id)
-        if user.role == Role.HEAD_OF_BLO:
+        if "blo" in account_fields_fixed_to_editor(user):
             account.blo_id = user.blo_id
     else:
         account = access_user(user, pk, Action.MANAGE_ACCOUNT)
