@@ -725,7 +725,3 @@ def registry_export(request: HttpRequest, table: str | None = None) -> HttpRespo
     response["Content-Disposition"] = f'attachment; filename="{table}.csv"'
     return response
 
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    Country.objects.exists()
-    return HttpResponse("ok", content_type="text/plain")
