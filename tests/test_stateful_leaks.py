@@ -53,22 +53,7 @@ SHARDS = int(os.environ.get("LIAISON_LEAK_SHARDS", "1"))
 # Who writes: officers and heads of several agencies, posts and countries.
 WRITERS = ["lan", "minh", "hung", "tuan", "binh", "dara", "sokha", "sophea", "khamla"]
 # Who reads: everyone, including the coordinators, programme staff and the administrator.
-READERS = [
-    "lan",
-    "minh",
-    "hung",
-    "tuan",
-    "binh",
-    "huong",
-    "dara",
-    "sophea",
-    "sokha",
-    "vanna",
-    "khamla",
-    "phet",
-    "ainsley",
-    "root",
-]
+READERS = sop.PERSONAS
 # Who may try to pair posts or answer a proposal (any of them may try; the SOP decides).
 PAIRERS = ["tuan", "binh", "sokha", "huong", "vanna", "phet", "lan", "dara", "root"]
 AREAS = ["drugs", "wildlife", "migrant_smuggling", "ods"]
@@ -214,19 +199,11 @@ class ExchangeMachine(RuleBasedStateMachine):
         for spec in specs:
             if spec.role == NominalRole.VICTIM:
                 spec.distribution = Distribution.AGENCY.value
-        rec = RecordSpec(
-            kind="incident",
-            reference=incident.reference,
-            author=author,
-            distribution=distribution,
-            group=group if distribution == "group" else None,
-            tlp=tlp,
-            needle=needle,
+        return self._recorded(
+            RecordSpec("incident", incident.reference, author, distribution, None, tlp, needle),
+            group=group,
             nominal=specs,
         )
-        self.recs[rec.reference] = rec
-        self.dirty.add(rec.reference)
-        return rec.reference
 
     @rule(
         target=records,
@@ -256,16 +233,21 @@ class ExchangeMachine(RuleBasedStateMachine):
             assert not permitted, f"{author} was refused a permitted report: {refused}"
             return multiple()
         assert permitted, f"{author} recorded intelligence {distribution}/{tlp}"
-        rec = RecordSpec(
-            kind="intelligence",
-            reference=report.reference,
-            author=author,
-            distribution=distribution,
-            group=group if distribution == "group" else None,
-            tlp=tlp,
-            needle=needle,
-            source_needle=source,
-        )
+        rec = RecordSpec("intelligence", report.reference, author, distribution, None, tlp, needle)
+        return self._recorded(rec, group=group, source_needle=source)
+
+    def _recorded(
+        self,
+        rec: RecordSpec,
+        *,
+        group: str,
+        nominal: list[NominalSpec] | None = None,
+        source_needle: str = "",
+    ) -> str:
+        """Enter a record the services accepted into the model."""
+        rec.group = group if rec.distribution == "group" else None
+        rec.nominal = nominal or []
+        rec.source_needle = source_needle
         self.recs[rec.reference] = rec
         self.dirty.add(rec.reference)
         return rec.reference
