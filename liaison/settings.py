@@ -112,12 +112,18 @@ INSTALLED_APPS = [
     "liaison.exchange",
     "liaison.training",
     "liaison.meetings",
+    "liaison.pwa",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # outside the API's error rewriting, so that its JSON answers carry the policy too
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # HTML compressed for weak links; Django's GZip pads each answer with random bytes
+    # (BREACH). Outside everything that reads or rewrites a body.
+    "django.middleware.gzip.GZipMiddleware",
+    # record answers say no-store: no cache on a tablet keeps them (see liaison.pwa.offline)
+    "liaison.pwa.offline.NoStoreRecordsMiddleware",
     "liaison.api_errors.JsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

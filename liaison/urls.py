@@ -24,6 +24,8 @@ urlpatterns = [
     path("meetings/", include("liaison.meetings.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("api/", api.urls),
+    # the service worker, manifest and offline page live at the root (the worker's scope)
+    path("", include("liaison.pwa.urls")),
 ]
 
 # A full disk and an unreachable database get pages that say so (507, 503), whichever view or

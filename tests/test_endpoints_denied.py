@@ -22,6 +22,10 @@ PUBLIC = {
     "api:openapi-json": "the API's description (no data)",
     "api:openapi-view": "the API's documentation page (no data)",
     "api:api-root": "the API's root, which answers nothing",
+    "pwa:service_worker": "the service worker installs before sign-in; it holds no data",
+    "pwa:manifest": "the web-app manifest: browsers fetch it without cookies",
+    "pwa:offline": "the offline page holds no record (precached at install)",
+    "pwa:offline_language": "the offline page in one language (precached at install)",
 }
 POST_ONLY = {"logout", "api:acknowledge"}
 

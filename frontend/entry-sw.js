@@ -1,0 +1,101 @@
+// Liaison's service worker, bundled with esbuild from Workbox's npm packages (see package.json).
+// The server prepends its configuration as self.__LIAISON_SW__ when it serves /sw.js (see
+// liaison/pwa/views.py): the app shell to precache with revisions, the offline pages of each
+// language, the record prefixes never cached and the reading paths kept for offline reading.
+import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from "workbox-precaching";
+import { registerRoute, setCatchHandler, setDefaultHandler } from "workbox-routing";
+import { NetworkFirst, NetworkOnly } from "workbox-strategies";
+
+const config = self.__LIAISON_SW__;
+const READING_CACHE = config.readingCache;
+const SEARCH_PATH = config.searchPath;
+let lastLanguage = "";
+
+function isRecord(url) {
+  return url.origin === self.location.origin && config.recordPrefixes.some((p) => url.pathname.startsWith(p));
+}
+
+function isReadable(url) {
+  return url.origin === self.location.origin && !isRecord(url) &&
+    config.readablePatterns.some((pattern) => new RegExp(pattern).test(url.pathname));
+}
+
+// A response the server marked no-store, a redirect (to the sign-in page) or an error is never
+// kept: record content carries no-store, and a signed-out page must not replace a lesson.
+const keepOnlyStorable = {
+  cacheWillUpdate: async ({ response }) => {
+    if (!response || response.status !== 200 || response.redirected || response.type === "opaqueredirect") return null;
+    const cacheControl = (response.headers.get("Cache-Control") || "").toLowerCase();
+    if (cacheControl.includes("no-store")) return null;
+    return response;
+  },
+};
+
+const rememberLanguage = {
+  fetchDidSucceed: async ({ response }) => {
+    const language = response.headers.get("Content-Language");
+    if (language) lastLanguage = language.toLowerCase();
+    return response;
+  },
+};
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+// Sign-out (liaison.js) asks the worker to forget what the officer read.
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "liaison:forget-reading") {
+    event.waitUntil(caches.delete(READING_CACHE));
+  }
+});
+
+cleanupOutdatedCaches();
+precacheAndRoute(config.precache);
+
+// Records, the API, accounts: straight to the network, never into a cache.
+registerRoute(({ url }) => isRecord(url), new NetworkOnly({ plugins: [rememberLanguage] }));
+
+// The reference search at its usual address: the server's answer when online; offline, the
+// search page kept from an earlier visit, which fills its results from the cached index
+// (liaison/reference/static/reference/offline-search.js).
+const reading = new NetworkFirst({
+  cacheName: READING_CACHE,
+  networkTimeoutSeconds: 6,
+  plugins: [keepOnlyStorable, rememberLanguage],
+});
+registerRoute(
+  ({ url, request }) => request.mode === "navigate" && url.origin === self.location.origin && url.pathname === SEARCH_PATH,
+  async (options) => {
+    try {
+      return await reading.handle(options);
+    } catch (error) {
+      const cache = await caches.open(READING_CACHE);
+      const shell = await cache.match(SEARCH_PATH);
+      if (shell) return shell;
+      throw error;
+    }
+  },
+);
+
+// Reference pages, the search index and opened training modules: network first, kept for offline.
+registerRoute(({ url }) => isReadable(url), reading);
+
+// Every other page: the network only, and the offline page when it fails.
+setDefaultHandler(new NetworkOnly({ plugins: [rememberLanguage] }));
+
+function offlineLanguage() {
+  const wanted = [lastLanguage, ...(self.navigator.languages || [])].map((l) => (l || "").toLowerCase());
+  for (const language of wanted) {
+    if (config.offlinePages[language]) return language;
+    const base = language.split("-")[0];
+    if (config.offlinePages[base]) return base;
+  }
+  return config.defaultLanguage;
+}
+
+setCatchHandler(async ({ request }) => {
+  if (request.mode === "navigate" || request.destination === "document") {
+    const page = await matchPrecache(config.offlinePages[offlineLanguage()]);
+    if (page) return page;
+  }
+  return Response.error();
+});
