@@ -94,6 +94,14 @@ ODK_METADATA = frozenset(
         "instanceID",
     }
 )
+REPEAT_MARKERS = frozenset({"_parent_index", "_parent_table_name", "PARENT_KEY"})
+MIN_MATCHED_SHARE = 0.5
+"""A file is refused when it matches fewer than this share of the form's questions *and* fewer
+than this share of its own answer columns are questions of the form (another form's export)."""
+SHOWN_NAMES = 10
+"""Question or column names listed in one notice."""
+PROBLEMS_PER_KIND = 20
+"""Problems kept (with their rows) per column and kind; the others are counted."""
 _TRUE_FLAGS = frozenset({"1", "true", "True", "TRUE", "1.0"})
 _FALSE_FLAGS = frozenset({"0", "false", "False", "FALSE", "0.0"})
 
@@ -101,15 +109,21 @@ _FALSE_FLAGS = frozenset({"0", "false", "False", "FALSE", "0.0"})
 class ExportFormat(enum.StrEnum):
     KOBOTOOLBOX = "kobotoolbox"
     ODK_CENTRAL = "odk_central"
+    PLAIN = "plain"
+    """A table of answers under the questions' names, without either tool's metadata."""
 
     @property
     def instance_id_columns(self) -> tuple[str, ...]:
         if self is ExportFormat.KOBOTOOLBOX:
             return ("_uuid", "meta/instanceID")
+        if self is ExportFormat.PLAIN:
+            return ("instanceID",)
         return ("meta-instanceID", "KEY")
 
     @property
     def submitted_at_column(self) -> str:
+        if self is ExportFormat.PLAIN:
+            return "SubmissionDate"
         return "_submission_time" if self is ExportFormat.KOBOTOOLBOX else "SubmissionDate"
 
     @property
@@ -144,12 +158,46 @@ class ExportError(Exception):
         return self.message
 
 
-class ExportRejected(ExportError):
-    """An export with bad rows: nothing of it is taken."""
+@dataclass(frozen=True, slots=True)
+class ProblemGroup:
+    """The problems of one kind in one column: how many, and the first rows."""
 
-    def __init__(self, name: str, problems: Sequence[RowProblem], total: int) -> None:
+    column: str
+    kind: str
+    """What is wrong, in the user's language (``unknown choice``, ``constraint`` …)."""
+    count: int
+    first: tuple[RowProblem, ...]
+
+    def __str__(self) -> str:
+        rows = ", ".join(str(problem.row) for problem in self.first)
+        more = self.count - len(self.first)
+        text = _("column %(column)s, %(kind)s: %(count)s row(s) (%(rows)s%(more)s)") % {
+            "column": self.column,
+            "kind": self.kind,
+            "count": self.count,
+            "rows": rows,
+            "more": (_(", %(count)s more") % {"count": more}) if more > 0 else "",
+        }
+        return text
+
+
+class ExportRejected(ExportError):
+    """An export with bad rows: nothing of it is taken.
+
+    Every problem of the file is found in one pass: ``groups`` has one entry per column and
+    kind of problem (with the first rows of each), ``problems`` the first problems of every
+    group, in that order."""
+
+    def __init__(
+        self,
+        name: str,
+        problems: Sequence[RowProblem],
+        total: int,
+        groups: Sequence[ProblemGroup] = (),
+    ) -> None:
         self.problems = tuple(problems)
         self.total = total
+        self.groups = tuple(groups)
         super().__init__(
             _("%(file)s is rejected: %(count)s value(s) are not valid for this form.")
             % {"file": name, "count": total}
@@ -423,19 +471,25 @@ def _check_header(columns: Sequence[str], name: str) -> None:
 
 
 def detect_format(columns: Iterable[str], name: str = "export.csv") -> ExportFormat:
-    """KoboToolbox or ODK Central, from the metadata columns each adds to its exports."""
+    """KoboToolbox or ODK Central, from the metadata columns each adds to its exports; a
+    table with neither tool's columns is read as plain answers under the questions' names.
+
+    The file of a repeat (Kobo's ``_parent_index``, ODK Central's ``PARENT_KEY``) is refused:
+    its rows are entries of a roster, not respondents."""
     present = set(columns)
+    repeat_markers = sorted(present & REPEAT_MARKERS)
+    if repeat_markers:
+        raise ExportError(
+            _(
+                "%(file)s is the export of a repeat (it has the column %(column)s): its rows are "
+                "entries of a repeated group, not respondents. Import the main export of the form."
+            )
+            % {"file": name, "column": repeat_markers[0]}
+        )
     kobo = len(present & KOBO_MARKERS)
     odk = len(present & ODK_MARKERS)
     if kobo == 0 and odk == 0:
-        raise ExportError(
-            _(
-                "%(file)s is neither a KoboToolbox export (no _uuid, _submission_time or _index "
-                "column) nor an ODK Central export (no SubmissionDate, meta-instanceID or KEY "
-                "column)."
-            )
-            % {"file": name}
-        )
+        return ExportFormat.PLAIN
     return ExportFormat.KOBOTOOLBOX if kobo >= odk else ExportFormat.ODK_CENTRAL
 
 
@@ -490,6 +544,37 @@ def _factorize_text(column: pd.Series) -> tuple[npt.NDArray[np.intp], list[str]]
 
 def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+def _split_labels(tokens: Sequence[str], labels: Mapping[str, str]) -> list[str] | None:
+    """The choice names of space-joined option labels, when the words split into labels in
+    exactly one way (``None`` when in none or in several)."""
+    n = len(tokens)
+    if not n or n > 200:
+        return None
+    longest = max((len(label.split()) for label in labels), default=0)
+    # ways[i]: how many splits tokens[i:] has (counted up to 2), and the first one's next step.
+    ways = [0] * n + [1]
+    step: list[tuple[int, str] | None] = [None] * (n + 1)
+    for start in range(n - 1, -1, -1):
+        for end in range(start + 1, min(n, start + longest) + 1):
+            name = labels.get(_normal(" ".join(tokens[start:end])))
+            if name is None or not ways[end]:
+                continue
+            if ways[start] == 0:
+                step[start] = (end, name)
+            ways[start] = min(2, ways[start] + ways[end])
+    if ways[0] != 1:
+        return None
+    names: list[str] = []
+    position = 0
+    while position < n:
+        found = step[position]
+        if found is None:  # cannot happen when ways[0] == 1
+            return None
+        position, name = found
+        names.append(name)
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,15 +648,44 @@ def _is_metadata(column: str, export_format: ExportFormat) -> bool:
 
 
 class _Problems:
-    def __init__(self) -> None:
-        self.items: list[RowProblem] = []
-        self.total = 0
+    """Every problem of a file, grouped by column and kind (the first rows of each kept)."""
 
-    def add(self, rows: npt.NDArray[np.intp], column: str, reasons: Sequence[str]) -> None:
+    def __init__(self, rows: int) -> None:
+        self.total = 0
+        self.bad = np.zeros(rows, dtype=bool)
+        """Rows with a bad value: their constraints are not evaluated over it."""
+        self._groups: dict[tuple[str, str], list[RowProblem]] = {}
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def add(
+        self, rows: npt.NDArray[np.intp], column: str, reasons: Sequence[str], kind: str
+    ) -> None:
+        if not len(rows):
+            return
         self.total += len(rows)
-        room = MAX_PROBLEMS - len(self.items)
+        self.bad[rows] = True
+        key = (column, kind)
+        kept = self._groups.setdefault(key, [])
+        self._counts[key] = self._counts.get(key, 0) + len(rows)
+        room = PROBLEMS_PER_KIND - len(kept)
         for row, reason in zip(rows[:room], reasons[:room], strict=False):
-            self.items.append(RowProblem(row=int(row) + 2, column=column, reason=reason))
+            kept.append(RowProblem(row=int(row) + 2, column=column, reason=reason))
+
+    @property
+    def groups(self) -> list[ProblemGroup]:
+        return [
+            ProblemGroup(
+                column=column, kind=kind, count=self._counts[column, kind], first=tuple(kept)
+            )
+            for (column, kind), kept in self._groups.items()
+        ]
+
+    @property
+    def items(self) -> list[RowProblem]:
+        return [problem for kept in self._groups.values() for problem in kept][:MAX_PROBLEMS]
+
+    def rejection(self, name: str) -> ExportRejected:
+        return ExportRejected(name, self.items, self.total, self.groups)
 
 
 class _ExportReader:
@@ -588,15 +702,16 @@ class _ExportReader:
         self.format = export_format
         self.encoding = encoding
         self.frame = frame
-        self.problems = _Problems()
+        self.problems = _Problems(len(frame))
         self.notices: list[ImportNotice] = []
         self.answers: dict[str, pd.Series] = {}
         self.answered: dict[str, npt.NDArray[np.bool_]] = {}
         self.sources: dict[str, str] = {}
         self._factorized: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
+        self._unresolved: dict[str, npt.NDArray[np.bool_]] = {}
 
     def read(self) -> SubmissionTable:
-        index = _ColumnIndex(self.form, self.format.group_separators)
+        index = self._index = _ColumnIndex(self.form, self.format.group_separators)
         main_columns: dict[str, str] = {}
         option_columns: dict[str, dict[str, str]] = {}
         for column in self.frame.columns:
@@ -635,6 +750,7 @@ class _ExportReader:
                 main_columns[target.question] = column
             else:
                 option_columns.setdefault(target.question, {})[target.option] = column
+        self._check_coverage({*main_columns, *option_columns})
         self._factorize_all(
             [*main_columns.values(), *(c for o in option_columns.values() for c in o.values())]
         )
@@ -645,13 +761,15 @@ class _ExportReader:
             options = option_columns.get(question.name)
             if main_column is not None:
                 self.sources[question.name] = main_column
-                self.answers[question.name] = self._column(question, main_column)
+                self.answers[question.name] = self._column(
+                    question, main_column, options_follow=bool(options)
+                )
             if options:
                 self._options(question, options)
         instance_ids = self._instance_ids()
         self._check_expressions()
         if self.problems.total:
-            raise ExportRejected(self.name, self.problems.items, self.problems.total)
+            raise self.problems.rejection(self.name)
         answers = pd.DataFrame(self.answers, index=self.frame.index)
         submitted_column = self.format.submitted_at_column
         submitted = (
@@ -663,6 +781,7 @@ class _ExportReader:
         keep = ~instance_ids.duplicated(keep="first").to_numpy() | (instance_ids == "").to_numpy()
         duplicates = int((~keep).sum())
         if duplicates:
+            self._conflicting_duplicates(answers, instance_ids, keep)
             self.notices.append(
                 ImportNotice(
                     self.format.instance_id_columns[0],
@@ -679,6 +798,108 @@ class _ExportReader:
             file_rows=file_rows[keep].reset_index(drop=True),
             notices=tuple(self.notices),
         )
+
+    def _check_coverage(self, matched: set[str]) -> None:
+        """Refuse another form's file; say which questions the file lacks, and that a file
+        without rows or without submission IDs was read as such."""
+        expected = [
+            question.name
+            for question in self.form.questions
+            if question.takes_answer and question.type != CALCULATE
+        ]
+        found = [name for name in expected if name in matched]
+        answer_columns = [
+            column for column in self.frame.columns if not _is_metadata(column, self.format)
+        ]
+        matching_columns = sum(
+            1 for column in answer_columns if isinstance(self._index.lookup(column), _Target)
+        )
+        question_share = len(found) / len(expected) if expected else 1.0
+        column_share = matching_columns / len(answer_columns) if answer_columns else 0.0
+        if not found or (question_share < MIN_MATCHED_SHARE and column_share < MIN_MATCHED_SHARE):
+            raise ExportError(
+                _(
+                    "%(file)s does not look like data of the form %(form)s: its columns match "
+                    "%(found)s of the form's %(expected)s questions (%(rate)s %%), and "
+                    "%(columns)s of its %(answer_columns)s answer columns are questions of the "
+                    "form. Check that the file and the form go together."
+                )
+                % {
+                    "file": self.name,
+                    "form": self.form.form_id,
+                    "found": len(found),
+                    "expected": len(expected),
+                    "rate": round(100 * question_share),
+                    "columns": matching_columns,
+                    "answer_columns": len(answer_columns),
+                }
+            )
+        missing = [name for name in expected if name not in matched]
+        if missing:
+            shown = ", ".join(missing[:SHOWN_NAMES])
+            if len(missing) > SHOWN_NAMES:
+                shown += " " + _("and %(count)s more") % {"count": len(missing) - SHOWN_NAMES}
+            self.notices.append(
+                ImportNotice(
+                    "",
+                    _(
+                        "The file has no column for %(count)s question(s) of the form "
+                        "(%(names)s): they count as unanswered."
+                    )
+                    % {"count": len(missing), "names": shown},
+                )
+            )
+        if self.format is ExportFormat.PLAIN:
+            self.notices.append(
+                ImportNotice(
+                    "",
+                    _(
+                        "The file is a plain table of answers (no KoboToolbox or ODK Central "
+                        "columns): its rows have no submission IDs, so importing it twice "
+                        "would add them twice."
+                    ),
+                )
+            )
+        if not len(self.frame):
+            self.notices.append(ImportNotice("", _("The file has a header but no submissions.")))
+
+    def _conflicting_duplicates(
+        self, answers: pd.DataFrame, instance_ids: pd.Series, keep: npt.NDArray[np.bool_]
+    ) -> None:
+        """A submission that appears twice with different answers: say which rows and
+        columns differ (the first row is kept)."""
+        repeated = instance_ids[instance_ids.duplicated(keep=False) & (instance_ids != "")]
+        first_row: dict[str, int] = {}
+        shown = 0
+        for row, instance_id in repeated.items():
+            position = int(str(row))
+            if instance_id not in first_row:
+                first_row[instance_id] = position
+                continue
+            first = first_row[instance_id]
+            differing = [
+                self.sources.get(str(name), str(name))
+                for name in answers.columns
+                if str(answers[name].iat[first]) != str(answers[name].iat[position])
+            ]
+            if not differing or shown >= PROBLEMS_PER_KIND:
+                continue
+            shown += 1
+            self.notices.append(
+                ImportNotice(
+                    self.format.instance_id_columns[0],
+                    _(
+                        "Submission %(id)s is on rows %(first)s and %(row)s with different "
+                        "answers (%(columns)s); row %(first)s is kept."
+                    )
+                    % {
+                        "id": instance_id,
+                        "first": first + 2,
+                        "row": position + 2,
+                        "columns": ", ".join(differing[:SHOWN_NAMES]),
+                    },
+                )
+            )
 
     def _instance_ids(self) -> pd.Series:
         for column in self.format.instance_id_columns:
@@ -697,6 +918,7 @@ class _ExportReader:
                         empty,
                         column,
                         [_("the submission has no instance ID")] * len(empty),
+                        _("no instance ID"),
                     )
                 long = np.flatnonzero((ids.str.len() > MAX_INSTANCE_ID).to_numpy())
                 if len(long):
@@ -708,14 +930,16 @@ class _ExportReader:
                             % {"count": MAX_INSTANCE_ID}
                         ]
                         * len(long),
+                        _("instance ID too long"),
                     )
                 return ids.reset_index(drop=True)
-        self.notices.append(
-            ImportNotice(
-                self.format.instance_id_columns[0],
-                _("The file has no instance ID column; re-importing it would add it twice."),
+        if self.format is not ExportFormat.PLAIN:  # said once, with the format
+            self.notices.append(
+                ImportNotice(
+                    self.format.instance_id_columns[0],
+                    _("The file has no instance ID column; re-importing it would add it twice."),
+                )
             )
-        )
         return pd.Series([""] * len(self.frame), dtype=str)
 
     def _factorize_all(self, columns: Sequence[str]) -> None:
@@ -734,13 +958,25 @@ class _ExportReader:
         found = self._factorized.get(column)
         return found if found is not None else _factorize_text(self.frame[column])
 
-    def _column(self, question: Question, column: str) -> pd.Series:
+    def _column(
+        self, question: Question, column: str, *, options_follow: bool = False
+    ) -> pd.Series:
         codes, texts = self._factorize(column)
         normalised, reasons = self._normalise(question, texts)
         bad = np.array([reason is not None for reason in reasons], dtype=bool)
+        if bad.any() and options_follow and question.type == SELECT_MULTIPLE:
+            # A labels export whose joined labels cannot be split unambiguously: the 1/0
+            # option columns that follow say which options were ticked (see ``_options``).
+            self._unresolved[question.name] = bad[codes]
+            bad[:] = False
         if bad.any():
             rows = np.flatnonzero(bad[codes])
-            self.problems.add(rows, column, [str(reasons[codes[row]]) for row in rows])
+            kind = (
+                _("not one of the choices")
+                if question.type in (SELECT_ONE, SELECT_MULTIPLE)
+                else _("not a valid value")
+            )
+            self.problems.add(rows, column, [str(reasons[codes[row]]) for row in rows], kind)
         return self._categorical(question.name, codes, normalised)
 
     def _categorical(
@@ -824,11 +1060,15 @@ class _ExportReader:
         tokens = text.split()
         if all(token in names for token in tokens):
             return " ".join(tokens), None
-        # A labels export joins the option labels (which contain spaces) with commas.
+        # Some labels exports join the option labels (which contain spaces) with commas …
         parts = [part for part in re.split(r"\s*[,;]\s*", text) if part]
         mapped = [labels.get(_normal(part)) for part in parts]
-        if parts and all(mapped):
+        if len(parts) > 1 and all(mapped):
             return " ".join(str(name) for name in mapped), None
+        # … KoboToolbox joins them with spaces: "First aid Smuggling Drugs".
+        segmented = _split_labels(tokens, labels)
+        if segmented is not None:
+            return " ".join(segmented), None
         unknown = [token for token in tokens if token not in names]
         return text, type_problem(question, " ".join(unknown) or text)
 
@@ -854,11 +1094,15 @@ class _ExportReader:
                         _("%(value)s is not 1 or 0 (ticked or not).") % {"value": texts[codes[row]]}
                         for row in rows
                     ],
+                    _("not 1 or 0"),
                 )
             ticked[:, position] = is_true[codes]
             known |= (is_true | is_false)[codes]
         weights = np.left_shift(np.int64(1), np.arange(len(choices), dtype=np.int64))
         masks = ticked.astype(np.int64) @ weights if choices else np.zeros(n, dtype=np.int64)
+        unresolved = self._unresolved.pop(question.name, None)
+        if unresolved is not None:
+            self._take_options_where_unresolved(question, choices, masks, known, unresolved)
         if question.name in self.answers:
             main = self.answers[question.name]
             codes, uniques = pd.factorize(main, use_na_sentinel=False)
@@ -879,6 +1123,7 @@ class _ExportReader:
                     disagree,
                     self.sources[question.name],
                     [_("the answer disagrees with its 1/0 option columns") for _row in disagree],
+                    _("disagrees with its 1/0 option columns"),
                 )
             return
         # A row with no tick is unanswered: Kobo leaves every option 0 (or empty) then.
@@ -890,16 +1135,52 @@ class _ExportReader:
         self.answers[question.name] = self._categorical(question.name, inverse, texts)
         self.sources[question.name] = next(iter(columns.values()))
 
+    def _take_options_where_unresolved(
+        self,
+        question: Question,
+        choices: Sequence[str],
+        masks: npt.NDArray[np.int64],
+        known: npt.NDArray[np.bool_],
+        unresolved: npt.NDArray[np.bool_],
+    ) -> None:
+        """Rows whose joined labels could not be split take their answer from the option
+        columns; a row whose option columns are empty as well is a bad value."""
+        column = self.sources[question.name]
+        lost = np.flatnonzero(unresolved & ~known)
+        if len(lost):
+            raw = self.frame[column].to_numpy(dtype=object)
+            self.problems.add(
+                lost,
+                column,
+                [type_problem(question, str(raw[row])) or "" for row in lost],
+                _("not one of the choices"),
+            )
+        current = np.array(self.answers[question.name].astype(object), dtype=object)
+        texts = {
+            int(mask): " ".join(c for bit, c in enumerate(choices) if int(mask) >> bit & 1)
+            for mask in np.unique(masks[unresolved])
+        }
+        for row in np.flatnonzero(unresolved & known):
+            current[row] = texts[int(masks[row])]
+        codes, uniques = pd.factorize(current, use_na_sentinel=False)
+        self.answers[question.name] = self._categorical(
+            question.name, codes, [str(value) for value in uniques]
+        )
+
     def _check_expressions(self) -> None:
-        """Constraints and required answers, evaluated per distinct combination of answers."""
-        if self.problems.total:
-            return  # type errors first: constraints over bad values only add noise
+        """Constraints and required answers, evaluated per distinct combination of answers.
+
+        Rows with a bad value are left out (a constraint over a value of the wrong type only
+        adds noise); the others are checked in the same pass, so that a file shows all its
+        problems at once."""
         frame = pd.DataFrame(self.answers, index=self.frame.index)
         memo: dict[tuple[str, str], object] = {}
+        good = ~self.problems.bad
         for question in self.form.questions:
             if not question.takes_answer or question.name not in frame.columns:
                 continue
-            answered = self.answered[question.name]
+            answered = self.answered[question.name] & good
+            unanswered = ~self.answered[question.name] & good
             column = self.sources[question.name]
             try:
                 if question.constraint and answered.any():
@@ -920,13 +1201,25 @@ class _ExportReader:
                             [
                                 _("%(value)s breaks the constraint %(rule)s")
                                 % {"value": frame[question.name].iat[row], "rule": rule}
-                                for row in failing[:MAX_PROBLEMS]
+                                for row in failing[:PROBLEMS_PER_KIND]
                             ],
+                            _("breaks the constraint"),
                         )
-                if question.required and not answered.all():
-                    self._check_required(frame, question, ~answered, column)
+                if question.required and unanswered.any():
+                    self._check_required(frame, question, unanswered, column)
             except ExpressionError as error:
-                self.problems.add(np.array([0]), column, [str(error)])
+                # Not a refusal: the answers are kept as given, and the user is told which
+                # rule was not checked.
+                self.notices.append(
+                    ImportNotice(
+                        column,
+                        _(
+                            "The rules of question %(name)s cannot be checked on the server "
+                            "(%(reason)s); its answers are taken as they are."
+                        )
+                        % {"name": question.name, "reason": error},
+                    )
+                )
 
     def _check_required(
         self, frame: pd.DataFrame, question: Question, empty: npt.NDArray[np.bool_], column: str
@@ -950,7 +1243,9 @@ class _ExportReader:
             )
         missing = np.flatnonzero(empty)[required & relevant]
         if len(missing):
-            self.problems.add(missing, column, [_("an answer is required")] * len(missing))
+            self.problems.add(
+                missing, column, [_("an answer is required")] * len(missing), _("answer required")
+            )
 
 
 def answers_frame(form: Form, rows: Iterable[Mapping[str, Answer]]) -> pd.DataFrame:

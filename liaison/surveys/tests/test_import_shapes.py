@@ -1,0 +1,223 @@
+"""Imports of the files the tools really produce: labels exports with space-joined options,
+plain tables of question names, another form's file, missing columns, header-only files,
+conflicting duplicates, repeat files, and every problem of a file reported in one pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from liaison.surveys.imports import (
+    ExportError,
+    ExportFormat,
+    ExportRejected,
+    SubmissionTable,
+    read_export,
+)
+from liaison.surveys.tests.builders import EN, VI, kobo_export, make_form
+from liaison.surveys.xlsform import Form
+
+SURVEY = [
+    {
+        "type": "select_one agency",
+        "name": "agency",
+        f"label::{EN}": "Agency",
+        f"label::{VI}": "Cơ quan",
+        "required": "yes",
+    },
+    {
+        "type": "integer",
+        "name": "years",
+        f"label::{EN}": "Years at the border",
+        f"label::{VI}": "Số năm ở biên giới",
+        "constraint": ". >= 0 and . <= 45",
+    },
+    {
+        "type": "select_multiple topic",
+        "name": "topics",
+        f"label::{EN}": "Training wanted",
+        f"label::{VI}": "Nội dung cần tập huấn",
+    },
+    {"type": "text", "name": "comments", f"label::{EN}": "Comments", f"label::{VI}": "Ý kiến"},
+]
+CHOICES = [
+    {"list_name": "agency", "name": "police", f"label::{EN}": "Police", f"label::{VI}": "Công an"},
+    {
+        "list_name": "agency",
+        "name": "army",
+        f"label::{EN}": "Border Army",
+        f"label::{VI}": "Bộ đội Biên phòng",
+    },
+    {
+        "list_name": "topic",
+        "name": "first_aid",
+        f"label::{EN}": "First aid",
+        f"label::{VI}": "Sơ cứu",
+    },
+    {
+        "list_name": "topic",
+        "name": "smuggling",
+        f"label::{EN}": "Smuggling",
+        f"label::{VI}": "Buôn lậu",
+    },
+    {"list_name": "topic", "name": "drugs", f"label::{EN}": "Drugs", f"label::{VI}": "Ma túy"},
+    {
+        "list_name": "topic",
+        "name": "drug_smuggling",
+        f"label::{EN}": "Smuggling drugs",
+        f"label::{VI}": "Buôn lậu ma túy",
+    },
+]
+SETTINGS = [{"form_id": "blo_log", "form_title": "Nhật ký BLO", "default_language": EN}]
+
+
+@pytest.fixture(scope="module")
+def form() -> Form:
+    return make_form(survey=SURVEY, choices=CHOICES, settings=SETTINGS)
+
+
+def _read(form: Form, rows: list[dict[str, str]], columns: list[str]) -> SubmissionTable:
+    return read_export(kobo_export(rows, columns).encode(), form, filename="f.csv")
+
+
+@pytest.mark.parametrize(
+    ("joined", "expected"),
+    [
+        ("First aid Drugs", "first_aid drugs"),
+        ("Sơ cứu Ma túy", "first_aid drugs"),
+        ("Smuggling First aid", "smuggling first_aid"),
+    ],
+)
+def test_kobo_labels_export_splits_space_joined_option_labels(form, joined, expected):
+    rows = [{"Cơ quan": "Công an", "Nội dung cần tập huấn": joined, "Ý kiến": "Cần thêm lớp"}]
+    table = _read(form, rows, ["Cơ quan", "Nội dung cần tập huấn", "Ý kiến"])
+    assert list(table.answers["topics"]) == [expected]
+    assert list(table.answers["comments"]) == ["Cần thêm lớp"]
+
+
+def test_labels_that_split_two_ways_take_the_option_columns(form):
+    # "Buôn lậu Ma túy" is Buôn lậu + Ma túy, or Buôn lậu ma túy: only the 1/0 columns know.
+    options = {name: f"Nội dung cần tập huấn/{label}" for name, label in _topic_labels().items()}
+    columns = ["Cơ quan", "Nội dung cần tập huấn", *options.values()]
+    rows = [
+        {
+            "Cơ quan": "Công an",
+            "Nội dung cần tập huấn": "Buôn lậu Ma túy",
+            **{column: str(int(name == "drug_smuggling")) for name, column in options.items()},
+        },
+        {
+            "Cơ quan": "Công an",
+            "Nội dung cần tập huấn": "Buôn lậu Ma túy",
+            **{
+                column: str(int(name in ("smuggling", "drugs"))) for name, column in options.items()
+            },
+        },
+    ]
+    table = _read(form, rows, columns)
+    assert list(table.answers["topics"]) == ["drug_smuggling", "smuggling drugs"]
+
+
+def test_labels_that_split_two_ways_without_option_columns_are_a_problem(form):
+    rows = [{"Cơ quan": "Công an", "Nội dung cần tập huấn": "Buôn lậu Ma túy"}]
+    with pytest.raises(ExportRejected) as raised:
+        _read(form, rows, ["Cơ quan", "Nội dung cần tập huấn"])
+    assert [(p.row, p.column) for p in raised.value.problems] == [(2, "Nội dung cần tập huấn")]
+
+
+def _topic_labels() -> dict[str, str]:
+    return {row["name"]: row[f"label::{VI}"] for row in CHOICES if row["list_name"] == "topic"}
+
+
+def test_a_plain_csv_of_question_names_is_read_with_a_notice(form):
+    data = "agency,years,topics,comments\npolice,4,first_aid drugs,Cán bộ mới\narmy,,,\n"
+    table = read_export(data.encode(), form, filename="plain.csv")
+    assert table.format is ExportFormat.PLAIN
+    assert list(table.answers["agency"]) == ["police", "army"]
+    assert list(table.answers["comments"]) == ["Cán bộ mới", ""]
+    assert any("no submission IDs" in notice.message for notice in table.notices)
+
+
+def test_another_forms_export_is_refused_with_the_match_rate(form):
+    columns = ["ho_ten", "don_vi", "so_vu_bat_giu", "agency"]
+    rows = [{"ho_ten": "Nguyễn Văn A", "don_vi": "Đồn Mộc Bài", "so_vu_bat_giu": "3"}] * 5
+    with pytest.raises(ExportError) as raised:
+        _read(form, rows, columns)
+    message = str(raised.value)
+    assert "match 1 of the form's 4 questions (25 %)" in message
+    assert "1 of its 4 answer columns" in message
+
+
+def test_a_missing_column_is_a_notice_naming_the_question(form):
+    rows = [{"agency": "police", "years": "3", "topics": "drugs"}]
+    table = _read(form, rows, ["agency", "years", "topics"])
+    [notice] = table.notices
+    assert "no column for 1 question(s) of the form (comments)" in notice.message
+
+
+def test_a_header_only_file_is_read_with_a_notice(form):
+    table = _read(form, [], ["agency", "years", "topics", "comments"])
+    assert len(table) == 0
+    assert [n.message for n in table.notices] == ["The file has a header but no submissions."]
+
+
+def test_a_submission_twice_with_different_answers_says_what_differs(form):
+    columns = ["agency", "years", "topics", "comments"]
+    rows = [
+        {"agency": "police", "years": "3", "comments": "Lần đầu", "_uuid": "same"},
+        {"agency": "police", "years": "4", "comments": "Sửa lại", "_uuid": "same"},
+        {"agency": "army", "years": "1", "_uuid": "other"},
+    ]
+    table = _read(form, rows, columns)
+    assert list(table.instance_ids) == ["same", "other"]
+    messages = [notice.message for notice in table.notices]
+    assert (
+        "Submission same is on rows 2 and 3 with different answers (years, comments); "
+        "row 2 is kept." in messages
+    )
+
+
+def test_a_repeat_file_is_recognised_not_read_as_respondents(form):
+    data = (
+        '"topics";"_index";"_parent_table_name";"_parent_index";"_submission__uuid"\n'
+        '"drugs";"1";"blo_log";"1";"abc"\n'
+    )
+    with pytest.raises(ExportError, match=r"is the export of a repeat .* _parent_index"):
+        read_export(data.encode(), form, filename="topics.csv")
+
+
+def test_every_problem_of_a_file_is_reported_in_one_pass_grouped_by_kind(form):
+    # given a file with an unknown choice, a broken constraint and a missing required answer
+    columns = ["agency", "years", "topics", "comments"]
+    rows = [
+        {"agency": "navy", "years": "3"},
+        {"agency": "police", "years": "60"},
+        {"agency": "", "years": "2"},
+        {"agency": "police", "years": "70"},
+        {"agency": "army", "years": "bốn"},
+    ]
+    # when it is read
+    with pytest.raises(ExportRejected) as raised:
+        _read(form, rows, columns)
+    # then each kind of problem is there, with its rows
+    groups = {(g.column, g.kind): [p.row for p in g.first] for g in raised.value.groups}
+    assert groups == {
+        ("agency", "not one of the choices"): [2],
+        ("years", "not a valid value"): [6],
+        ("years", "breaks the constraint"): [3, 5],
+        ("agency", "answer required"): [4],
+    }
+    assert raised.value.total == 5
+
+
+def test_a_rule_the_server_cannot_evaluate_is_a_notice_not_a_refusal():
+    survey = [
+        {
+            "type": "integer",
+            "name": "seized",
+            f"label::{EN}": "Số vụ",
+            "constraint": "pulldata('prices', 'kg', 'name', .) > 0",
+        },
+    ]
+    form = make_form(survey=survey, choices=None, settings=SETTINGS)
+    table = read_export(b"seized\n3\n", form, filename="plain.csv")
+    assert list(table.answers["seized"]) == ["3"]
+    assert any("cannot be checked on the server" in n.message for n in table.notices)
