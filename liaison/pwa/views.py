@@ -40,6 +40,7 @@ SHELL_FILES: tuple[str, ...] = (
     "pwa/icon-512.png",
     "pwa/icon-maskable-512.png",
     "reference/reference.css",
+    "reference/offline-search.js",
     "training/training.css",
 )
 

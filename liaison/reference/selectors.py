@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -74,6 +75,49 @@ def search_reference(
         if matches:
             groups.append(SearchGroup(vocabulary, matches[:limit], len(matches)))
     return groups
+
+
+class IndexedVocabulary(TypedDict):
+    kind: str
+    title: str
+
+
+class SearchIndex(TypedDict):
+    """The offline search's copy of the library (``reference/offline-search.js`` reads it).
+
+    ``entries`` rows are ``[vocabulary position, address, label, English name, search text]``:
+    lists rather than objects, to keep the file small on a weak link."""
+
+    language: str
+    limit: int
+    maxQueryLength: int
+    vocabularies: list[IndexedVocabulary]
+    entries: list[tuple[int, str, str, str, str]]
+
+
+def search_index(user: AnyUser, lang: str, *, limit: int = 25) -> SearchIndex:
+    """Every entry ``user`` may see with what :func:`search_reference` matches and ranks it by."""
+    vocabularies: list[IndexedVocabulary] = []
+    entries: list[tuple[int, str, str, str, str]] = []
+    for position, vocabulary in enumerate(VOCABULARIES):
+        vocabularies.append(IndexedVocabulary(kind=vocabulary.kind, title=str(vocabulary.title)))
+        for entry in visible_entries(user, vocabulary).order_by("pk"):
+            entries.append(
+                (
+                    position,
+                    entry.get_absolute_url(),
+                    entry.label(lang),
+                    entry.name_en,
+                    entry.search_text,
+                )
+            )
+    return SearchIndex(
+        language=lang,
+        limit=limit,
+        maxQueryLength=MAX_QUERY_LENGTH,
+        vocabularies=vocabularies,
+        entries=entries,
+    )
 
 
 def match_entries(model: type[ReferenceEntry], text: str) -> list[ReferenceEntry]:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from liaison.reference.selectors import (
     MAX_QUERY_LENGTH,
     access_entry,
     category_counts,
+    search_index,
     search_reference,
     visible_entries,
 )
@@ -102,6 +103,19 @@ def search(request: HttpRequest) -> HttpResponse:
             "hits": sum(group.total for group in groups),
         },
     )
+
+
+@login_required
+def search_index_json(request: HttpRequest) -> JsonResponse:
+    """What the tablet searches offline: the entries the reader may see, names in their language
+    and the server's folded search text, so that the offline search finds what this one finds."""
+    response = JsonResponse(
+        search_index(request.user, _reader_language(request)),
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
+    # kept by the service worker for offline reading; checked again on every online visit
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _group_label(vocabulary: Vocabulary, entry: ReferenceEntry) -> str:

@@ -197,6 +197,7 @@ class BLO(LocalisedName):
     notes = models.TextField(_("notes"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     class Meta:
         ordering = ["country__name_en", "name_en"]
         verbose_name = _("BLO")
@@ -252,6 +253,7 @@ class Role(models.TextChoices):
 
     OFFICER = "officer", _("Officer")
     HEAD_OF_BLO = "head_of_blo", _("Head of BLO")
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     NATIONAL_COORDINATOR = "national_coordinator", _("National coordinator")
     PROGRAMME_STAFF = "programme_staff", _("Programme staff")
     SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
@@ -310,6 +312,7 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("interface language"),
         max_length=10,
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
         blank=True,
         help_text=_("Empty: the language of the user's country, or the browser's."),
     )

@@ -10,6 +10,10 @@
 Results (the analysis, the comparison, the report) are asked as ``Action.EXPORT`` on the round:
 they are aggregates of everyone's answers, read by those who steer the assessment.
 Filling the questionnaire is ``Action.ANSWER`` on the round.
+
+Q&A sessions, their notes, the codebook and coded passages are read like the round's results (by
+the heads of its BLOs, the coordinator of its country and programme staff) and written by
+programme staff: recording a session, its notes or codes is ``Action.CHANGE`` on the round.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from liaison.registry import permissions
 from liaison.registry.models import Role, User
 from liaison.registry.permissions import Action, AnyUser, is_network_wide, register
 from liaison.surveys.models import (
+    Code,
+    CodedPassage,
     ImportBatch,
+    QASession,
     Questionnaire,
     Submission,
     SurveyRound,
@@ -129,6 +136,34 @@ class ImportBatchPolicy:
         return False
 
 
+class _ReadWithResults:
+    """Qualitative records of a round: seen by those who read the round's results."""
+
+    administrators_see_all = True
+    round_path = "round__"
+
+    def visible(self, user: User) -> Q:
+        return Q(**{f"{self.round_path}in": SurveyRound.objects.filter(results_filter(user))})
+
+    def allows(self, user: User, action: Action, obj: object) -> bool:
+        return action == Action.CHANGE and _is_programme(user)
+
+
+@register(QASession)
+class QASessionPolicy(_ReadWithResults):
+    pass
+
+
+@register(Code)
+class CodePolicy(_ReadWithResults):
+    pass
+
+
+@register(CodedPassage)
+class CodedPassagePolicy(_ReadWithResults):
+    round_path = "code__round__"
+
+
 # --- reads for views ------------------------------------------------------------------------
 
 
@@ -178,3 +213,16 @@ def own_submission(user: AnyUser, survey_round: SurveyRound) -> Submission | Non
         .filter(round=survey_round, respondent_id=user.pk)
         .first()
     )
+
+
+def access_qa_session(user: AnyUser, pk: int, action: Action = Action.VIEW) -> QASession:
+    return permissions.access(user, QASession, action, pk=pk)
+
+
+def visible_qa_sessions(user: AnyUser, survey_round: SurveyRound) -> QuerySet[QASession]:
+    return permissions.visible(user, QASession).filter(round=survey_round)
+
+
+def may_code(user: AnyUser, survey_round: SurveyRound) -> bool:
+    """Record Q&A sessions and notes, keep the codebook and code passages of the round."""
+    return permissions.can(user, Action.CHANGE, survey_round)

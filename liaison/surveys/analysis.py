@@ -130,6 +130,8 @@ class QuestionResult(TypedDict):
     likert: NotRequired[LikertSummary]
     knowledge: NotRequired[KnowledgeScore]
     unlisted: NotRequired[int]
+    codes: NotRequired[dict[str, int]]
+    """Of a text question of a stored round: coded passages of its answers, per code."""
 
 
 class ThemeScore(TypedDict):

@@ -3,7 +3,8 @@
 The PATROL questionnaire (English and Vietnamese) uploaded; the "Viet Nam 2010 baseline" round
 over the seven Vietnamese BLOs of the demo network, with the 33 respondents of the 2010 survey
 imported from a KoboToolbox export and the sample plan the report recommends (which that sample
-falls short of: Lao Bao absent, Border Army and Customs under-represented); and an open
+falls short of: Lao Bao absent, Border Army and Customs under-represented) and the report's two
+Q&A sessions, coded (:mod:`liaison.surveys.demo_qa`); and an open
 follow-up round that the demo officers can fill in.
 
 Idempotent: run it again and nothing is added twice. Call after ``load_demo_registry()``.
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.registry.models import BLO, Country
+from liaison.surveys.demo_qa import load_baseline_qa
 from liaison.surveys.models import Questionnaire, RoundStatus, SurveyRound
 from liaison.surveys.report import PATROL_SAMPLE_PLAN
 from liaison.surveys.services import (
@@ -97,6 +99,7 @@ def load_demo_surveys() -> None:
                 file_name=BASELINE_EXPORT.name,
                 actor=None,
             )
+        load_baseline_qa(baseline)
         if FOLLOWUP_TITLE not in rounds:
             do_create_round(
                 questionnaire,

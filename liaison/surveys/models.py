@@ -125,6 +125,7 @@ class SurveyRound(models.Model):
         verbose_name=_("questionnaire"),
     )
     title = models.CharField(_("title"), max_length=200)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     country = models.ForeignKey(
         Country, on_delete=models.PROTECT, related_name="survey_rounds", verbose_name=_("country")
     )
@@ -368,3 +369,210 @@ class Submission(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == SubmissionStatus.DRAFT
+
+
+# --- the qualitative half: interview guides, Q&A sessions, notes, codes --------------------------
+
+
+class GuideQuestion(models.Model):
+    """One question of a round's interview guide, in the round's languages (``{code: text}``)."""
+
+    round = models.ForeignKey(
+        SurveyRound,
+        on_delete=models.CASCADE,
+        related_name="guide_questions",
+        verbose_name=_("round"),
+    )
+    position = models.PositiveIntegerField(_("position"))
+    texts = models.JSONField(_("question in each language"), default=dict)
+
+    class Meta:
+        ordering = ["round", "position"]
+        verbose_name = _("interview guide question")
+        verbose_name_plural = _("interview guide questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "position"], name="surveys_guide_question_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, language: str | None) -> str:
+        """The question in ``language``, else in English, else in any language it has."""
+        texts: dict[str, str] = self.texts or {}
+        for code in (language, "en", *texts):
+            if code and texts.get(code):
+                return texts[code]
+        return ""
+
+
+class SessionKind(models.TextChoices):
+    HEAD_OF_BLO = "head_of_blo", _("Interview with the head of BLO")
+    GROUP = "group", _("Group Q&A with the participants")
+
+
+class QASession(models.Model):
+    """A Q&A session held after a round's questionnaire: where, when, with whom, by whom.
+
+    ``participants`` lists who answered, by role and agency: ``[{"role": …, "agency": …}]``.
+    """
+
+    round = models.ForeignKey(
+        SurveyRound, on_delete=models.CASCADE, related_name="qa_sessions", verbose_name=_("round")
+    )
+    held_on = models.DateField(_("held on"))
+    blo = models.ForeignKey(
+        BLO, on_delete=models.PROTECT, related_name="qa_sessions", verbose_name=_("BLO")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=SessionKind.choices)
+    participants = models.JSONField(_("participants"), default=list, blank=True)
+    interviewer = models.CharField(_("interviewer"), max_length=200)
+    language = models.CharField(_("language the notes are taken in"), max_length=20)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["held_on", "pk"]
+        verbose_name = _("Q&A session")
+        verbose_name_plural = _("Q&A sessions")
+
+    def __str__(self) -> str:
+        return f"{self.blo.name_en} {self.held_on.isoformat()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:qa_session", args=[self.pk])
+
+    @property
+    def kind_enum(self) -> SessionKind:
+        return SessionKind(self.kind)
+
+
+class SessionNote(models.Model):
+    """What was answered to one guide question in a session, in the language it was taken in,
+    with a translation beside it."""
+
+    session = models.ForeignKey(
+        QASession, on_delete=models.CASCADE, related_name="notes", verbose_name=_("session")
+    )
+    question = models.ForeignKey(
+        GuideQuestion, on_delete=models.PROTECT, related_name="notes", verbose_name=_("question")
+    )
+    language = models.CharField(_("language"), max_length=20)
+    text = models.TextField(_("notes"))
+    translation = models.TextField(_("translation"), blank=True)
+    translation_language = models.CharField(
+        _("language of the translation"), max_length=20, blank=True
+    )
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["session", "question__position"]
+        verbose_name = _("session note")
+        verbose_name_plural = _("session notes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "question"], name="surveys_note_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.question.position}"
+
+    def text_in(self, language: str | None) -> str:
+        """The note in ``language`` when it was taken or translated into it, else as taken."""
+        if language and self.translation and self.translation_language == language:
+            return self.translation
+        return self.text
+
+
+class Code(models.Model):
+    """An entry of a round's codebook (``constraint: language``)."""
+
+    round = models.ForeignKey(
+        SurveyRound, on_delete=models.CASCADE, related_name="codes", verbose_name=_("round")
+    )
+    name = models.CharField(_("code"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["round", "name"]
+        verbose_name = _("code")
+        verbose_name_plural = _("codes")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "name"], name="surveys_code_name_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CodedPassage(models.Model):
+    """A code applied to a passage (characters ``start``–``end``) of a session note or of an
+    open answer (``question_name``) of a submission. ``quote`` keeps the passage's text."""
+
+    code = models.ForeignKey(
+        Code, on_delete=models.CASCADE, related_name="passages", verbose_name=_("code")
+    )
+    note = models.ForeignKey(
+        SessionNote,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="passages",
+        verbose_name=_("session note"),
+    )
+    submission = models.ForeignKey(
+        Submission,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="passages",
+        verbose_name=_("submission"),
+    )
+    question_name = models.CharField(_("question"), max_length=100, blank=True)
+    start = models.PositiveIntegerField(_("first character"))
+    end = models.PositiveIntegerField(_("after the last character"))
+    quote = models.TextField(_("quote"))
+    coded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("coded by"),
+    )
+    created = models.DateTimeField(_("coded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "pk"]
+        verbose_name = _("coded passage")
+        verbose_name_plural = _("coded passages")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(note__isnull=False, submission__isnull=True, question_name="")
+                    | (
+                        models.Q(note__isnull=True, submission__isnull=False)
+                        & ~models.Q(question_name="")
+                    )
+                ),
+                name="surveys_passage_of_a_note_or_an_answer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="surveys_passage_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.quote[:40]}"

@@ -15,7 +15,7 @@ import io
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -28,6 +28,9 @@ from liaison.surveys.analysis import (
     as_percent_text,
 )
 from liaison.surveys.xlsform import CALCULATE, SELECT_MULTIPLE, SELECT_ONE, Form
+
+if TYPE_CHECKING:
+    from liaison.surveys.qualitative import QASection
 
 FONT_FAMILY = "DejaVu Sans"
 CHART_DPI = 96
@@ -319,6 +322,7 @@ class _ReportBuilder:
         self.by_result = by_result if by_result is not None and by_result["by"] else None
         self.language = language
         self.options = options
+        self.qa: QASection | None = None
 
     def chart(self, name: str, question: QuestionResult) -> str | None:
         if not self.options.charts or not _closed(question) or not question["answered"]:
@@ -598,6 +602,7 @@ class _ReportBuilder:
             "themes": self.themes(),
             "clusters": self.clusters(),
             "annex": self.annex(),
+            "qa": self.qa,
         }
 
 
@@ -608,11 +613,13 @@ def render_html(
     by_result: AnalysisResult | None = None,
     language: str | None = None,
     options: ReportOptions | None = None,
+    qa: QASection | None = None,
 ) -> str:
     """The report as one standalone HTML document (CSS and charts inline).
 
     ``by_result`` is the same analysis with a ``by`` question (the cluster), for the findings
-    by cluster and the cluster annex; when ``result`` itself has a ``by`` it is used.
+    by cluster and the cluster annex; when ``result`` itself has a ``by`` it is used. ``qa`` is
+    the round's *Q&A sessions* section (:func:`liaison.surveys.qualitative.qa_section`).
     """
     code = language or "en"
     with translation.override(code):
@@ -623,6 +630,7 @@ def render_html(
             language,
             options or ReportOptions(),
         )
+        builder.qa = qa
         return render_to_string("surveys/report.html", builder.context())
 
 

@@ -22,7 +22,18 @@ from liaison.registry.models import BLO
 from liaison.surveys.analysis import AnalysisResult, analyze, prepare
 from liaison.surveys.expressions import evaluate_frame
 from liaison.surveys.imports import answers_frame
-from liaison.surveys.models import Submission, SubmissionSource, SubmissionStatus, SurveyRound
+from liaison.surveys.models import (
+    Code,
+    CodedPassage,
+    GuideQuestion,
+    QASession,
+    SessionNote,
+    Submission,
+    SubmissionSource,
+    SubmissionStatus,
+    SurveyRound,
+)
+from liaison.surveys.qualitative import qa_section
 from liaison.surveys.report import SampleShortfall, sample_shortfalls
 from liaison.surveys.xlsform import CALCULATE, Form
 from liaison.surveys.xpath import to_string
@@ -127,6 +138,7 @@ def _report_software() -> str:
     files = [
         package / "surveys" / "analysis.py",
         package / "surveys" / "report.py",
+        package / "surveys" / "qualitative.py",
         *sorted((package / "surveys" / "templates" / "surveys").glob("*report*.html")),
         *sorted(package.glob("locale/*/LC_MESSAGES/django.po")),
         *sorted(package.parent.glob("locale/*/LC_MESSAGES/django.po")),
@@ -136,6 +148,27 @@ def _report_software() -> str:
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _qualitative_state(survey_round: SurveyRound) -> list[object]:
+    """What changes when a session, a note, the guide, the codebook or a coded passage does."""
+    sessions = QASession.objects.filter(round=survey_round).aggregate(
+        count=Count("pk"), last=Max("updated")
+    )
+    notes = SessionNote.objects.filter(session__round=survey_round).aggregate(
+        count=Count("pk"), last=Max("updated")
+    )
+    return [
+        sessions["count"],
+        sessions["last"].isoformat() if sessions["last"] else "",
+        notes["count"],
+        notes["last"].isoformat() if notes["last"] else "",
+        GuideQuestion.objects.filter(round=survey_round).aggregate(top=Max("pk"), n=Count("pk")),
+        Code.objects.filter(round=survey_round).aggregate(top=Max("pk"), n=Count("pk")),
+        CodedPassage.objects.filter(code__round=survey_round).aggregate(
+            top=Max("pk"), n=Count("pk")
+        ),
+    ]
 
 
 def round_fingerprint(survey_round: SurveyRound) -> str:
@@ -156,6 +189,7 @@ def round_fingerprint(survey_round: SurveyRound) -> str:
         stats["submitted"],
         stats["last"].isoformat() if stats["last"] else "",
         stats["top"] or 0,
+        *_qualitative_state(survey_round),
         _report_software(),
     ]
     return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:40]
@@ -186,7 +220,12 @@ def round_report(
             by_result = round_result(survey_round, form=form, by=cluster, language=language)
         options = reports.ReportOptions(sample_plan=survey_round.sample_plan(form))
         html = reports.render_html(
-            form, result, by_result=by_result, language=language, options=options
+            form,
+            result,
+            by_result=by_result,
+            language=language,
+            options=options,
+            qa=qa_section(survey_round, form=form, language=language),
         )
     content = reports.pdf_from_html(html) if fmt == "pdf" else html.encode("utf-8")
     store.set(key, content)

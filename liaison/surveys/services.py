@@ -30,6 +30,7 @@ from liaison.operations.storage import files_removed_unless_committed
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Country, User
 from liaison.registry.permissions import Action
+from liaison.registry.versioning import check_version
 from liaison.surveys.expressions import (
     Answer,
     FieldError,
@@ -41,15 +42,21 @@ from liaison.surveys.expressions import (
 from liaison.surveys.imports import read_export
 from liaison.surveys.models import (
     ImportBatch,
+    Code,
+    CodedPassage,
+    GuideQuestion,
     Questionnaire,
+    QASession,
     RoundStatus,
     Submission,
+    SessionKind,
+    SessionNote,
     SubmissionSource,
     SubmissionStatus,
     SurveyRound,
     cached_form,
 )
-from liaison.surveys.xlsform import CALCULATE, SELECT_ONE, Form, load_form
+from liaison.surveys.xlsform import CALCULATE, SELECT_ONE, TEXT, Form, load_form
 
 _SYSTEM = "system"
 
@@ -211,6 +218,22 @@ def _round_state(survey_round: SurveyRound) -> dict[str, object]:
     }
 
 
+def _data_state(data: RoundData) -> dict[str, object]:
+    """``_round_state`` of the round ``data`` would make."""
+    return {
+        "title": data.title,
+        "country": data.country.code,
+        "starts_on": data.starts_on,
+        "ends_on": data.ends_on,
+        "status": data.status,
+        "sites": sorted(blo.code for blo in data.sites),
+        "min_share": str(data.min_share),
+        "max_share": str(data.max_share),
+        "min_respondents": data.min_respondents,
+        "min_per_agency": dict(data.min_per_agency or {}),
+    }
+
+
 def do_create_round(
     questionnaire: Questionnaire,
     data: RoundData,
@@ -248,17 +271,27 @@ def do_update_round(
     survey_round: SurveyRound,
     data: RoundData,
     *,
+    expected_version: int | None = None,
     actor: User,
     request: HttpRequest | None = None,
 ) -> SurveyRound:
     """Change a round: authorised on the stored round and on the changed one (its country,
-    sites and status decide who reads and answers it); a refusal leaves the round as it was."""
+    sites and status decide who reads and answers it); a refusal leaves the round as it was.
+    ``StaleEdit`` if someone saved the round after ``expected_version``, the version its
+    editor opened."""
     with transaction.atomic():
         locked = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
         permissions.require(actor, Action.CHANGE, locked)
         _check_round(locked.questionnaire, data)
         before = _round_state(locked)
+        new_version = check_version(
+            locked,
+            expected_version,
+            lambda: {key: str(value) for key, value in before.items()},
+            lambda: {key: str(value) for key, value in _data_state(data).items()},
+        )
         _apply(locked, data)
+        locked.version = new_version
         locked.save()
         locked.sites.set(data.sites)
         # The new state, sites included: refused, the transaction leaves the round as it was.
@@ -471,3 +504,301 @@ def do_import_export(
             username=_SYSTEM if actor is None else "",
         )
     return batch
+
+
+# --- the qualitative half: interview guide, Q&A sessions, notes, codebook, coding ----------------
+
+
+def _locked_round(survey_round: SurveyRound, actor: User | None) -> SurveyRound:
+    """The stored round, locked, once the actor may record its qualitative data."""
+    stored = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+    if actor is not None:
+        permissions.require(actor, Action.CHANGE, stored)
+    return stored
+
+
+def _audit(
+    actor: User | None,
+    action: AuditAction,
+    obj: object,
+    summary: str,
+    changes: dict[str, object],
+    request: HttpRequest | None,
+) -> None:
+    record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        summary=summary,
+        changes=changes,
+        request=request,
+        username=_SYSTEM if actor is None else "",
+    )
+
+
+def do_add_guide_question(
+    survey_round: SurveyRound,
+    texts: Mapping[str, str],
+    *,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> GuideQuestion:
+    """Append a question to the round's interview guide (``texts``: the question by language)."""
+    cleaned = {code: text.strip() for code, text in texts.items() if text and text.strip()}
+    if not cleaned:
+        raise ValidationError({"texts": [_("Write the question in at least one language.")]})
+    with transaction.atomic():
+        stored = _locked_round(survey_round, actor)
+        last = stored.guide_questions.order_by("-position").values_list("position", flat=True)
+        question = GuideQuestion.objects.create(
+            round=stored, position=(last.first() or 0) + 1, texts=cleaned
+        )
+        _audit(
+            actor,
+            AuditAction.CREATE,
+            question,
+            _("Added question %(position)s to the interview guide of round %(round)s")
+            % {"position": question.position, "round": stored.pk},
+            {"round": stored.pk, "position": question.position},
+            request,
+        )
+    return question
+
+
+@dataclass(frozen=True)
+class SessionData:
+    """What a Q&A session is: when, where, which kind, with whom, by whom, in which language."""
+
+    held_on: date
+    blo: BLO
+    kind: SessionKind
+    interviewer: str
+    language: str
+    participants: Sequence[Mapping[str, str]] = ()
+    source: str = ""
+
+
+def do_record_session(
+    survey_round: SurveyRound,
+    data: SessionData,
+    *,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> QASession:
+    """Record a Q&A session held at one of the round's BLOs."""
+    participants = [
+        {"role": str(item.get("role", "")).strip(), "agency": str(item.get("agency", "")).strip()}
+        for item in data.participants
+        if str(item.get("role", "")).strip() or str(item.get("agency", "")).strip()
+    ]
+    with transaction.atomic():
+        stored = _locked_round(survey_round, actor)
+        errors: dict[str, list[str]] = {}
+        if not stored.sites.filter(pk=data.blo.pk).exists():
+            errors["blo"] = [
+                _("%(blo)s is not one of the round's BLOs.") % {"blo": data.blo.name_en}
+            ]
+        if not data.interviewer.strip():
+            errors["interviewer"] = [_("Name who led the session.")]
+        if not data.language.strip():
+            errors["language"] = [_("Give the language the notes are taken in.")]
+        if errors:
+            raise ValidationError(errors)
+        session = QASession.objects.create(
+            round=stored,
+            held_on=data.held_on,
+            blo=data.blo,
+            kind=data.kind,
+            participants=participants,
+            interviewer=data.interviewer.strip()[:200],
+            language=data.language.strip()[:20],
+            source=data.source.strip()[:300],
+            created_by=actor,
+        )
+        _audit(
+            actor,
+            AuditAction.CREATE,
+            session,
+            _("Recorded a Q&A session of round %(round)s at BLO %(blo)s")
+            % {"round": stored.pk, "blo": data.blo.code},
+            {"round": stored.pk, "blo": data.blo.pk, "held_on": data.held_on.isoformat()},
+            request,
+        )
+    return session
+
+
+def do_record_note(
+    session: QASession,
+    question: GuideQuestion,
+    *,
+    text: str,
+    translation: str = "",
+    translation_language: str = "",
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> SessionNote:
+    """Write (or rewrite) the notes of one guide question in a session, with their translation.
+
+    Rewriting a note whose passages are coded is refused: the codes would point elsewhere."""
+    text = text.strip()
+    translation = translation.strip()
+    with transaction.atomic():
+        stored = QASession.objects.select_for_update().get(pk=session.pk)
+        _locked_round(stored.round, actor)
+        if question.round_id != stored.round_id:
+            raise ValidationError(
+                {"question": [_("This question is not in the round's interview guide.")]}
+            )
+        if not text:
+            raise ValidationError({"text": [_("Write what was answered.")]})
+        if translation and not translation_language.strip():
+            raise ValidationError(
+                {"translation_language": [_("Give the language of the translation.")]}
+            )
+        note = SessionNote.objects.filter(session=stored, question=question).first()
+        created = note is None
+        if note is not None and note.text != text and note.passages.exists():
+            raise ValidationError(
+                {"text": [_("Passages of these notes are coded; the notes cannot be rewritten.")]}
+            )
+        if note is None:
+            note = SessionNote(session=stored, question=question)
+        note.language = stored.language
+        note.text = text
+        note.translation = translation
+        note.translation_language = translation_language.strip()[:20] if translation else ""
+        note.save()
+        _audit(
+            actor,
+            AuditAction.CREATE if created else AuditAction.CHANGE,
+            note,
+            _("Wrote the notes of question %(position)s in Q&A session %(session)s")
+            % {"position": question.position, "session": stored.pk},
+            {"session": stored.pk, "question": question.pk},
+            request,
+        )
+    return note
+
+
+def do_add_code(
+    survey_round: SurveyRound,
+    name: str,
+    *,
+    description: str = "",
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> Code:
+    """Add a code to the round's codebook."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": [_("Give the code a name.")]})
+    if len(name) > 100:
+        raise ValidationError({"name": [_("A code's name has at most 100 characters.")]})
+    with transaction.atomic():
+        stored = _locked_round(survey_round, actor)
+        if stored.codes.filter(name=name).exists():
+            raise ValidationError(
+                {"name": [_("The codebook already has the code “%(name)s”.") % {"name": name}]}
+            )
+        code = Code.objects.create(round=stored, name=name, description=description.strip()[:300])
+        _audit(
+            actor,
+            AuditAction.CREATE,
+            code,
+            _("Added a code to the codebook of round %(round)s") % {"round": stored.pk},
+            {"round": stored.pk, "code": code.pk},
+            request,
+        )
+    return code
+
+
+def _span(text: str, start: int | None, end: int | None, quote: str) -> tuple[int, int]:
+    """The passage's characters: the span given, or where the quoted excerpt stands."""
+    if quote.strip():
+        where = text.find(quote.strip())
+        if where < 0:
+            raise ValidationError(
+                {"quote": [_("The quoted excerpt is not in the text being coded.")]}
+            )
+        return where, where + len(quote.strip())
+    if start is None or end is None:
+        raise ValidationError({"quote": [_("Quote the passage or give its characters.")]})
+    if not 0 <= start < end <= len(text):
+        raise ValidationError(
+            {
+                "start": [
+                    _("A passage runs from character %(low)s to at most %(high)s.")
+                    % {"low": 0, "high": len(text)}
+                ]
+            }
+        )
+    return start, end
+
+
+def do_code_passage(
+    code: Code,
+    *,
+    note: SessionNote | None = None,
+    submission: Submission | None = None,
+    question_name: str = "",
+    start: int | None = None,
+    end: int | None = None,
+    quote: str = "",
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> CodedPassage:
+    """Apply a code to a passage — characters ``start``–``end``, or the excerpt ``quote`` — of a
+    session note, or of the open answer to ``question_name`` in a submission."""
+    if (note is None) == (submission is None):
+        raise ValidationError(_("Code a passage of a session note or of an open answer."))
+    with transaction.atomic():
+        stored = _locked_round(code.round, actor)
+        if note is not None:
+            note = SessionNote.objects.select_related("session").get(pk=note.pk)
+            if note.session.round_id != stored.pk:
+                raise ValidationError(_("These notes belong to another round."))
+            text = note.text
+            question_name = ""
+        elif submission is not None:
+            submission = Submission.objects.get(pk=submission.pk)
+            if submission.round_id != stored.pk:
+                raise ValidationError(_("This submission belongs to another round."))
+            form = stored.form()
+            if not form.has_question(question_name) or form.question(question_name).type != TEXT:
+                raise ValidationError(
+                    {
+                        "question_name": [
+                            _("%(name)s is not an open question of the questionnaire.")
+                            % {"name": question_name}
+                        ]
+                    }
+                )
+            text = str((submission.answers or {}).get(question_name) or "")
+        begin, finish = _span(text, start, end, quote)
+        passage = CodedPassage.objects.create(
+            code=code,
+            note=note,
+            submission=submission,
+            question_name=question_name,
+            start=begin,
+            end=finish,
+            quote=text[begin:finish],
+            coded_by=actor,
+        )
+        _audit(
+            actor,
+            AuditAction.CREATE,
+            passage,
+            _("Coded a passage with code %(code)s in round %(round)s")
+            % {"code": code.pk, "round": stored.pk},
+            {
+                "code": code.pk,
+                "note": note.pk if note is not None else None,
+                "submission": submission.pk if submission is not None else None,
+                "question": question_name,
+                "start": begin,
+                "end": finish,
+            },
+            request,
+        )
+    return passage

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 from django.utils.translation import gettext as _
 
 from liaison.surveys.imports import ExportError, ImportNotice, read_export
 from liaison.surveys.xlsform import Form
+
+if TYPE_CHECKING:
+    from liaison.surveys.models import SurveyRound
 
 
 class AnswerSource(Protocol):
@@ -66,8 +69,13 @@ class StoredRound:
         return _("survey round %(id)s") % {"id": self.round_id}
 
     def load(self, form: Form) -> pd.DataFrame:
-        from liaison.surveys.models import SurveyRound
         from liaison.surveys.selectors import round_frame
+
+        return round_frame(self.stored(form), form)
+
+    def stored(self, form: Form) -> SurveyRound:
+        """The round, once it is known to answer ``form``."""
+        from liaison.surveys.models import SurveyRound
 
         survey_round = (
             SurveyRound.objects.select_related("questionnaire").filter(pk=self.round_id).first()
@@ -88,4 +96,4 @@ class StoredRound:
                     "form": form.form_id,
                 }
             )
-        return round_frame(survey_round, form)
+        return survey_round

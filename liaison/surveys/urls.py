@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.surveys import views
+from liaison.surveys import qa_views, views
 
 app_name = "surveys"
 
@@ -16,6 +16,14 @@ urlpatterns = [
     path("rounds/<int:pk>/import/", views.import_export, name="import"),
     path("rounds/<int:pk>/results/", views.results, name="results"),
     path("rounds/<int:pk>/report.<str:fmt>", views.report, name="report"),
+    path("rounds/<int:pk>/qa/", qa_views.qa_round, name="qa_round"),
+    path("rounds/<int:pk>/qa/guide/", qa_views.qa_guide_add, name="qa_guide_add"),
+    path("rounds/<int:pk>/qa/sessions/new/", qa_views.qa_session_new, name="qa_session_new"),
+    path("rounds/<int:pk>/qa/codes/", qa_views.qa_code_add, name="qa_code_add"),
+    path("rounds/<int:pk>/qa/answers/", qa_views.qa_answers, name="qa_answers"),
+    path("qa/<int:pk>/", qa_views.qa_session, name="qa_session"),
+    path("qa/<int:pk>/notes/<int:question_pk>/", qa_views.qa_note, name="qa_note"),
+    path("qa/notes/<int:pk>/code/", qa_views.qa_note_code, name="qa_note_code"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
     path("compare/", views.compare, name="compare"),
 ]

@@ -27,9 +27,11 @@ from liaison.registry import permissions
 from liaison.registry.models import BLO, Country
 from liaison.registry.permissions import Action
 from liaison.registry.signed_in import current_user
+from liaison.registry.versioning import StaleEdit, conflict_form
 from liaison.surveys import access, services
 from liaison.surveys.models import (
     ImportBatch,
+    CodedPassage,
     Questionnaire,
     Submission,
     SubmissionStatus,
@@ -229,10 +231,30 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     survey_round = access.access_round(user, pk, Action.CHANGE)
     form = _form_or_error(survey_round.questionnaire)
     round_form = _round_form(request, form, survey_round=survey_round)
+    conflict: StaleEdit | None = None
     if request.method == "POST" and round_form.is_valid():
         try:
             services.do_update_round(
-                survey_round, round_form.round_data(), actor=user, request=request
+                survey_round,
+                round_form.round_data(),
+                expected_version=round_form.cleaned_data["version"],
+                actor=user,
+                request=request,
+            )
+        except StaleEdit as stale:
+            conflict = stale
+            saved = SurveyRound.objects.get(pk=pk)
+            round_form = conflict_form(
+                request,
+                stale,
+                lambda data: RoundForm(
+                    data,
+                    form=form,
+                    countries=permissions.visible(user, Country),
+                    blos=permissions.visible(user, BLO).filter(active=True),
+                    survey_round=saved,
+                    language=_language(),
+                ),
             )
         except ValidationError as error:
             round_form.add_error(None, error)
@@ -246,6 +268,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "round_form": round_form,
             "questionnaire": survey_round.questionnaire,
             "survey_round": survey_round,
+            "conflict": conflict,
         },
     )
 
@@ -497,8 +520,10 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     cluster_labels: dict[str, str] = {}
     cluster = survey_round.cluster_question
     if cluster and form.has_question(cluster):
+    from liaison.surveys.qualitative import code_counts
         question = form.question(cluster)
         cluster_labels = {
+    user = current_user(request)
             choice.name: form.choice_label(question, choice.name, language)
             for choice in question.choices
         }
@@ -538,6 +563,11 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt == "pdf":
         pdf = round_report(survey_round, form=form, language=language, fmt="pdf")
         response = HttpResponse(pdf, content_type="application/pdf")
+            "coding": code_counts(
+                survey_round,
+                permissions.visible(user, CodedPassage).filter(code__round=survey_round),
+                form=form,
+            ),
         response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
         return response
     html = round_report(survey_round, form=form, language=language, fmt="html")

@@ -165,12 +165,17 @@ class Command(BaseCommand):
                 options,
                 lambda: report.render_html(form, result, by_result=by_result, language=language),
             )
+        from liaison.surveys.sources import StoredRound
         if not any(options.get(key) for key in ("json", "html", "pdf")):
             from liaison.surveys.report import text_summary
 
             self.stdout.write(text_summary(result), ending="")
 
     def compare(
+        if isinstance(source, StoredRound):
+            from liaison.surveys.qualitative import add_text_codes
+
+            add_text_codes(result, source.stored(form), form)
         self,
         form: Form,
         baseline: AnswerSource,
