@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from liaison.meetings.models import ActionStatus, Meeting, MeetingAction
 from liaison.registry.models import BLO, Agency, Country, User
+from liaison.registry.versioning import add_version_field
 
 
 class DateInput(forms.DateInput):
@@ -37,6 +38,7 @@ class MeetingForm(forms.ModelForm[Meeting]):
 
     def __init__(self, *args: Any, blo: BLO, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        add_version_field(self, self.instance.version, editing=self.instance.pk is not None)
         self.instance.blo = blo
         self.fields["counterpart_blo"].queryset = blo.counterparts.select_related("country")  # type: ignore[attr-defined]
 
@@ -118,6 +120,10 @@ class FollowUpForm(forms.Form):
 
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices)
+
+    def __init__(self, *args: Any, action: MeetingAction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_version_field(self, action.version, editing=True)
 
 
 ParticipantFormSet = forms.formset_factory(ParticipantForm, extra=4, max_num=30)

@@ -72,6 +72,7 @@ class ActionStatus(models.TextChoices):
 
 
 class Meeting(models.Model):
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     blo = models.ForeignKey(
         BLO, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("BLO")
     )
@@ -180,6 +181,7 @@ class Participation(models.Model):
 class MeetingAction(models.Model):
     """Something agreed at a meeting: who does it, by when; followed up at the next meetings."""
 
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
     description = models.CharField(_("action"), max_length=500)
     owner = models.ForeignKey(

@@ -23,6 +23,7 @@ from liaison.meetings.models import (
 )
 from liaison.registry.models import Agency, Country, User
 from liaison.registry.permissions import Action, require
+from liaison.registry.versioning import check_version, displayed
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def _follow_up(meeting: Meeting, reviews: Sequence[ReviewInput]) -> list[ActionR
         if review.status != ActionStatus.OPEN:
             action.status = review.status
             action.closed_on = meeting.held_on
-            action.save(update_fields=["status", "closed_on"])
+            action.version += 1
+            action.save(update_fields=["status", "closed_on", "version"])
     return done
 
 
@@ -136,29 +138,44 @@ def do_record_meeting(
     return meeting
 
 
+_MEETING_FIELDS = [
+    "blo_id",
+    "level",
+    "formality",
+    "held_on",
+    "location",
+    "agenda",
+    "outcomes",
+    "counterpart_blo_id",
+]
+
+
 @transaction.atomic
 def do_change_meeting(
-    meeting: Meeting, *, actor: User, request: HttpRequest | None = None
+    meeting: Meeting,
+    *,
+    expected_version: int | None = None,
+    actor: User,
+    request: HttpRequest | None = None,
 ) -> Meeting:
-    """Save corrections to a recorded meeting's own fields.
+    """Save corrections to a recorded meeting's own fields; ``StaleEdit`` if someone saved the
+    meeting after ``expected_version`` (the version its editor opened).
 
     Authorised on the stored meeting and on the corrected one: moving a meeting into or out of
     a BLO's log needs the right to keep both logs."""
     before = Meeting.objects.select_for_update().get(pk=meeting.pk)
     require(actor, Action.CHANGE, before)
     require(actor, Action.CHANGE, meeting)
+    shown = [f.removesuffix("_id") for f in _MEETING_FIELDS]
+    meeting.version = check_version(
+        before,
+        expected_version,
+        lambda: displayed(before, shown),
+        lambda: displayed(meeting, shown),
+    )
     meeting.full_clean()
     meeting.save()
-    fields = [
-        "blo_id",
-        "level",
-        "formality",
-        "held_on",
-        "location",
-        "agenda",
-        "outcomes",
-        "counterpart_blo_id",
-    ]
+    fields = _MEETING_FIELDS
     changes = {
         f: {"from": str(getattr(before, f)), "to": str(getattr(meeting, f))}
         for f in fields
@@ -203,16 +220,25 @@ def do_update_meeting_action(
     action: MeetingAction,
     *,
     status: ActionStatus,
+    expected_version: int | None = None,
     actor: User,
     request: HttpRequest | None = None,
 ) -> MeetingAction:
-    """Mark an action done, dropped or open again, between meetings."""
+    """Mark an action done, dropped or open again, between meetings; ``StaleEdit`` if its
+    status was changed after ``expected_version``."""
     action = MeetingAction.objects.select_for_update().get(pk=action.pk)
     require(actor, Action.CHANGE, action)
     before = action.status
+    stored_status = action.get_status_display()
+    action.version = check_version(
+        action,
+        expected_version,
+        lambda: {str(_("status")): stored_status},
+        lambda: {str(_("status")): status.label},
+    )
     action.status = status
     action.closed_on = timezone.localdate() if status != ActionStatus.OPEN else None
-    action.save(update_fields=["status", "closed_on"])
+    action.save(update_fields=["status", "closed_on", "version"])
     record(
         actor=actor,
         action=AuditAction.CHANGE,

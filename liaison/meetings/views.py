@@ -35,6 +35,7 @@ from liaison.registry import permissions
 from liaison.registry.models import BLO, Agency, Country, User
 from liaison.registry.permissions import Action, can
 from liaison.registry.signed_in import current_user
+from liaison.registry.versioning import StaleEdit, conflict_form
 
 
 def _recordable_blos(user: User) -> QuerySet[BLO]:
@@ -207,15 +208,31 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     meeting = permissions.access(user, Meeting, Action.CHANGE, pk=pk)
     form = MeetingForm(request.POST or None, instance=meeting, blo=meeting.blo)
+    conflict: StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.do_change_meeting(form.save(commit=False), actor=user, request=request)
+            services.do_change_meeting(
+                form.save(commit=False),
+                expected_version=form.cleaned_data["version"],
+                actor=user,
+                request=request,
+            )
+        except StaleEdit as stale:
+            conflict = stale
+            saved = Meeting.objects.get(pk=pk)
+            form = conflict_form(
+                request, stale, lambda data: MeetingForm(data, instance=saved, blo=saved.blo)
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(meeting.get_absolute_url())
-    return render(request, "meetings/meeting_edit.html", {"form": form, "meeting": meeting})
+    return render(
+        request,
+        "meetings/meeting_edit.html",
+        {"form": form, "meeting": meeting, "conflict": conflict},
+    )
 
 
 @login_required
@@ -260,11 +277,29 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 def action_update(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     action = permissions.access(user, MeetingAction, Action.CHANGE, pk=pk)
-    form = ActionStatusForm(request.POST)
-    if form.is_valid():
+    form = ActionStatusForm(request.POST, action=action)
+    if not form.is_valid():
+        messages.error(request, _("The action was not updated: choose its status."))
+        return redirect(action.meeting.get_absolute_url())
+    try:
         services.do_update_meeting_action(
-            action, status=ActionStatus(form.cleaned_data["status"]), actor=user, request=request
+            action,
+            status=ActionStatus(form.cleaned_data["status"]),
+            expected_version=form.cleaned_data["version"],
+            actor=user,
+            request=request,
         )
+    except StaleEdit as stale:
+        change = next(iter(stale.changes.values()), {"from": "", "to": ""})
+        messages.error(
+            request,
+            _(
+                "Someone changed this action's status after you opened the page; nothing was "
+                "overwritten. Its saved status is %(saved)s (you chose %(yours)s): choose again."
+            )
+            % {"saved": change["from"], "yours": change["to"]},
+        )
+    else:
         messages.success(request, _("Action updated."))
     return redirect(action.meeting.get_absolute_url())
 

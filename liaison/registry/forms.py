@@ -28,6 +28,7 @@ from liaison.registry.permissions import (
     role_choices,
     visible,
 )
+from liaison.registry.versioning import add_version_field
 
 SPOKEN_LANGUAGE_CHOICES = [(code, name) for code, name in KNOWN_LANGUAGES.items()]
 
@@ -55,6 +56,7 @@ class BLOForm(forms.ModelForm[BLO]):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        add_version_field(self, self.instance.version, editing=self.instance.pk is not None)
         self.user = user
         countries = visible(user, Country)
         self.fields["country"].queryset = countries  # type: ignore[attr-defined]
@@ -93,6 +95,10 @@ class CrossingForm(forms.ModelForm[Crossing]):
         model = Crossing
         fields = ["code", "name_en", "name_local", "kind", "latitude", "longitude"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_version_field(self, self.instance.version, editing=self.instance.pk is not None)
+
 
 class AccountForm(forms.ModelForm[User]):
     """An account as an administrator, coordinator or head of BLO keeps it: never its password,
@@ -126,6 +132,7 @@ class AccountForm(forms.ModelForm[User]):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        add_version_field(self, self.instance.version, editing=self.instance.pk is not None)
         self.user = user
         roles = role_choices(user, self.instance)
         self.fields["role"].choices = [(r.value, r.label) for r in roles]  # type: ignore[attr-defined]

@@ -48,12 +48,17 @@ from liaison.registry.permissions import (
     may_withdraw_counterpart,
     require,
 )
+from liaison.registry.versioning import StaleEdit, check_version, displayed
 
 if TYPE_CHECKING:
     from liaison.registry.transfer import ImportSummary
 
 # Fields never written to the audit log, whatever model they belong to.
 _SECRET_FIELDS = {"password"}
+
+# The rows whose edit forms carry the version their editor opened.
+VERSIONED = (BLO, Crossing, User)
+__all__ = ["StaleEdit"]
 
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -83,9 +88,26 @@ def _save_with_audit(
     actor: User,
     m2m: Mapping[str, Iterable[models.Model]] | None = None,
     request: HttpRequest | None = None,
+    expected_version: int | None = None,
 ) -> None:
-    """Validate, save and record ``obj``; ``stored`` is its locked row before the change."""
+    """Validate, save and record ``obj``; ``stored`` is its locked row before the change.
+
+    A versioned row (BLO, crossing, account) is refused with ``StaleEdit`` when ``stored`` is no
+    longer the version the editor opened (``expected_version``)."""
     before = snapshot(stored) if stored is not None else {}
+    if isinstance(stored, VERSIONED) and isinstance(obj, VERSIONED):
+        names = [
+            name
+            for name in before
+            if not obj._meta.get_field(name).many_to_many and name not in {"last_login"}
+        ]
+        saved_row: models.Model = stored
+        obj.version = check_version(
+            stored,
+            expected_version,
+            lambda: displayed(saved_row, names),
+            lambda: displayed(obj, names),
+        )
     obj.full_clean()
     obj.save()
     for name, values in (m2m or {}).items():
@@ -202,6 +224,7 @@ def do_save_blo(
     blo: BLO,
     *,
     agencies: Iterable[Agency] | None = None,
+    expected_version: int | None = None,
     actor: User,
     request: HttpRequest | None = None,
 ) -> BLO:
@@ -234,19 +257,32 @@ def do_save_blo(
         m2m["agencies"] = stationed
     elif stored is not None and stored.country_id != blo.country_id:
         m2m["agencies"] = []  # the old country's agencies do not follow the post abroad
-    _save_with_audit(blo, stored=stored, actor=actor, m2m=m2m, request=request)
+    _save_with_audit(
+        blo,
+        stored=stored,
+        actor=actor,
+        m2m=m2m,
+        request=request,
+        expected_version=expected_version,
+    )
     return blo
 
 
 @transaction.atomic
 def do_save_crossing(
-    crossing: Crossing, *, actor: User, request: HttpRequest | None = None
+    crossing: Crossing,
+    *,
+    expected_version: int | None = None,
+    actor: User,
+    request: HttpRequest | None = None,
 ) -> Crossing:
     stored = _stored(crossing)
     if stored is not None and stored.code != crossing.code:
         raise ValidationError({"code": _("A code does not change; it is how the record is found.")})
     _authorise_write(actor, crossing, stored, "blo")
-    _save_with_audit(crossing, stored=stored, actor=actor, request=request)
+    _save_with_audit(
+        crossing, stored=stored, actor=actor, request=request, expected_version=expected_version
+    )
     return crossing
 
 
@@ -516,6 +552,7 @@ _SCOPE_FIELDS = ("role", "country_id", "blo_id", "agency_id", "is_active")
 def do_save_account(
     account: User,
     *,
+    expected_version: int | None = None,
     actor: User,
     request: HttpRequest | None = None,
 ) -> User:
@@ -546,7 +583,9 @@ def do_save_account(
         account.set_unusable_password()
     else:
         account.password = stored.password  # whatever a caller set, the password is not theirs
-    _save_with_audit(account, stored=stored, actor=actor, request=request)
+    _save_with_audit(
+        account, stored=stored, actor=actor, request=request, expected_version=expected_version
+    )
     if stored is not None and any(getattr(stored, f) != getattr(account, f) for f in _SCOPE_FIELDS):
         # A link issued for the account as it was must not open the account as it is now.
         _revoke_resets(account)
@@ -698,6 +737,7 @@ def do_update_own_profile(
     user: User,
     *,
     changes: Mapping[str, Any],
+    expected_version: int | None = None,
     actor: User,
     request: HttpRequest | None = None,
 ) -> User:
@@ -711,7 +751,9 @@ def do_update_own_profile(
     stored = _stored(user)
     for key, value in changes.items():
         setattr(user, key, value)
-    _save_with_audit(user, stored=stored, actor=actor, request=request)
+    _save_with_audit(
+        user, stored=stored, actor=actor, request=request, expected_version=expected_version
+    )
     return user
 
 

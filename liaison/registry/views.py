@@ -76,6 +76,7 @@ from liaison.registry.permissions import (
 )
 from liaison.registry.signed_in import current_user
 from liaison.registry.transfer import SHEETS, RegistryImportError, export_csv, export_xlsx
+from liaison.registry.versioning import StaleEdit, conflict_form
 
 # --- sign-in ------------------------------------------------------------------------------------
 
@@ -369,11 +370,22 @@ def blo_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     else:
         instance = access_blo(user, code, Action.CHANGE)
     form = BLOForm(request.POST or None, instance=instance, user=user)
+    conflict: StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         blo = form.save(commit=False)
         try:
             services.do_save_blo(
-                blo, agencies=form.cleaned_data["agencies"], actor=user, request=request
+                blo,
+                agencies=form.cleaned_data["agencies"],
+                expected_version=form.cleaned_data["version"],
+                actor=user,
+                request=request,
+            )
+        except StaleEdit as stale:
+            conflict = stale
+            saved = BLO.objects.get(pk=blo.pk)
+            form = conflict_form(
+                request, stale, lambda data: BLOForm(data, instance=saved, user=user)
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -382,7 +394,9 @@ def blo_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect(blo.get_absolute_url())
-    return render(request, "registry/blo_form.html", {"form": form, "blo": instance})
+    return render(
+        request, "registry/blo_form.html", {"form": form, "blo": instance, "conflict": conflict}
+    )
 
 
 @login_required
@@ -399,9 +413,19 @@ def crossing_edit(
         if not can(user, Action.CREATE, crossing):
             raise PermissionDenied
     form = CrossingForm(request.POST or None, instance=crossing)
+    conflict: StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.do_save_crossing(form.save(commit=False), actor=user, request=request)
+            services.do_save_crossing(
+                form.save(commit=False),
+                expected_version=form.cleaned_data["version"],
+                actor=user,
+                request=request,
+            )
+        except StaleEdit as stale:
+            conflict = stale
+            saved = Crossing.objects.get(pk=crossing.pk)
+            form = conflict_form(request, stale, lambda data: CrossingForm(data, instance=saved))
         except ValidationError as exc:
             form.add_error(None, exc)
         except services.MoveDenied as exc:
@@ -409,7 +433,11 @@ def crossing_edit(
         else:
             messages.success(request, _("Saved."))
             return redirect(blo.get_absolute_url())
-    return render(request, "registry/crossing_form.html", {"form": form, "blo": blo})
+    return render(
+        request,
+        "registry/crossing_form.html",
+        {"form": form, "blo": blo, "conflict": conflict},
+    )
 
 
 # --- accounts -----------------------------------------------------------------------------------
@@ -448,10 +476,22 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         account = access_user(user, pk, Action.MANAGE_ACCOUNT)
     form = AccountForm(request.POST or None, instance=account, user=user)
+    conflict: StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         creating = account.pk is None
         try:
-            saved = services.do_save_account(form.save(commit=False), actor=user, request=request)
+            saved = services.do_save_account(
+                form.save(commit=False),
+                expected_version=form.cleaned_data["version"],
+                actor=user,
+                request=request,
+            )
+        except StaleEdit as stale:
+            conflict = stale
+            stored = User.objects.get(pk=account.pk)
+            form = conflict_form(
+                request, stale, lambda data: AccountForm(data, instance=stored, user=user)
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         except services.MoveDenied as exc:
@@ -469,6 +509,7 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {
             "form": form,
             "account": account,
+            "conflict": conflict,
             "may_reset": account.pk is not None and may_issue_password_reset(user, account),
         },
     )
@@ -724,4 +765,3 @@ def registry_export(request: HttpRequest, table: str | None = None) -> HttpRespo
     response = HttpResponse(export_csv(user, table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}.csv"'
     return response
-

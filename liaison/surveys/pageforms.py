@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liaison.registry.models import BLO, Country
+from liaison.registry.versioning import add_version_field
 from liaison.surveys.models import RoundStatus, SurveyRound
 from liaison.surveys.services import RoundData
 from liaison.surveys.xlsform import Form
@@ -118,6 +119,11 @@ class RoundForm(forms.Form):
                 },
             }
         super().__init__(*args, **kwargs)
+        add_version_field(
+            self,
+            survey_round.version if survey_round is not None else 1,
+            editing=survey_round is not None,
+        )
         self.fields["country"].queryset = countries  # type: ignore[attr-defined]
         self.fields["sites"].queryset = blos.select_related("country")  # type: ignore[attr-defined]
         agency_name = (

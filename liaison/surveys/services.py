@@ -41,16 +41,16 @@ from liaison.surveys.expressions import (
 )
 from liaison.surveys.imports import read_export
 from liaison.surveys.models import (
-    ImportBatch,
     Code,
     CodedPassage,
     GuideQuestion,
-    Questionnaire,
+    ImportBatch,
     QASession,
+    Questionnaire,
     RoundStatus,
-    Submission,
     SessionKind,
     SessionNote,
+    Submission,
     SubmissionSource,
     SubmissionStatus,
     SurveyRound,

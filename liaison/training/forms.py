@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.registry.models import BLO, Agency, Country, User
+from liaison.registry.versioning import add_version_field
 from liaison.training.models import (
     DeliveryFormat,
     DepartureReason,
@@ -124,6 +125,7 @@ class TrainingSessionForm(forms.ModelForm[TrainingSession]):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        add_version_field(self, self.instance.version, editing=self.instance.pk is not None)
         self.fields["module"].queryset = modules  # type: ignore[attr-defined]
         self.fields["host_blo"].queryset = hosts  # type: ignore[attr-defined]
         self.fields["blos"].queryset = blos  # type: ignore[attr-defined]

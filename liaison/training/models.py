@@ -480,6 +480,7 @@ class QuizAttempt(models.Model):
 class TrainingSession(models.Model):
     """A classroom course or a joint cross-border session, with its attendance."""
 
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     module = models.ForeignKey(TrainingModule, on_delete=models.PROTECT, related_name="sessions")
     kind = models.CharField(
         _("type"),

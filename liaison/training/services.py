@@ -27,6 +27,7 @@ from liaison.reference.vocabularies import vocabulary_for
 from liaison.registry import services as registry_services
 from liaison.registry.models import BLO, Agency, Country, User
 from liaison.registry.permissions import Action, can, require
+from liaison.registry.versioning import check_version, displayed
 from liaison.training import quiz
 from liaison.training.content import (
     ContentError,
@@ -719,10 +720,13 @@ def do_save_training_session(
     session: TrainingSession,
     *,
     blos: Iterable[BLO],
+    expected_version: int | None = None,
     actor: User,
     request: HttpRequest | None = None,
 ) -> TrainingSession:
-    """Create or change a classroom or joint cross-border session and its participating BLOs.
+    """Create or change a classroom or joint cross-border session and its participating BLOs;
+    ``StaleEdit`` if someone saved the session after ``expected_version``, the version its
+    editor opened.
 
     A change is authorised on the stored session and on the new one (moving a session to
     another host needs the right to run it at both); a BLO brought into the session must be
@@ -733,6 +737,14 @@ def do_save_training_session(
         stored = TrainingSession.objects.select_for_update().get(pk=session.pk)
         require(actor, Action.CHANGE, stored)
         invited_before = set(stored.blos.values_list("pk", flat=True))
+        shown = [f.name for f in TrainingSession._meta.concrete_fields if f.editable]
+        shown = [name for name in shown if name not in {"id", "created_by"}]
+        session.version = check_version(
+            stored,
+            expected_version,
+            lambda: displayed(stored, shown),
+            lambda: displayed(session, shown),
+        )
     require(actor, Action.CREATE if creating else Action.CHANGE, session)
     participating = {blo.pk: blo for blo in blos}
     participating[session.host_blo.pk] = session.host_blo

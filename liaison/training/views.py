@@ -23,6 +23,7 @@ from liaison.registry import permissions
 from liaison.registry.models import BLO, Agency, AgencyKind, Cluster, Country, User
 from liaison.registry.permissions import Action, can
 from liaison.registry.signed_in import current_user
+from liaison.registry.versioning import StaleEdit, conflict_form
 from liaison.training import policies, selectors, services
 from liaison.training.certificates import render_certificate_pdf
 from liaison.training.content import ContentError, extract_package
@@ -607,13 +608,29 @@ def session_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         hosts=hosts,
         blos=participants.select_related("country"),
     )
+    conflict: StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.do_save_training_session(
                 form.save(commit=False),
                 blos=form.cleaned_data["blos"],
+                expected_version=form.cleaned_data["version"],
                 actor=user,
                 request=request,
+            )
+        except StaleEdit as stale:
+            conflict = stale
+            stored = TrainingSession.objects.get(pk=session.pk)
+            form = conflict_form(
+                request,
+                stale,
+                lambda data: TrainingSessionForm(
+                    data,
+                    instance=stored,
+                    modules=modules,
+                    hosts=hosts,
+                    blos=participants.select_related("country"),
+                ),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -622,7 +639,11 @@ def session_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect(saved.get_absolute_url())
-    return render(request, "training/session_form.html", {"form": form, "session": session})
+    return render(
+        request,
+        "training/session_form.html",
+        {"form": form, "session": session, "conflict": conflict},
+    )
 
 
 @login_required

@@ -122,7 +122,8 @@ def test_edit_and_delete_are_for_the_head_and_coordinator(world):
     assert signed_in(world.minh).get(f"/meetings/{meeting.pk}/edit/").status_code == 403
     assert signed_in(world.dara).post(f"/meetings/{meeting.pk}/delete/").status_code == 403
     data = {"level": "cross_border", "formality": "informal", "held_on": meeting.held_on.isoformat(),
-            "counterpart_blo": world.bavet.pk, "location": "", "agenda": "Wildlife cases, corrected", "outcomes": ""}  # fmt: skip
+            "counterpart_blo": world.bavet.pk, "location": "", "agenda": "Wildlife cases, corrected", "outcomes": "",
+            "version": meeting.version}  # fmt: skip
     assert signed_in(world.tuan).post(f"/meetings/{meeting.pk}/edit/", data).status_code == 302
     meeting.refresh_from_db()
     assert meeting.formality == "informal" and meeting.agenda.endswith("corrected")
@@ -144,7 +145,9 @@ def test_action_owner_closes_it_and_others_cannot(world):
         .status_code
         == 404
     )
-    signed_in(world.lan).post(f"/meetings/actions/{action.pk}/", {"status": "done"})
+    signed_in(world.lan).post(
+        f"/meetings/actions/{action.pk}/", {"status": "done", "version": action.version}
+    )
     action.refresh_from_db()
     assert action.status == ActionStatus.DONE
 

@@ -76,6 +76,7 @@ def test_head_of_blo_edits_own_post_and_change_is_audited(world) -> None:
             "agencies": [world.vn_customs.pk, world.vn_police.pk],
             "notes": "Joint patrol schedule agreed with Bavet.",
             "active": "on",
+            "version": world.moc_bai.version,
         },
     )
     assert response.status_code == 302, response.content.decode()

@@ -59,7 +59,13 @@ def test_head_cannot_reset_another_agencys_officer_by_any_path(world) -> None:
     # without letting him change it, and the service refuses the move
     response = client.post(
         f"/registry/users/{world.lan.pk}/edit/",
-        {"username": "lan", "role": "officer", "agency": world.vn_police.pk, "is_active": "on"},
+        {
+            "username": "lan",
+            "role": "officer",
+            "agency": world.vn_police.pk,
+            "is_active": "on",
+            "version": world.lan.version,
+        },
     )
     assert response.status_code == 302
     assert User.objects.get(pk=world.lan.pk).agency == world.vn_customs

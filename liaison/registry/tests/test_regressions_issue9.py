@@ -85,6 +85,7 @@ def test_coordinator_saves_officer_of_agency_stationed_at_several_posts(world) -
             "agency": world.vn_police.pk,
             "rank": "Colonel",
             "is_active": "on",
+            "version": world.hung.version,
         },
     )
     assert response.status_code == 302
