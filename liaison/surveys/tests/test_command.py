@@ -164,3 +164,55 @@ def test_compare_writes_an_html_report(tmp_path):
     document = html.read_text(encoding="utf-8")
     assert "Knowledge scores by theme" in document
     assert "5.10 Imagine that Mr. Y" in document
+
+
+@pytest.mark.parametrize(
+    ("environment", "lang", "expected"),
+    [
+        ({"LANG": "en_US.UTF-8"}, "vi", "Give 1 data source(s)"),
+        ({"LANG": "vi_VN.UTF-8"}, "en", "Cần cung cấp 1 nguồn dữ liệu"),
+        ({"LANG": "vi_VN.UTF-8", "LC_ALL": "C"}, "vi", "Give 1 data source(s)"),
+        ({"LC_MESSAGES": "vi_VN.UTF-8", "LANG": "en_GB.UTF-8"}, "en", "Cần cung cấp"),
+        ({}, "vi", "Give 1 data source(s)"),
+    ],
+)
+def test_messages_follow_the_terminal_locale_not_the_report_language(
+    monkeypatch, environment, lang, expected
+):
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(CommandError) as raised:
+        run("analyze", FORM, "--lang", lang)
+    assert expected in str(raised.value)
+
+
+def test_a_report_in_vietnamese_keeps_english_messages_on_an_english_terminal(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    target = tmp_path / "vi.json"
+    _out, err = run("analyze", FORM, KOBO, "--lang", "vi", "--json", str(target))
+    assert f"Wrote {target}" in err
+    payload = json.loads(target.read_text(encoding="utf-8"))
+    assert payload["questions"]["meet_crossborder"]["label"].startswith("5.1 Họp song phương")
+
+
+def test_a_rejected_file_shows_every_kind_of_problem_with_its_first_rows(tmp_path):
+    columns = ["profile/agency", "profile/blo", "profile/years_border"]
+    rows = [
+        {"profile/agency": "navy", "profile/blo": "moc_bai", "profile/years_border": "5"},
+        {"profile/agency": "customs", "profile/blo": "moc_bai", "profile/years_border": "60"},
+        {"profile/agency": "customs", "profile/blo": "moc_bai", "profile/years_border": "70"},
+    ]
+    bad = tmp_path / "hai_loi.csv"
+    bad.write_text(kobo_export(rows, columns), encoding="utf-8")
+    with pytest.raises(CommandError) as raised:
+        run("analyze", FORM, str(bad))
+    message = str(raised.value)
+    assert "column profile/agency, not one of the choices: 1 row(s) (2)" in message
+    assert "column profile/years_border, breaks the constraint: 2 row(s) (3, 4)" in message
+    assert "row 4, column profile/years_border: 70 breaks the constraint" in message

@@ -14,11 +14,15 @@ all: the files named first, then the rounds. Without an output option the distri
 printed. ``--json -`` writes the JSON to standard output. Every
 problem (a bad form, a rejected file, an unknown ``--by`` question, a broken filter) ends the
 command with its message and a non-zero exit status, never a traceback.
+
+Messages follow the terminal's locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: Vietnamese for
+``vi_*``, English otherwise); ``--lang`` chooses the language of the labels and the report only.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from argparse import ArgumentParser
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +39,20 @@ if TYPE_CHECKING:
 
 LANGUAGES = ("en", "vi")
 SHOWN_PROBLEMS = 50
+SHOWN_PER_KIND = 5
+"""Rows shown under each kind of problem of a rejected file."""
+
+
+def terminal_language(environment: dict[str, str] | None = None) -> str:
+    """The language of the terminal's messages, as POSIX locates it (``LC_ALL`` first, then
+    ``LC_MESSAGES``, then ``LANG``): ``vi`` for a Vietnamese locale, ``en`` for any other."""
+    values = os.environ if environment is None else environment
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = values.get(variable, "")
+        if value:
+            code = value.split(".", 1)[0].split("@", 1)[0].split("_", 1)[0].lower()
+            return code if code in LANGUAGES else "en"
+    return "en"
 
 
 def _outputs(parser: ArgumentParser) -> None:
@@ -84,7 +102,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from liaison.surveys.xlsform import FormError, load_form
 
-        with translation.override(options.get("lang") or "en"):
+        # Messages in the terminal's language; labels and report in ``--lang`` (passed along).
+        with translation.override(terminal_language()):
             try:
                 form = load_form(Path(options["form"]))
             except FormError as error:
@@ -165,17 +184,12 @@ class Command(BaseCommand):
                 options,
                 lambda: report.render_html(form, result, by_result=by_result, language=language),
             )
-        from liaison.surveys.sources import StoredRound
         if not any(options.get(key) for key in ("json", "html", "pdf")):
             from liaison.surveys.report import text_summary
 
             self.stdout.write(text_summary(result), ending="")
 
     def compare(
-        if isinstance(source, StoredRound):
-            from liaison.surveys.qualitative import add_text_codes
-
-            add_text_codes(result, source.stored(form), form)
         self,
         form: Form,
         baseline: AnswerSource,
@@ -223,8 +237,15 @@ class Command(BaseCommand):
 
 
 def _rejection(error: ExportRejected) -> str:
+    """Every kind of problem of the file, each with its first rows."""
     lines = [str(error)]
-    lines += [f"  {problem}" for problem in error.problems[:SHOWN_PROBLEMS]]
-    if error.total > SHOWN_PROBLEMS:
-        lines.append("  " + _("… and %(count)s more.") % {"count": error.total - SHOWN_PROBLEMS})
+    if not error.groups:
+        lines += [f"  {problem}" for problem in error.problems[:SHOWN_PROBLEMS]]
+        if error.total > SHOWN_PROBLEMS:
+            more = error.total - SHOWN_PROBLEMS
+            lines.append("  " + _("… and %(count)s more.") % {"count": more})
+        return "\n".join(lines)
+    for group in error.groups:
+        lines.append(f"  {group}")
+        lines += [f"    {problem}" for problem in group.first[:SHOWN_PER_KIND]]
     return "\n".join(lines)
