@@ -1,18 +1,25 @@
 """Benchmark: ``survey analyze`` on 100,000 respondents × 60 questions with ``--by``.
 
-Generates (in ``benchmarks/out/``) an XLSForm of 60 questions — 30 select_one, 15
-select_multiple, 15 integer, in three groups — and a KoboToolbox-shaped export of 100,000
-respondents, then times
+Two shapes (``--shape``), each an XLSForm of 60 questions in three groups and 100,000
+respondents generated in ``benchmarks/out/``:
 
-* ``pandas.read_csv`` alone on that CSV (the floor: any analysis has to read the file), and
+* ``kobo`` — 30 select_one, 15 select_multiple, 15 integer; a KoboToolbox-shaped export
+  (``;``, every field quoted, group paths, ``_uuid`` …);
+* ``plain`` — 40 select_one, 10 select_multiple, 5 integer, 5 text (Vietnamese); a plain CSV
+  of question names (``;``, no metadata columns: the import says it has no submission IDs).
+
+It times
+
+* ``pandas.read_csv(sep=';', dtype=str)`` alone on that CSV (the floor: any analysis has to
+  read the file), and
 * the analysis as ``liaison survey analyze FORM DATA --by region`` runs it: read and check the
   export against the form, then analyse (the form is loaded once beforehand and timed apart),
 
-and prints both with their ratio. Target: under 5 s and under 3× the bare read. It also times
-the whole command as a user runs it (``liaison survey analyze … --by region --json OUT``:
-start-up, loading the form, read, analyse, writing the JSON), for the record.
+and prints both with their ratio. Target: under 3× the bare read. It also times the whole
+command as a user runs it (``liaison survey analyze … --by region --json OUT``: start-up,
+loading the form, read, analyse, writing the JSON); target: under 4× the bare read.
 
-    uv run python benchmarks/survey_analyze.py [--respondents N] [--repeat K]
+    uv run python benchmarks/survey_analyze.py [--shape kobo|plain] [--respondents N] [--repeat K]
 
 Not a test: pytest does not collect it.
 """
@@ -33,15 +40,21 @@ from openpyxl import Workbook
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 GROUPS = ("context", "knowledge", "needs")
-SELECT_ONE, SELECT_MULTIPLE, INTEGER = 30, 15, 15
+SHAPES = {
+    # select_one, select_multiple, integer, text
+    "kobo": (30, 15, 15, 0),
+    "plain": (40, 10, 5, 5),
+}
 OPTIONS = 6
+NOTES = ("Cần thêm tập huấn về ma túy", "Thiếu phương tiện tuần tra", "Đề nghị học tiếng Lào")
 
 
-def build_form(path: Path) -> list[tuple[str, str, str]]:
+def build_form(path: Path, shape: str) -> list[tuple[str, str, str]]:
     """Write the XLSForm; returns (group, name, type) of its questions."""
+    select_one, select_multiple, integer, text = SHAPES[shape]
     questions: list[tuple[str, str, str]] = []
-    kinds = ["select_one"] * SELECT_ONE + ["select_multiple"] * SELECT_MULTIPLE
-    kinds += ["integer"] * INTEGER
+    kinds = ["select_one"] * select_one + ["select_multiple"] * select_multiple
+    kinds += ["integer"] * integer + ["text"] * text
     for index, kind in enumerate(kinds):
         name = "region" if index == 0 else f"q{index:02d}"
         questions.append((GROUPS[index % len(GROUPS)], name, kind))
@@ -63,6 +76,8 @@ def build_form(path: Path) -> list[tuple[str, str, str]]:
                 survey.append(
                     [f"select_multiple {name}_list", name, f"Question {name}", f"Câu {name}", None]
                 )
+            elif kind == "text":
+                survey.append(["text", name, f"Question {name}", f"Câu {name}", None])
             else:
                 survey.append(["integer", name, f"Question {name}", f"Câu {name}", ". >= 0"])
         survey.append(["end_group", group, None, None, None])
@@ -71,7 +86,7 @@ def build_form(path: Path) -> list[tuple[str, str, str]]:
         ["list_name", "name", "label::English (en)", "label::Vietnamese (vi)", "correct"]
     )
     for _group, name, kind in questions:
-        if kind == "integer":
+        if kind in ("integer", "text"):
             continue
         count = 4 if name == "region" else OPTIONS
         for option in range(count):
@@ -91,12 +106,15 @@ def build_form(path: Path) -> list[tuple[str, str, str]]:
     return questions
 
 
-def build_export(path: Path, questions: list[tuple[str, str, str]], respondents: int) -> None:
-    """Write a KoboToolbox-shaped export (``;``, every field quoted)."""
+def build_export(
+    path: Path, questions: list[tuple[str, str, str]], respondents: int, shape: str
+) -> None:
+    """Write a KoboToolbox-shaped export (``;``, every field quoted) or a plain CSV of
+    question names (``;``, quoted only where needed, no metadata)."""
     rng = np.random.default_rng(2010)
     columns: dict[str, np.ndarray] = {}
     for group, name, kind in questions:
-        header = f"{group}/{name}"
+        header = f"{group}/{name}" if shape == "kobo" else name
         if kind == "select_one":
             count = 4 if name == "region" else OPTIONS
             values = rng.integers(0, count, respondents).astype(str)
@@ -113,11 +131,19 @@ def build_export(path: Path, questions: list[tuple[str, str, str]], respondents:
                 dtype=object,
             )
             values = texts[masks]
+        elif kind == "text":
+            notes = np.array(NOTES, dtype=object)[rng.integers(0, len(NOTES), respondents)]
+            numbers = rng.integers(0, 1000, respondents).astype(str).astype(object)
+            values = notes + " (" + numbers + ")"
+            values[rng.random(respondents) < 0.3] = ""
         else:
             values = rng.integers(0, 40, respondents).astype(str).astype(object)
             values[rng.random(respondents) < 0.05] = ""
         columns[header] = values
     frame = pd.DataFrame(columns)
+    if shape == "plain":
+        frame.to_csv(path, sep=";", index=False)
+        return
     frame["_id"] = np.arange(respondents) + 1
     frame["_uuid"] = [f"00000000-0000-4000-8000-{index:012d}" for index in range(respondents)]
     frame["_submission_time"] = "2024-05-01T10:00:00"
@@ -136,6 +162,7 @@ def best_of(repeat: int, run) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="kobo")
     parser.add_argument("--respondents", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
@@ -150,11 +177,12 @@ def main() -> None:
     from liaison.surveys.xlsform import load_form
 
     OUT.mkdir(parents=True, exist_ok=True)
-    form_path = OUT / "survey_benchmark_form.xlsx"
-    data_path = OUT / f"survey_benchmark_{args.respondents}.csv"
-    questions = build_form(form_path)
+    suffix = "" if args.shape == "kobo" else f"_{args.shape}"
+    form_path = OUT / f"survey_benchmark_form{suffix}.xlsx"
+    data_path = OUT / f"survey_benchmark_{args.respondents}{suffix}.csv"
+    questions = build_form(form_path, args.shape)
     if not data_path.exists():
-        build_export(data_path, questions, args.respondents)
+        build_export(data_path, questions, args.respondents, args.shape)
     size = data_path.stat().st_size / 1e6
 
     started = time.perf_counter()
@@ -164,7 +192,7 @@ def main() -> None:
     table_holder: list[object] = []
 
     def read_alone() -> None:
-        pd.read_csv(data_path, sep=";")
+        pd.read_csv(data_path, sep=";", dtype=str)
 
     def read_and_check() -> None:
         table_holder[:] = [read_export(data_path, form)]
@@ -189,8 +217,8 @@ def main() -> None:
     print(f"  of which read and check the export:    {import_seconds:6.2f} s")
     print(f"  of which analyse:                      {analyze_only:6.2f} s")
     print(f"ratio to the bare read:                  {analysis_seconds / read_seconds:6.2f} ×")
-    target = analysis_seconds < 5 and analysis_seconds < 3 * read_seconds
-    print("target (< 5 s and < 3× read):", "met" if target else "NOT met")
+    target = analysis_seconds < 3 * read_seconds
+    print("target (< 3× read):", "met" if target else "NOT met")
 
     command = [
         str(Path(sys.executable).with_name("liaison")),
@@ -202,6 +230,8 @@ def main() -> None:
         lambda: subprocess.run(command, check=True, capture_output=True),  # noqa: S603 - our own command
     )
     print(f"the whole command, start-up to JSON written: {whole:6.2f} s")
+    print(f"ratio to the bare read:                  {whole / read_seconds:6.2f} ×")
+    print("target (< 4× read):", "met" if whole < 4 * read_seconds else "NOT met")
 
 
 if __name__ == "__main__":
