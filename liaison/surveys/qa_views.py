@@ -41,8 +41,9 @@ from liaison.surveys.qaforms import (
     PassageForm,
     SessionForm,
 )
-from liaison.surveys.qualitative import code_counts
+from liaison.surveys.qualitative import code_counts, export_tables
 from liaison.surveys.xlsform import TEXT, FormError
+from liaison.tabular import write_csv, write_xlsx
 
 
 def _language() -> str:
@@ -192,6 +193,35 @@ def qa_code_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect(reverse("surveys:qa_round", args=[survey_round.pk]) + "#codebook")
     return _round_page(request, survey_round, code_form=form, status=400)
+
+
+@login_required
+@require_GET
+def qa_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The round's codes and coded passages: CSV (the passages) or XLSX (codes and passages)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    user = current_user(request)
+    survey_round = _readable_round(user, pk)
+    try:
+        form = survey_round.form()
+    except FormError:
+        form = None
+    tables = export_tables(
+        survey_round,
+        permissions.visible(user, CodedPassage).filter(code__round=survey_round),
+        form=form,
+    )
+    name = f"codes-{survey_round.pk}"
+    if fmt == "csv":
+        response = HttpResponse(write_csv(tables["passages"]), content_type="text/csv")
+    else:
+        response = HttpResponse(
+            write_xlsx(tables),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
 
 
 # --- one session -------------------------------------------------------------------------------

@@ -243,3 +243,29 @@ def _participants(session: QASession) -> list[str]:
             parts = [str(item.get(key, "")) for key in ("role", "agency")]
             found.append(" – ".join(part for part in parts if part))
     return found
+
+
+def export_tables(
+    survey_round: SurveyRound, passages: QuerySet[CodedPassage], *, form: Form | None = None
+) -> dict[str, list[list[object]]]:
+    """The round's codes as tables for its CSV/XLSX export: ``codes`` (each code's passages in
+    all, by BLO and by cluster) and ``passages`` (one row per coded passage, with its quote)."""
+    counts = code_counts(survey_round, passages, form=form)
+    codes: list[list[object]] = [
+        [_("Code"), _("Description"), _("Passages"), _("By BLO"), _("By cluster")]
+    ]
+    for row in counts:
+        codes.append(
+            [
+                row["name"],
+                row["description"],
+                row["total"],
+                "; ".join(f"{name}: {count}" for name, count in row["by_blo"].items()),
+                "; ".join(f"{name}: {count}" for name, count in row["by_cluster"].items()),
+            ]
+        )
+    rows: list[list[object]] = [[_("Code"), _("Source"), _("Quote")]]
+    for row in counts:
+        for quote in row["quotes"]:
+            rows.append([row["name"], quote["source"], quote["text"]])
+    return {"codes": codes, "passages": rows}

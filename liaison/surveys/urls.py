@@ -21,6 +21,7 @@ urlpatterns = [
     path("rounds/<int:pk>/qa/sessions/new/", qa_views.qa_session_new, name="qa_session_new"),
     path("rounds/<int:pk>/qa/codes/", qa_views.qa_code_add, name="qa_code_add"),
     path("rounds/<int:pk>/qa/answers/", qa_views.qa_answers, name="qa_answers"),
+    path("rounds/<int:pk>/qa/codes.<str:fmt>", qa_views.qa_export, name="qa_export"),
     path("qa/<int:pk>/", qa_views.qa_session, name="qa_session"),
     path("qa/<int:pk>/notes/<int:question_pk>/", qa_views.qa_note, name="qa_note"),
     path("qa/notes/<int:pk>/code/", qa_views.qa_note_code, name="qa_note_code"),

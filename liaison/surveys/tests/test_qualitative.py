@@ -381,3 +381,61 @@ def test_the_baseline_reports_have_the_qa_sessions_section(baseline, tmp_path):
     vietnamese = round_report(baseline, language="vi", fmt="html").decode()
     assert "Những khó khăn, hạn chế chính của các BLO là gì?" in vietnamese
     assert "Lack of training programmes" in vietnamese
+
+
+# --- the export --------------------------------------------------------------------------------
+
+
+def _cells(fmt: str, body: bytes) -> dict[str, list[list[str]]]:
+    import csv
+    import io
+
+    import openpyxl
+
+    if fmt == "csv":
+        text = body.decode("utf-8-sig")
+        return {"passages": list(csv.reader(io.StringIO(text, newline="")))}
+    book = openpyxl.load_workbook(io.BytesIO(body))
+    found = {}
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", cell.coordinate
+        found[sheet.title] = [
+            ["" if value is None else str(value) for value in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    return found
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_export_counts_every_coded_passage_and_quotes_it(world, coded_round, fmt):
+    survey_round = coded_round["round"]
+    do_code_passage(
+        coded_round["equipment"],
+        submission=coded_round["submission"],
+        question_name="comments",
+        quote="radios",
+        actor=world.ainsley,
+    )
+    CodedPassage.objects.filter(quote="radios").update(quote="=HYPERLINK(1)")
+    response = signed_in(world.huong).get(f"/surveys/rounds/{survey_round.pk}/qa/codes.{fmt}")
+    assert response.status_code == 200
+    tables = _cells(fmt, response.content)
+    passages = tables["passages"][1:]
+    for code in Code.objects.filter(round=survey_round):
+        assert sum(1 for row in passages if row[0] == code.name) == code.passages.count()
+    assert ["constraint: equipment", "Questionnaire, open question comments", "'=HYPERLINK(1)"] in (
+        passages
+    )
+    if fmt == "xlsx":
+        totals = {row[0]: int(row[2]) for row in tables["codes"][1:]}
+        assert totals == {
+            code.name: code.passages.count() for code in Code.objects.filter(round=survey_round)
+        }
+
+
+@pytest.mark.parametrize(("persona", "status"), [("lan", 403), ("dara", 404), ("tuan", 200)])
+def test_the_export_is_read_like_the_results(world, coded_round, persona, status):
+    url = f"/surveys/rounds/{coded_round['round'].pk}/qa/codes.csv"
+    assert signed_in(getattr(world, persona)).get(url).status_code == status
