@@ -4,7 +4,8 @@ Source: *PATROL Training Needs Assessment, Viet Nam* (UNODC, survey of 17–19 A
 §2.2 (the two workshops of 18 August 2010) and §3.3 *Q&A Sessions*. At Dien Bien the questions
 were put to the Deputy Director of the Provincial Police as head of BLO; at Moc Bai to the
 participants who had filled the questionnaire. The sessions were held in Vietnamese; the report
-records the answers in English, so the notes are English.
+records the answers in English, so the notes are English; the Vietnamese beside them is
+Liaison's translation for the demo, not the report's.
 
 The report gives the answers of both sessions under each question without saying which session
 gave which. The demo keeps each point word for word and files it under the session it speaks of:
@@ -127,6 +128,55 @@ MOC_BAI_NOTES: dict[int, str] = {
     "passports.\n- No information sharing on people smuggling as of yet.",
 }
 
+# Liaison's Vietnamese translation of the notes, point by point.
+DIEN_BIEN_VI: dict[int, str] = {
+    1: "- Trước khi thành lập các BLO, hợp tác quốc tế còn rất hạn chế. Việc trao đổi thông tin "
+    "chỉ diễn ra qua các cuộc họp chính thức và bằng văn bản.\n"
+    "- Sau khi thành lập các BLO, hợp tác đã tăng lên và hai bên biên giới bắt đầu trao đổi "
+    "thông tin hiệu quả hơn. Các BLO là cơ chế quan trọng cho hợp tác xuyên biên giới hiệu quả.\n"
+    "- Tại Điện Biên, 29 vụ buôn bán ma túy đã được điều tra thành công nhờ hợp tác với các đối "
+    "tác tại Lào. Mặt khác, hợp tác với các đối tác tại Trung Quốc vẫn cần được cải thiện "
+    "đáng kể.",
+    2: "- Việc mở rộng nhiệm vụ của các BLO sang các loại tội phạm khác như mua bán người không "
+    "phải là ý tưởng mới, vì vấn đề này đã được thảo luận trước đây.\n"
+    "- Việc mở rộng nhiệm vụ là cần thiết, đặc biệt trong lĩnh vực mua bán người, vì ngày càng "
+    "có nhiều trẻ em và phụ nữ bị cưỡng ép đưa sang các nước láng giềng.\n"
+    "- Tuy nhiên, việc mở rộng nhiệm vụ phải từng bước và tương xứng với nguồn lực hiện có của "
+    "lực lượng thực thi pháp luật.\n"
+    "- Đào tạo về các lĩnh vực mới sẽ giúp hiểu rộng hơn về các mối đe dọa của tội phạm có tổ "
+    "chức xuyên quốc gia. Các khóa đào tạo nên được chia thành các học phần theo từng loại "
+    "tội phạm.",
+    3: "- Khó khăn trong giao tiếp (ngôn ngữ).\n- Thiếu trang thiết bị.\n"
+    "- Thiếu các chương trình đào tạo.",
+    4: "- Đối với các BLO hoạt động tại biên giới với Lào, các cuộc họp chính thức giữa các cơ "
+    "quan công an diễn ra hằng tháng.",
+    5: "- Các khóa học ngoại ngữ để cải thiện việc trao đổi thông tin và hợp tác với đối tác.\n"
+    "- Cung cấp tài liệu đào tạo cho các lĩnh vực nhiệm vụ mới, bao gồm các học phần đào tạo "
+    "trên máy tính (CBT).\n"
+    "- Tăng cường đào tạo và nâng cao năng lực.\n"
+    "- Các chuyến tham quan học tập để cán bộ biên giới sang các nước khác học hỏi cách các BLO "
+    "ở đó hoạt động và hợp tác.\n"
+    "- Cấp chứng chỉ (kèm giấy chứng nhận và phù hiệu) cho cán bộ BLO để bảo đảm mọi cán bộ biên "
+    "giới (ở tất cả các nước) hiểu rõ các mối đe dọa chính của tội phạm có tổ chức xuyên quốc "
+    "gia.",
+}
+MOC_BAI_VI: dict[int, str] = {
+    4: "- Đối với các BLO hoạt động tại biên giới với Campuchia, các cuộc họp chính thức với đối "
+    "tác diễn ra khoảng 3 tháng một lần (hoặc 6 tháng một lần ở cấp tỉnh). Tuy nhiên, việc trao "
+    "đổi thông tin không chính thức với đối tác thường diễn ra hằng ngày. Khi vụ việc cần điều "
+    "tra chính thức thì phải lập văn bản chính thức.",
+    6: "- Hải quan và Bộ đội Biên phòng có thể khám xét xe tải. Tuy nhiên, mọi lực lượng thực thi "
+    "pháp luật ở khu vực biên giới đều có thể mở container nếu nhận được thông tin về một lô "
+    "hàng bất hợp pháp.",
+    7: "- Dựa vào kinh nghiệm và hiểu biết trước đây/lập hồ sơ đối tượng.",
+    8: "- Sử dụng các lối mở không chính thức.\n- Buôn lậu qua đường sông và đường mòn nhỏ.",
+    9: "- Có các trạm kiểm soát ở một số khu vực – tuy nhiên khu vực giữa các trạm rất rộng và "
+    "khó kiểm soát. Các trạm kiểm soát là cố định. Không có tuần tra.",
+    10: "- Thường có quá nhiều người qua lại biên giới hằng ngày nên phía Campuchia không thể "
+    "kiểm tra kỹ dòng người này. Họ thường chỉ đóng dấu hộ chiếu.\n"
+    "- Đến nay chưa có chia sẻ thông tin về đưa người di cư trái phép.",
+}
+
 # The codebook, and the passages coded: (code, session, question number, quoted excerpt).
 CODES: dict[str, str] = {
     "constraint: language": "Language as a barrier to working with counterparts",
@@ -239,10 +289,18 @@ def load_baseline_qa(baseline: SurveyRound) -> None:
         ),
     }
     notes = {}
-    for code, by_question in ((DIEN_BIEN, DIEN_BIEN_NOTES), (MOC_BAI, MOC_BAI_NOTES)):
+    for code, by_question, translated in (
+        (DIEN_BIEN, DIEN_BIEN_NOTES, DIEN_BIEN_VI),
+        (MOC_BAI, MOC_BAI_NOTES, MOC_BAI_VI),
+    ):
         for number, text in by_question.items():
             notes[code, number] = do_record_note(
-                sessions[code], guide[number - 1], text=text, actor=None
+                sessions[code],
+                guide[number - 1],
+                text=text,
+                translation=translated[number],
+                translation_language="vi",
+                actor=None,
             )
     codebook = {
         name: do_add_code(baseline, name, description=description, actor=None)

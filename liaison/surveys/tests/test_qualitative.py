@@ -380,7 +380,8 @@ def test_the_baseline_reports_have_the_qa_sessions_section(baseline, tmp_path):
             assert phrase in text, phrase
     vietnamese = round_report(baseline, language="vi", fmt="html").decode()
     assert "Những khó khăn, hạn chế chính của các BLO là gì?" in vietnamese
-    assert "Lack of training programmes" in vietnamese
+    assert "Thiếu các chương trình đào tạo." in vietnamese  # the notes' translation
+    assert "“Lack of equipment”" in vietnamese  # a quote stays as it was said
 
 
 # --- the export --------------------------------------------------------------------------------
