@@ -60,6 +60,9 @@ registerRoute(({ url }) => isRecord(url), new NetworkOnly({ plugins: [rememberLa
 const reading = new NetworkFirst({
   cacheName: READING_CACHE,
   networkTimeoutSeconds: 6,
+  // Pages vary on Cookie and Accept-Language: offline, the kept copy answers whatever the
+  // request says (the reading cache is wiped at sign-out).
+  matchOptions: { ignoreVary: true },
   plugins: [keepOnlyStorable, rememberLanguage],
 });
 registerRoute(
@@ -69,7 +72,7 @@ registerRoute(
       return await reading.handle(options);
     } catch (error) {
       const cache = await caches.open(READING_CACHE);
-      const shell = await cache.match(SEARCH_PATH);
+      const shell = await cache.match(SEARCH_PATH, { ignoreVary: true });
       if (shell) return shell;
       throw error;
     }
