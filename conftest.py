@@ -80,6 +80,12 @@ def _reports_cache_per_test(settings) -> None:  # type: ignore[no-untyped-def]
 
     settings.CACHES = {
         **settings.CACHES,
+        # the counts and labels of liaison.caching: a test's writes are never committed, so
+        # no test may read what another test's data left there
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"default-{uuid.uuid4()}",
+        },
         "reports": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": f"reports-{uuid.uuid4()}",

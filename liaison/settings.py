@@ -235,8 +235,26 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]  # the project-wide CSS and icons (apps keep their own)
 STATIC_ROOT = Path(env_str("LIAISON_STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_ROOT = DATA_DIR / "uploads"
+CACHE_URL = env_str("LIAISON_CACHE_URL", "")
+"""Redis (``redis://host:6379/0``) where a deployment has one; otherwise a file cache in the data
+folder, which the server's workers on one machine share (a memory cache would keep one copy per
+worker, and a write in one would leave the others' copies stale)."""
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("LIAISON_CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+DEFAULT_CACHE: dict[str, object] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "default"),
+        # entries are small (counts, markers) and keyed per reader; stale ones expire
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+)
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Counts, map markers and labels (liaison.caching): keyed by reader and by the data
+    # version, which every committed write turns over.
+    "default": DEFAULT_CACHE,
     # Rendered survey reports: the full assessment report takes seconds to draw, and it is
     # keyed by everything it shows (see liaison.surveys.selectors.round_report), so a stored
     # copy is served until the round's answers, settings or questionnaire change.

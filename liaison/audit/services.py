@@ -49,10 +49,21 @@ from liaison.audit.keys import (
     signing_key,
 )
 from liaison.audit.models import AuditAction, AuditChainHead, AuditEntry
+from liaison.caching import data_changed
 
 logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
+READS_AND_SIGN_INS = frozenset(
+    {
+        AuditAction.VIEW,
+        AuditAction.EXPORT,
+        AuditAction.LOGIN,
+        AuditAction.LOGIN_FAILED,
+        AuditAction.LOGOUT,
+    }
+)
+"""Entries that record no change to the data: they leave the cached reads as they are."""
 _MAC_DOMAIN = b"liaison audit entry\n"
 
 
@@ -145,6 +156,9 @@ def record(
             head.keyed_from = number
         head.save(update_fields=["last_hash", "last_mac", "length", "last_entry_id", "keyed_from"])
         _checkpoint_when_committed()
+        if action not in READS_AND_SIGN_INS:
+            # every write of every app records its entry here: cached reads go stale on commit
+            data_changed()
     return entry
 
 

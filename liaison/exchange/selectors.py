@@ -13,6 +13,9 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from liaison.caching import for_reader
+from liaison.exchange.access import may_record_for
+from liaison.exchange.map import NetworkMap, network_map
 from liaison.exchange.models import (
     Alert,
     AlertDelivery,
@@ -21,7 +24,7 @@ from liaison.exchange.models import (
     RequestStatus,
     SeizureItem,
 )
-from liaison.registry.models import BLO, User
+from liaison.registry.models import BLO, Crossing, User
 from liaison.registry.permissions import visible
 
 COMMODITY_KINDS: dict[str, str] = {
@@ -221,7 +224,12 @@ def dashboard(user: User) -> Dashboard:
     requests = visible(user, InformationRequest).select_related("from_blo", "to_blo")
     open_requests = requests.filter(status=RequestStatus.OPEN)
     today = timezone.localdate()
-    places = counts_by_place(incidents)
+    # The aggregates over the year's rows are the page's costly reads: kept per reader until a
+    # write (liaison.caching), for the day (the window moves with it).
+    places = for_reader(user, "exchange:places", lambda: counts_by_place(incidents), today)
+    monthly = for_reader(
+        user, "exchange:monthly", lambda: counts_by_area_and_month(incidents), today
+    )
     return Dashboard(
         shared_with_me=shared_with_me,
         alerts_to_acknowledge=list(
@@ -237,11 +245,35 @@ def dashboard(user: User) -> Dashboard:
         requests_to_answer=list(open_requests.filter(to_blo_id=blo_id)),
         requests_waiting=list(open_requests.filter(from_blo_id=blo_id)),
         overdue_count=open_requests.filter(deadline__lt=today).count(),
-        monthly=counts_by_area_and_month(incidents),
+        monthly=monthly,
         by_blo=places.by_blo,
         by_crossing=places.by_crossing,
         ack_stats=acknowledgement_stats(user, user.blo) if user.blo is not None else [],
         total_visible=places.total,
+    )
+
+
+def dashboard_map(user: User, data: Dashboard) -> NetworkMap:
+    """The dashboard's map: the posts and crossings the reader may see, each with the number of
+    their incidents the reader may see (kept per reader until a write)."""
+
+    def draw() -> NetworkMap:
+        return network_map(
+            visible(user, BLO).select_related("country"),
+            data.by_blo,
+            visible(user, Crossing).exclude(latitude__isnull=True).select_related("blo"),
+            data.by_crossing,
+        )
+
+    return for_reader(user, "exchange:map", draw, timezone.localdate())
+
+
+def may_record_somewhere(user: User) -> bool:
+    """Whether the reader may record an incident for any post they see."""
+    return for_reader(
+        user,
+        "exchange:may-record",
+        lambda: any(may_record_for(user, blo) for blo in visible(user, BLO)),
     )
 
 

@@ -39,7 +39,6 @@ from liaison.exchange.forms import (
 )
 from liaison.exchange.imports import COLUMNS as SEIZURE_COLUMNS
 from liaison.exchange.imports import import_seizures
-from liaison.exchange.map import network_map
 from liaison.exchange.models import (
     TLP,
     Alert,
@@ -61,12 +60,14 @@ from liaison.exchange.selectors import (
     IncidentFilters,
     alerts_for,
     dashboard,
+    dashboard_map,
     export_rows,
+    may_record_somewhere,
     search_incidents,
 )
 from liaison.exchange.vrs import vrs_rows
 from liaison.reference.models import CrimeArea
-from liaison.registry.models import BLO, Crossing, User
+from liaison.registry.models import BLO, User
 from liaison.registry.permissions import Action, access, can, visible
 from liaison.tabular import TableError, write_csv, write_xlsx
 
@@ -101,13 +102,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "areas": areas,
             "area_totals": zip(areas, area_totals, strict=True),
             "monthly_rows": monthly_rows,
-            "map": network_map(
-                visible(user, BLO),
-                data.by_blo,
-                visible(user, Crossing).exclude(latitude__isnull=True),
-                data.by_crossing,
-            ),
-            "may_record": any(may_record_for(user, b) for b in visible(user, BLO)),
+            "map": dashboard_map(user, data),
+            "may_record": may_record_somewhere(user),
         },
     )
 

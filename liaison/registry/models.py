@@ -19,6 +19,24 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 
+def country_language(owner: models.Model, country_id: int) -> str:
+    """The language of a country, for a row that belongs to it (a post, a province, an agency).
+
+    A page lists many such rows: the countries' languages are read once for them all (and kept
+    in the shared cache until a write), not once per row; a row whose country is already loaded
+    answers from it."""
+    from liaison.caching import shared
+
+    if "country" in owner._state.fields_cache:
+        return str(owner.country.language)  # type: ignore[attr-defined]
+    languages = shared(
+        "country-languages", lambda: dict(Country.objects.values_list("pk", "language"))
+    )
+    if country_id in languages:
+        return languages[country_id]
+    return str(owner.country.language)  # type: ignore[attr-defined]
+
+
 class LocalisedName(models.Model):
     """A place or body named in English and in its own language."""
 
@@ -124,7 +142,7 @@ class Province(LocalisedName):
         return self.name_en
 
     def local_language(self) -> str:
-        return self.country.language
+        return country_language(self, self.country_id)
 
 
 class Cluster(LocalisedName):
@@ -142,7 +160,7 @@ class Cluster(LocalisedName):
         return f"{self.code} {self.name_en}"
 
     def local_language(self) -> str:
-        return self.country.language
+        return country_language(self, self.country_id)
 
 
 class AgencyKind(models.TextChoices):
@@ -171,7 +189,7 @@ class Agency(LocalisedName):
         return self.name_en
 
     def local_language(self) -> str:
-        return self.country.language
+        return country_language(self, self.country_id)
 
 
 class BLO(LocalisedName):
@@ -197,7 +215,6 @@ class BLO(LocalisedName):
     notes = models.TextField(_("notes"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     class Meta:
         ordering = ["country__name_en", "name_en"]
         verbose_name = _("BLO")
@@ -210,7 +227,7 @@ class BLO(LocalisedName):
         return reverse("registry:blo", args=[self.code])
 
     def local_language(self) -> str:
-        return self.country.language
+        return country_language(self, self.country_id)
 
     def clean(self) -> None:
         super().clean()
@@ -245,7 +262,7 @@ class Crossing(LocalisedName):
         return self.name_en
 
     def local_language(self) -> str:
-        return self.blo.country.language
+        return country_language(self.blo, self.blo.country_id)
 
 
 class Role(models.TextChoices):
@@ -253,7 +270,6 @@ class Role(models.TextChoices):
 
     OFFICER = "officer", _("Officer")
     HEAD_OF_BLO = "head_of_blo", _("Head of BLO")
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     NATIONAL_COORDINATOR = "national_coordinator", _("National coordinator")
     PROGRAMME_STAFF = "programme_staff", _("Programme staff")
     SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
@@ -312,7 +328,6 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("interface language"),
         max_length=10,
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
         blank=True,
         help_text=_("Empty: the language of the user's country, or the browser's."),
     )

@@ -245,6 +245,59 @@ for _symbol in _COMPARATORS:
     )
 
 
+# --- arithmetic with ODK's numbers (dates are days since 1970-01-01) --------------------------
+
+
+def _divide(left: float, right: float) -> float:
+    if right == 0:
+        if left == 0 or math.isnan(left):
+            return math.nan
+        return math.copysign(math.inf, left) * math.copysign(1.0, right)
+    return left / right
+
+
+def _modulo(left: float, right: float) -> float:
+    if right == 0 or math.isinf(left):
+        return math.nan
+    return math.fmod(left, right)
+
+
+_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "div": _divide,
+    "mod": _modulo,
+}
+
+
+def _arithmetic(symbol: str, base: type[XPathToken]) -> Callable[..., Any]:
+    """``today() - ${dob}``, ``${end} - ${start}``: each operand is read with
+    :func:`to_number` (a date is its days since 1970-01-01, a date-time its decimal days), as
+    ODK Collect and Enketo do; elementpath's own ``number()`` would make them NaN."""
+    operation = _ARITHMETIC[symbol]
+
+    def evaluate(self: XPathToken, context: Any = None) -> Any:
+        if len(self) == 2:
+            left = to_number(self[0].evaluate(copy(context)))
+            right = to_number(self[1].evaluate(copy(context)))
+            return operation(left, right)
+        if len(self) == 1 and symbol == "-":
+            return -to_number(self[0].evaluate(copy(context)))
+        return base.evaluate(self, context)  # ``*`` as a name test
+
+    return evaluate
+
+
+for _symbol in _ARITHMETIC:
+    _base = XPath1Parser.symbol_table[_symbol]
+    OpenRosaParser.symbol_table[_symbol] = type(
+        _base.__name__,
+        (_base,),
+        {"evaluate": _arithmetic(_symbol, _base), "__module__": __name__},
+    )
+
+
 # --- the OpenRosa function library -----------------------------------------------------------
 
 EvaluateFunction = Callable[[XPathFunction, Any], Any]
@@ -534,7 +587,47 @@ _function("format-date-time", nargs=2)(_format_date)
 
 @_function("once", nargs=1)
 def _once(self: XPathFunction, context: Any = None) -> Any:
+    # The value is computed once: a node that already holds one keeps it.
+    current = _CURRENT.get()
+    element = getattr(current, "value", None)
+    if isinstance(element, Element) and len(element) == 0 and element.text:
+        return element.text
     return _arg(self, context, 0)
+
+
+def _truths(self: XPathFunction, context: Any, start: int, step: int) -> list[tuple[bool, int]]:
+    """(truth, position of its argument) of every value from argument ``start`` on, every
+    ``step`` arguments; a node-set counts each of its nodes."""
+    found: list[tuple[bool, int]] = []
+    for index in range(start, len(self), step):
+        value = _arg(self, context, index)
+        if isinstance(value, list):
+            found += [(to_boolean(_string_of(item)), index) for item in value]
+        else:
+            found.append((to_boolean(value), index))
+    return found
+
+
+def _within(total: float, low: float, high: float) -> bool:
+    return (low == -1 or total >= low) and (high == -1 or total <= high)
+
+
+@_function("checklist", nargs=(2, None))
+def _checklist(self: XPathFunction, context: Any = None) -> bool:
+    """True when the number of true values is between min and max (-1: no bound)."""
+    low, high = _arg_number(self, context, 0), _arg_number(self, context, 1)
+    return _within(sum(truth for truth, _index in _truths(self, context, 2, 1)), low, high)
+
+
+@_function("weighted-checklist", nargs=(2, None))
+def _weighted_checklist(self: XPathFunction, context: Any = None) -> bool:
+    """True when the weights of the true values add up to between min and max."""
+    low, high = _arg_number(self, context, 0), _arg_number(self, context, 1)
+    total = 0.0
+    for truth, index in _truths(self, context, 2, 2):
+        if truth and index + 1 < len(self):
+            total += to_number(_arg(self, context, index + 1))
+    return _within(total, low, high)
 
 
 @_function("uuid", nargs=(0, 1))
@@ -599,8 +692,6 @@ for _name in (
     "digest",
     "base64-decode",
     "extract-signed",
-    "checklist",
-    "weighted-checklist",
     "geofence",
 ):
     _function(_name, nargs=(0, None))(_unsupported(_name))
