@@ -70,11 +70,14 @@ def _writable_round(user: User, pk: int) -> SurveyRound:
 
 
 def _errors_onto(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal shown on the form: on the field it names, else above the form."""
+    """A service's refusal shown on the form: on the field it names when the field is shown,
+    else above the form."""
     if hasattr(error, "error_dict"):
         for name, problems in error.message_dict.items():
+            field = form.fields.get(name)
+            shown = field is not None and not field.widget.is_hidden
             for problem in problems:
-                form.add_error(name if name in form.fields else None, problem)
+                form.add_error(name if shown else None, problem)
     else:
         for problem in error.messages:
             form.add_error(None, problem)

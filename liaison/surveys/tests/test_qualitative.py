@@ -292,9 +292,16 @@ def test_readers_cannot_write_on_the_qa_pages(world, coded_round, persona):
     assert CodedPassage.objects.count() == 3
 
 
+def in_english(user: Any) -> Any:
+    """``user``, reading the pages in English (the messages these tests look for)."""
+    user.preferred_language = "en"
+    user.save(update_fields=["preferred_language"])
+    return user
+
+
 def test_a_bad_passage_gets_a_message_on_the_page(world, coded_round):
     note = coded_round["note"]
-    client = signed_in(world.ainsley)
+    client = signed_in(in_english(world.ainsley))
     response = client.post(
         f"/surveys/qa/notes/{note.pk}/code/",
         {f"n{note.pk}-code": coded_round["equipment"].pk, f"n{note.pk}-quote": "never said"},
@@ -440,3 +447,44 @@ def test_the_export_counts_every_coded_passage_and_quotes_it(world, coded_round,
 def test_the_export_is_read_like_the_results(world, coded_round, persona, status):
     url = f"/surveys/rounds/{coded_round['round'].pk}/qa/codes.csv"
     assert signed_in(getattr(world, persona)).get(url).status_code == status
+
+
+# --- the pages programme staff write on --------------------------------------------------------
+
+
+def test_programme_staff_add_a_guide_question_in_the_rounds_languages(world, coded_round):
+    survey_round = coded_round["round"]
+    client = signed_in(in_english(world.ainsley))
+    url = f"/surveys/rounds/{survey_round.pk}/qa/guide/"
+    refused = client.post(url, {"text_en": " ", "text_vi": ""})
+    assert refused.status_code == 400
+    assert "Write the question in at least one language." in refused.content.decode()
+    response = client.post(
+        url, {"text_en": "How often do you meet?", "text_vi": "Anh/chị gặp đối tác bao lâu?"}
+    )
+    assert response.status_code == 302
+    added = survey_round.guide_questions.order_by("position").last()
+    assert added is not None and added.position == 2
+    assert added.texts == {"en": "How often do you meet?", "vi": "Anh/chị gặp đối tác bao lâu?"}
+
+
+def test_programme_staff_code_an_open_answer_on_the_answers_page(world, coded_round):
+    survey_round = coded_round["round"]
+    submission = coded_round["submission"]
+    client = signed_in(in_english(world.ainsley))
+    url = f"/surveys/rounds/{survey_round.pk}/qa/answers/"
+    page = client.get(url).content.decode()
+    assert "We need English courses and radios." in page
+    prefix = f"s{submission.pk}-comments"
+    data = {
+        "prefix": prefix,
+        f"{prefix}-submission": submission.pk,
+        f"{prefix}-question_name": "comments",
+        f"{prefix}-code": coded_round["equipment"].pk,
+        f"{prefix}-quote": "radios",
+    }
+    assert client.post(url, data).status_code == 302
+    assert CodedPassage.objects.filter(submission=submission, quote="radios").count() == 1
+    refused = client.post(url, {**data, f"{prefix}-question_name": "agency"})
+    assert refused.status_code == 400
+    assert "agency is not an open question of the questionnaire." in refused.content.decode()
