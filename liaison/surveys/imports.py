@@ -278,9 +278,14 @@ ExportSource = str | os.PathLike[str] | bytes
 
 
 def read_export(
-    source: ExportSource, form: Form, *, filename: str | None = None
+    source: ExportSource, form: Form | Sequence[Form], *, filename: str | None = None
 ) -> SubmissionTable:
     """Read a KoboToolbox or ODK Central CSV export of ``form``.
+
+    ``form`` may be the versions of one questionnaire: the file's version column
+    (``__version__``, ``FormVersion``) selects the one most of its rows answered (the last
+    given when it names none of them). Rows answered with another version may carry choices
+    that version had: those are notices, not problems.
 
     Raises :class:`ExportError` when the file cannot be read and :class:`ExportRejected` (with
     every bad value) when rows do not fit the form.
@@ -299,7 +304,33 @@ def read_export(
     _check_header(columns, name)
     export_format = detect_format(columns, name)
     frame = _read_frame(data, delimiter, name)
-    return _ExportReader(form, name, export_format, encoding, frame).read()
+    versions = [form] if isinstance(form, Form) else list(form)
+    if not versions:
+        raise ExportError(_("No form was given to read %(file)s with.") % {"file": name})
+    chosen, other_version = _choose_version(versions, frame)
+    reader = _ExportReader(chosen, name, export_format, encoding, frame)
+    reader.other_version = other_version
+    return reader.read()
+
+
+VERSION_COLUMNS = ("__version__", "FormVersion", "_version_", "meta/__version__")
+
+
+def _choose_version(
+    versions: Sequence[Form], frame: pd.DataFrame
+) -> tuple[Form, npt.NDArray[np.bool_] | None]:
+    """The form version most rows answered, and which rows answered another one (``None``
+    when the file says nothing of versions)."""
+    column = next((c for c in VERSION_COLUMNS if c in frame.columns), None)
+    if column is None:
+        return versions[-1], None
+    written = frame[column].astype(str).str.strip()
+    by_version = {form.version: form for form in versions}
+    counts = written[written.isin(list(by_version))].value_counts()
+    chosen = by_version[str(counts.index[0])] if len(counts) else versions[-1]
+    if not chosen.version:
+        return chosen, None
+    return chosen, ((written != chosen.version) & (written != "")).to_numpy()
 
 
 def _read_bytes(source: ExportSource, filename: str | None) -> tuple[bytes, str]:
@@ -709,6 +740,8 @@ class _ExportReader:
         self.sources: dict[str, str] = {}
         self._factorized: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
         self._unresolved: dict[str, npt.NDArray[np.bool_]] = {}
+        self.other_version: npt.NDArray[np.bool_] | None = None
+        """Rows answered with another version of the form (from its version column)."""
 
     def read(self) -> SubmissionTable:
         index = self._index = _ColumnIndex(self.form, self.format.group_separators)
@@ -971,13 +1004,43 @@ class _ExportReader:
             bad[:] = False
         if bad.any():
             rows = np.flatnonzero(bad[codes])
-            kind = (
-                _("not one of the choices")
-                if question.type in (SELECT_ONE, SELECT_MULTIPLE)
-                else _("not a valid value")
-            )
+            is_select = question.type in (SELECT_ONE, SELECT_MULTIPLE)
+            if is_select and self.other_version is not None:
+                older = self.other_version[rows]
+                self._older_choices(column, rows[older], [texts[codes[row]] for row in rows[older]])
+                rows = rows[~older]
+            kind = _("not one of the choices") if is_select else _("not a valid value")
             self.problems.add(rows, column, [str(reasons[codes[row]]) for row in rows], kind)
         return self._categorical(question.name, codes, normalised)
+
+    def _older_choices(
+        self, column: str, rows: npt.NDArray[np.intp], values: Sequence[str]
+    ) -> None:
+        """Choices of another version of the form, on the rows answered with it: kept as
+        given, and said."""
+        if not len(rows):
+            return
+        shown = ", ".join(str(int(row) + 2) for row in rows[:PROBLEMS_PER_KIND])
+        if len(rows) > PROBLEMS_PER_KIND:
+            shown += " …"
+        distinct = ", ".join(sorted(set(values))[:SHOWN_NAMES])
+        self.notices.append(
+            ImportNotice(
+                column,
+                _(
+                    "Column %(column)s: %(count)s row(s) answered with another version of the "
+                    "form hold choices that version %(version)s does not have (%(values)s; rows "
+                    "%(rows)s); they are kept as given."
+                )
+                % {
+                    "column": column,
+                    "count": len(rows),
+                    "version": self.form.version,
+                    "values": distinct,
+                    "rows": shown,
+                },
+            )
+        )
 
     def _categorical(
         self, name: str, codes: npt.NDArray[np.intp], values: Sequence[str]

@@ -221,3 +221,53 @@ def test_a_rule_the_server_cannot_evaluate_is_a_notice_not_a_refusal():
     table = read_export(b"seized\n3\n", form, filename="plain.csv")
     assert list(table.answers["seized"]) == ["3"]
     assert any("cannot be checked on the server" in n.message for n in table.notices)
+
+
+def _version(version: str, agencies: list[tuple[str, str]]) -> Form:
+    choices = [row for row in CHOICES if row["list_name"] != "agency"]
+    choices += [
+        {"list_name": "agency", "name": name, f"label::{EN}": name, f"label::{VI}": label}
+        for name, label in agencies
+    ]
+    settings = [{**SETTINGS[0], "version": version}]
+    return make_form(survey=SURVEY, choices=choices, settings=settings)
+
+
+V2024 = [("police", "Công an"), ("army", "Bộ đội Biên phòng"), ("forestry", "Kiểm lâm")]
+V2025 = [("police", "Công an"), ("army", "Bộ đội Biên phòng"), ("customs", "Hải quan")]
+
+
+def _versioned_rows(versions_and_agencies: list[tuple[str, str]]) -> str:
+    columns = ["agency", "years", "__version__"]
+    rows = [
+        {"agency": agency, "years": "2", "__version__": version}
+        for version, agency in versions_and_agencies
+    ]
+    return kobo_export(rows, columns)
+
+
+def test_a_choice_of_an_older_form_version_is_a_notice_on_its_rows():
+    data = _versioned_rows(
+        [("2025", "customs"), ("2024", "forestry"), ("2025", "police"), ("2024", "army")]
+    )
+    table = read_export(data.encode(), _version("2025", V2025), filename="hai_phien_ban.csv")
+    assert list(table.answers["agency"]) == ["customs", "forestry", "police", "army"]
+    [notice] = [n for n in table.notices if n.column == "agency"]
+    assert "1 row(s) answered with another version" in notice.message
+    assert "version 2025 does not have (forestry; rows 3)" in notice.message
+
+
+def test_an_unknown_choice_of_the_forms_own_version_is_still_a_problem():
+    data = _versioned_rows([("2025", "forestry"), ("2024", "forestry")])
+    with pytest.raises(ExportRejected) as raised:
+        read_export(data.encode(), _version("2025", V2025), filename="sai.csv")
+    assert [(p.row, p.column) for p in raised.value.problems] == [(2, "agency")]
+
+
+def test_the_version_column_selects_the_questionnaire_version():
+    versions = [_version("2024", V2024), _version("2025", V2025)]
+    data = _versioned_rows([("2024", "forestry"), ("2024", "army"), ("2025", "customs")])
+    table = read_export(data.encode(), versions, filename="cu.csv")
+    assert list(table.answers["agency"]) == ["forestry", "army", "customs"]
+    [notice] = [n for n in table.notices if n.column == "agency"]
+    assert "version 2024 does not have (customs; rows 4)" in notice.message
