@@ -33,6 +33,18 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings) -> None:  # type: ignore[no-untyped-def]
+    # Background tasks run inside the request that enqueues them (Django's immediate backend);
+    # the worker itself: tests/test_task_worker.py and liaison/exchange/tests/test_import_task.py.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default"],
+        }
+    }
+
+
 @pytest.fixture(scope="session")
 def _audit_folder(tmp_path_factory):  # type: ignore[no-untyped-def]
     # The audit chain's keys and checkpoints live outside the database, in the data folder by

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "liaison.training",
     "liaison.meetings",
     "liaison.pwa",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,7 @@ MIDDLEWARE = [
     "liaison.api_errors.JsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "liaison.operations.sessions.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,9 +163,20 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------------
+# A request is cut off by the server (gunicorn's --timeout in `liaison serve`) after this many
+# seconds; the database gives up on a lock or a statement well before, so that a request whose
+# client has given up never commits later (a "ghost write").
+REQUEST_TIMEOUT_SECONDS = env_int("LIAISON_REQUEST_TIMEOUT_SECONDS", 60)
+DATABASE_LOCK_TIMEOUT_SECONDS = max(1, REQUEST_TIMEOUT_SECONDS // 6)
+DATABASE_STATEMENT_TIMEOUT_SECONDS = max(2, REQUEST_TIMEOUT_SECONDS // 2)
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c lock_timeout={DATABASE_LOCK_TIMEOUT_SECONDS * 1000}"
+            f" -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000}"
+        )
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -173,9 +186,13 @@ else:
             "OPTIONS": {
                 # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
                 # at the start of a transaction so two writers queue instead of deadlocking.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # synchronous=FULL: a commit is on disk before the request is answered, so a
+                # confirmed write survives a power cut too (NORMAL may lose the last commits).
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                # busy timeout: writes are short transactions (imports included), so a writer
+                # that waits this long is stuck and gets an answer before the server's timeout.
+                "timeout": DATABASE_LOCK_TIMEOUT_SECONDS,
             },
         }
     }
@@ -205,7 +222,12 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env_int("LIAISON_SESSION_SECONDS", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: the age counts from the last request
+# Idle timeout without a session write after every request: IdleSessionMiddleware moves the
+# expiry forward at most once every SESSION_REFRESH_SECONDS, before the view runs, so that no
+# session write can fail a request after its view has committed.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env_int("LIAISON_SESSION_REFRESH_SECONDS", 300)
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -307,7 +329,25 @@ BACKUP_DIR: Path | None = (
 # /healthz answers 503 when the data folder's disk has less free space than this.
 DISK_MIN_FREE_MB = env_int("LIAISON_DISK_MIN_FREE_MB", 256)
 # Dotted path of a function reporting on the background worker ("" = not configured).
-HEALTH_WORKER_CHECK = ""
+HEALTH_WORKER_CHECK = "liaison.operations.tasks.worker_health"
+
+# --- background tasks ---------------------------------------------------------------------
+# Django's Tasks framework with the database backend: `liaison serve` and `liaison demo` start
+# the worker (`liaison db_worker`) as a child process; LIAISON_TASKS_IMMEDIATE=1 runs each task
+# inside the request that enqueues it (the tests' default).
+TASKS_IMMEDIATE = env_bool("LIAISON_TASKS_IMMEDIATE", False)
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if TASKS_IMMEDIATE
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+# The worker's heartbeat file, touched by the supervising `liaison serve` while the worker lives.
+WORKER_HEARTBEAT_FILE = DATA_DIR / "worker.heartbeat"
 
 # --- security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

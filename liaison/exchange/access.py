@@ -16,6 +16,7 @@ part of any BLO's audience: they read operational records only where a group sha
 from __future__ import annotations
 
 from django.db.models import Q
+from django.http import Http404
 
 from liaison.exchange.models import (
     TLP,
@@ -28,6 +29,7 @@ from liaison.exchange.models import (
     IntelligenceSource,
     NominalEntry,
     NominalRole,
+    SeizureImport,
     ShareRequest,
     SharingGroup,
 )
@@ -340,3 +342,11 @@ class InformationRequestPolicy:
         if action == Action.CHANGE:  # close or withdraw
             return user.blo_id is not None and user.blo_id == obj.from_blo_id
         return False
+
+
+def access_seizure_import(user: User, pk: int) -> SeizureImport:
+    """An import's progress and problems are shown to the person who started it only."""
+    try:
+        return SeizureImport.objects.get(pk=pk, started_by=user)
+    except SeizureImport.DoesNotExist:
+        raise Http404 from None

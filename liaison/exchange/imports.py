@@ -2,18 +2,22 @@
 
 One row is one seized commodity; rows that share a ``case`` value are one incident. The import is
 all-or-nothing: every row is checked against the vocabularies and the incident rules, and a file
-with any bad row is refused whole with the row, column and reason of each problem.
+with any bad row is refused whole with the row, column and reason of each problem. The checks run
+outside any transaction; only a file that passes them all is written, in short transactions whose
+rows stay invisible until a last one publishes them all (see
+:func:`liaison.exchange.services.do_record_checked_incidents`), so nobody else's write waits on an
+import for longer than an ordinary save, and nobody sees half an import.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -25,11 +29,17 @@ from liaison.exchange.models import (
     DetectionMethod,
     Direction,
     Distribution,
+    ImportStatus,
     Incident,
     LocationKind,
+    SeizureImport,
 )
 from liaison.exchange.selectors import COMMODITY_KINDS
-from liaison.exchange.services import IncidentParts, do_record_incident
+from liaison.exchange.services import (
+    IncidentParts,
+    check_new_incident,
+    do_record_checked_incidents,
+)
 from liaison.reference.models import CrimeArea, Unit
 from liaison.registry.models import BLO, Crossing, User
 from liaison.tabular import RowProblem, Sheet, TableError, read_csv, read_xlsx
@@ -58,6 +68,10 @@ REQUIRED = {"occurred_at", "location", "direction", "crime_area", "commodity", "
 SHEET = "seizures"
 EARLIEST_YEAR = 1950
 """A seizure dated before this is a typing mistake (and years near 1 do not survive time zones)."""
+PROGRESS_EVERY = 250
+"""Rows checked between two progress reports."""
+Progress = Callable[[int, int], None]
+"""Told (rows checked, rows in the file) while a file is checked."""
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M")
 
 
@@ -87,6 +101,7 @@ class _RowReader:
         self.blo = blo
         self.problems: list[RowProblem] = []
         self.crossings = {c.code: c for c in Crossing.objects.filter(blo=blo)}
+        self.commodities: dict[str, tuple[str, Any] | None] = {}
 
     def problem(self, row: int, column: str, message: str) -> None:
         self.problems.append(RowProblem(self.sheet, row, column, message))
@@ -165,6 +180,21 @@ class _RowReader:
         return number
 
     def commodity(self, row: int, value: str) -> tuple[str, Any] | None:
+        if value not in self.commodities:
+            self.commodities[value] = self._commodity(value)
+        found = self.commodities[value]
+        if found is None:
+            self.problem(
+                row,
+                "commodity",
+                _(
+                    "“%(value)s” is not in the reference vocabularies (use its code, e.g. species:manis-javanica)."
+                )
+                % {"value": value},
+            )
+        return found
+
+    def _commodity(self, value: str) -> tuple[str, Any] | None:
         from liaison.exchange.forms import VOCABULARY_MODELS
 
         kind, _sep, code = value.partition(":") if ":" in value else ("", "", value)
@@ -178,25 +208,28 @@ class _RowReader:
                 entry = model.objects.filter(name_en__iexact=code.strip()).first()
             if entry is not None:
                 return COMMODITY_KINDS[candidate], entry
-        self.problem(
-            row,
-            "commodity",
-            _(
-                "“%(value)s” is not in the reference vocabularies (use its code, e.g. species:manis-javanica)."
-            )
-            % {"value": value},
-        )
         return None
 
 
-def import_seizures(raw: bytes, filename: str, *, blo: BLO, actor: User) -> SeizureImportResult:
-    """Read, check and record every seizure in the file, or none of them (TableError)."""
+def stage_seizures(
+    raw: bytes,
+    filename: str,
+    *,
+    blo: BLO,
+    actor: User,
+    progress: Progress | None = None,
+) -> list[tuple[Incident, IncidentParts]]:
+    """Read and check every row of the file, and every incident it makes, writing nothing: the
+    incidents ready for :func:`do_record_checked_incidents`, or TableError with every problem's
+    sheet, row and column. Runs outside any transaction, so it holds no lock however long."""
     from liaison.exchange.models import SeizureItem
 
     rows = read_seizure_file(raw, filename)
     reader = _RowReader(filename.rsplit("/", 1)[-1], blo)
     cases: dict[str, tuple[Incident, IncidentParts, int]] = {}
-    for number, row in rows:
+    for done, (number, row) in enumerate(rows, start=1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, len(rows))
         before = len(reader.problems)
         key = row.get("case") or f"row-{number}"
         occurred = reader.when(number, row.get("occurred_at", ""))
@@ -271,16 +304,45 @@ def import_seizures(raw: bytes, filename: str, *, blo: BLO, actor: User) -> Seiz
             cases[key] = (incident, IncidentParts(items=[item]), number)
     if reader.problems:
         raise TableError(reader.problems)
-    recorded: list[Incident] = []
-    with transaction.atomic():
-        for incident, parts, number in cases.values():
-            try:
-                recorded.append(do_record_incident(incident, parts, actor=actor))
-            except ValidationError as exc:
-                for column, messages in exc.message_dict.items():
-                    for message in messages:
-                        reader.problem(number, column if column != "__all__" else "", message)
-        if reader.problems:
-            transaction.set_rollback(True)
-            raise TableError(reader.problems)
+    for incident, parts, number in cases.values():
+        try:
+            check_new_incident(incident, parts, actor=actor)
+        except ValidationError as exc:
+            for column, messages in exc.message_dict.items():
+                for message in messages:
+                    reader.problem(number, column if column != "__all__" else "", message)
+    if reader.problems:
+        raise TableError(reader.problems)
+    if progress is not None:
+        progress(len(rows), len(rows))
+    return [(incident, parts) for incident, parts, _number in cases.values()]
+
+
+def import_seizures(
+    raw: bytes,
+    filename: str,
+    *,
+    blo: BLO,
+    actor: User,
+    job: SeizureImport | None = None,
+    progress: Progress | None = None,
+    written: Callable[[int], None] | None = None,
+) -> SeizureImportResult:
+    """Check every seizure in the file, then record them all, or none of them (TableError).
+
+    The checks hold no lock; the rows are then written in short transactions, invisible until
+    the last one publishes them (see :func:`do_record_checked_incidents`). ``job`` is the
+    background import this runs for; without one (a command, a test) one is made for the batch.
+    """
+    staged = stage_seizures(raw, filename, blo=blo, actor=actor, progress=progress)
+    if job is None:
+        job = SeizureImport.objects.create(
+            started_by=actor, blo=blo, filename=filename[:255], status=ImportStatus.WRITING
+        )
+        recorded = do_record_checked_incidents(staged, actor=actor, batch=job, written=written)
+        SeizureImport.objects.filter(pk=job.pk).update(
+            status=ImportStatus.DONE, recorded=len(recorded), finished_at=timezone.now()
+        )
+    else:
+        recorded = do_record_checked_incidents(staged, actor=actor, batch=job, written=written)
     return SeizureImportResult(incidents=recorded)

@@ -214,6 +214,14 @@ class Conveyance(models.TextChoices):
     POST = "post", _("Post or courier")
 
 
+class PublishedIncidentManager(models.Manager["Incident"]):
+    """Incidents whose import, if any, has completed: an import writes its rows in short
+    transactions, invisible until one last short transaction publishes them all."""
+
+    def get_queryset(self) -> models.QuerySet[Incident]:
+        return super().get_queryset().filter(pending_import__isnull=True)
+
+
 class Incident(Shareable):
     """What happened at or near the border: the non-nominal part of an incident or seizure."""
 
@@ -248,6 +256,20 @@ class Incident(Shareable):
     )
     summary = models.TextField(_("what happened"), blank=True)
     summary_language = models.CharField(_("language of the text"), max_length=10, default="vi")
+    pending_import = models.ForeignKey(
+        "SeizureImport",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Set while the import that writes this incident is not complete.",
+    )
+
+    # Every query of incidents (the permission layer's included) sees published ones only; the
+    # rows of an import still being written are reached through ``with_pending`` alone.
+    objects = PublishedIncidentManager()
+    with_pending = models.Manager()  # noqa: DJ012 (a manager, not a field)
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -814,3 +836,49 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting for the worker")
+    CHECKING = "checking", _("checking every row")
+    WRITING = "writing", _("recording")
+    DONE = "done", _("recorded")
+    REFUSED = "refused", _("refused: nothing was imported")
+    FAILED = "failed", _("failed: nothing was imported")
+
+    @property
+    def is_finished(self) -> bool:
+        return self in {ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED}
+
+
+class SeizureImport(models.Model):
+    """One uploaded seizure file and the progress of the background task that imports it.
+
+    The upload is kept here until the task has finished with it (then emptied); the problems
+    found are kept as sheet/row/column/message so that the person who started the import sees
+    them on its page.
+    """
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    blo = models.ForeignKey(BLO, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    upload = models.BinaryField(blank=True, default=b"")
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    recorded = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=10, blank=True, help_text="Of the problems' wording.")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("seizure import")
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"

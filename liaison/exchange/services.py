@@ -3,12 +3,13 @@ the same transaction; side effects wait for the commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from liaison.exchange.access import (
     is_originating_unit,
     is_stricter,
     may_create_sharing_group,
+    may_record_for,
     reaches_blo,
     widens,
     widest_allowed_within,
@@ -39,6 +41,7 @@ from liaison.exchange.models import (
     PersonCount,
     ReferenceCounter,
     RequestStatus,
+    SeizureImport,
     SeizureItem,
     ShareRequest,
     ShareStatus,
@@ -161,6 +164,21 @@ def _stamp_origin(record_obj: Record, *, actor: User, confirmed_beyond_label: bo
     _check_label(record_obj, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
 
 
+def check_new_incident(
+    incident: Incident, parts: IncidentParts, *, actor: User, confirmed_beyond_label: bool = False
+) -> None:
+    """Everything :func:`do_record_incident` requires before it writes, writing nothing: who may
+    record it, its fields, its parts and its label (raises PermissionDenied or ValidationError)."""
+    _stamp_origin(incident, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
+    for item in parts.items:
+        _clean_child(item, ["incident"])
+    for person in parts.people:
+        _clean_child(person, ["incident"])
+    _check_nominal_within(incident, parts.nominal)
+    if parts.smuggling is not None:
+        _clean_child(parts.smuggling, ["incident"])
+
+
 @transaction.atomic
 def do_record_incident(
     incident: Incident,
@@ -170,14 +188,7 @@ def do_record_incident(
     confirmed_beyond_label: bool = False,
     request: HttpRequest | None = None,
 ) -> Incident:
-    _stamp_origin(incident, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
-    for item in parts.items:
-        _clean_child(item, ["incident"])
-    for person in parts.people:
-        _clean_child(person, ["incident"])
-    _check_nominal_within(incident, parts.nominal)
-    if parts.smuggling is not None:
-        _clean_child(parts.smuggling, ["incident"])
+    check_new_incident(incident, parts, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
     incident.reference = next_reference("INC", incident.blo)
     incident.save()
     incident.agencies_involved.set(parts.agencies_involved)
@@ -209,6 +220,122 @@ def do_record_incident(
         request=request,
     )
     return incident
+
+
+IMPORT_CHUNK = 200
+"""Incidents written by one short transaction of a bulk recording."""
+SQLITE_PAUSE_SECONDS = 0.12
+AUDIT_CHUNK = 500
+"""Incidents named by one audit entry of a bulk recording."""
+
+
+def _reserve_references(incidents: Sequence[Incident]) -> None:
+    year = timezone.localdate().year
+    by_blo: dict[int, list[Incident]] = {}
+    for incident in incidents:
+        by_blo.setdefault(incident.blo_id, []).append(incident)
+    for blo_id, group in by_blo.items():
+        key = f"{BLO.objects.values_list('code', flat=True).get(pk=blo_id)}-INC-{year}"
+        counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(key=key)
+        first = counter.value + 1
+        counter.value += len(group)
+        counter.save(update_fields=["value"])
+        for offset, incident in enumerate(group):
+            incident.reference = f"{key}-{first + offset:05d}"
+
+
+def do_record_checked_incidents(
+    staged: Sequence[tuple[Incident, IncidentParts]],
+    *,
+    actor: User,
+    batch: SeizureImport,
+    written: Callable[[int], None] | None = None,
+) -> list[Incident]:
+    """Record incidents that :func:`check_new_incident` has passed (seizure items only), all or
+    none, without holding any lock for long.
+
+    The rows are written :data:`IMPORT_CHUNK` at a time, each chunk in a short transaction of
+    its own, marked as pending on ``batch`` and so invisible to every query of incidents; one
+    last short transaction publishes them all (one UPDATE) and appends the audit entries, one per
+    :data:`AUDIT_CHUNK` incidents with their references. Any failure on the way removes the
+    pending rows again (:func:`discard_pending_import`), so nothing of the batch is ever seen.
+    """
+    for incident, parts in staged:
+        if parts.people or parts.nominal or parts.smuggling or parts.agencies_involved:
+            raise ValueError("only incidents with seizure items are recorded in bulk")
+        if incident.recorded_by_id != actor.pk:
+            raise ValueError("an incident must be checked for the actor who records it")
+    incidents: list[Incident] = []
+    try:
+        for start in range(0, len(staged), IMPORT_CHUNK):
+            chunk = staged[start : start + IMPORT_CHUNK]
+            with transaction.atomic():
+                _reserve_references([incident for incident, _parts in chunk])
+                for incident, _parts in chunk:
+                    incident.pending_import = batch
+                created = Incident.with_pending.bulk_create([incident for incident, _p in chunk])
+                items: list[SeizureItem] = []
+                for incident, (_staged, parts) in zip(created, chunk, strict=True):
+                    for item in parts.items:
+                        item.incident = incident
+                        items.append(item)
+                SeizureItem.objects.bulk_create(items)
+            incidents.extend(created)
+            if written is not None:
+                written(len(incidents))
+            if connection.vendor == "sqlite":
+                # SQLite's lock is not queued: a writer waiting on it polls every 100 ms at most,
+                # and would lose every race against the next chunk without this pause.
+                time.sleep(SQLITE_PAUSE_SECONDS)
+        with transaction.atomic():
+            published = Incident.with_pending.filter(pending_import=batch).update(
+                pending_import=None
+            )
+            if published != len(incidents):
+                raise RuntimeError(f"{published} of {len(incidents)} imported incidents found")
+            for start in range(0, len(incidents), AUDIT_CHUNK):
+                chunk_incidents = incidents[start : start + AUDIT_CHUNK]
+                record(
+                    actor=actor,
+                    action=AuditAction.CREATE,
+                    object_type=Incident._meta.label,
+                    object_id=str(chunk_incidents[0].pk),
+                    summary=(
+                        f"seizure import {batch.pk}: {chunk_incidents[0].reference} … "
+                        f"{chunk_incidents[-1].reference} ({len(chunk_incidents)})"
+                    ),
+                    changes={
+                        "import": batch.pk,
+                        "references": [incident.reference for incident in chunk_incidents],
+                        "items": sum(
+                            len(parts.items)
+                            for _i, parts in staged[start : start + len(chunk_incidents)]
+                        ),
+                    },
+                )
+    except BaseException:
+        discard_pending_import(batch)
+        raise
+    for incident in incidents:
+        incident.pending_import = None
+    return incidents
+
+
+def discard_pending_import(batch: SeizureImport) -> int:
+    """Delete what an unfinished import has written (never visible), a chunk per transaction."""
+    discarded = 0
+    while True:
+        with transaction.atomic():
+            chunk = list(
+                Incident.with_pending.filter(pending_import=batch).values_list("pk", flat=True)[
+                    :IMPORT_CHUNK
+                ]
+            )
+            if not chunk:
+                return discarded
+            SeizureItem.objects.filter(incident_id__in=chunk).delete()
+            Incident.with_pending.filter(pk__in=chunk).delete()
+        discarded += len(chunk)
 
 
 INCIDENT_FIELDS = [
@@ -879,3 +1006,24 @@ def do_create_sharing_group(
         request=request,
     )
     return group
+
+
+# --- background imports -------------------------------------------------------------------------
+
+
+def do_start_seizure_import(
+    raw: bytes, filename: str, blo: BLO, *, actor: User, language: str = ""
+) -> SeizureImport:
+    """Keep an uploaded seizure file and hand it to the background worker (see
+    :mod:`liaison.exchange.tasks`); nothing is recorded until the worker has checked it all."""
+    from liaison.exchange.tasks import import_seizure_file
+
+    if not may_record_for(actor, blo):
+        raise PermissionDenied(_("You may not record incidents for this BLO."))
+    job = SeizureImport.objects.create(
+        started_by=actor, blo=blo, filename=filename[:255], upload=raw, language=language[:10]
+    )
+    result = import_seizure_file.enqueue(job.pk)
+    SeizureImport.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job

@@ -9,6 +9,11 @@ urlpatterns = [
     path("incidents/", views.incident_list, name="incidents"),
     path("incidents/new/", views.incident_new, name="incident_new"),
     path("incidents/import/", views.seizure_import, name="seizure_import"),
+    path(
+        "incidents/import/<int:pk>/",
+        views.seizure_import_progress,
+        name="seizure_import_progress",
+    ),
     path("incidents/export.<str:fmt>", views.incident_export, name="incident_export"),
     path("incidents/vrs-msrc.csv", views.vrs_export, name="vrs_export"),
     path("incidents/<str:reference>/", views.incident_detail, name="incident"),

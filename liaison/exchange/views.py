@@ -11,14 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liaison.exchange import services
-from liaison.exchange.access import may_record_for
+from liaison.exchange.access import access_seizure_import, may_record_for
 from liaison.exchange.forms import (
     AlertForm,
     AlertResponseForm,
@@ -38,7 +38,7 @@ from liaison.exchange.forms import (
     SmugglingReportForm,
 )
 from liaison.exchange.imports import COLUMNS as SEIZURE_COLUMNS
-from liaison.exchange.imports import import_seizures
+from liaison.exchange.imports import read_seizure_file
 from liaison.exchange.models import (
     TLP,
     Alert,
@@ -65,6 +65,7 @@ from liaison.exchange.selectors import (
     may_record_somewhere,
     search_incidents,
 )
+from liaison.exchange.tasks import seizure_import_progress as seizure_import_progress_of
 from liaison.exchange.vrs import vrs_rows
 from liaison.reference.models import CrimeArea
 from liaison.registry.models import BLO, User
@@ -461,10 +462,10 @@ def seizure_import(request: HttpRequest) -> HttpResponse:
     problems: list[Any] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        raw = upload.read()
         try:
-            result = import_seizures(
-                upload.read(), upload.name, blo=form.cleaned_data["blo"], actor=user
-            )
+            # a file the bounded reader refuses (size, shape, format) is refused at once
+            read_seizure_file(raw, upload.name)
         except TableError as exc:
             problems = exc.problems
             messages.error(
@@ -473,12 +474,34 @@ def seizure_import(request: HttpRequest) -> HttpResponse:
                 % {"count": len(problems)},
             )
         else:
-            messages.success(request, _("Recorded %(count)s incidents.") % {"count": result.count})
-            return redirect("exchange:incidents")
+            job = services.do_start_seizure_import(
+                raw,
+                upload.name,
+                form.cleaned_data["blo"],
+                actor=user,
+                language=translation.get_language() or "",
+            )
+            return redirect("exchange:seizure_import_progress", pk=job.pk)
     return render(
         request,
         "exchange/seizure_import.html",
         {"form": form, "problems": problems, "columns": SEIZURE_COLUMNS},
+    )
+
+
+@login_required
+def seizure_import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    job = access_seizure_import(user, pk)
+    progress = seizure_import_progress_of(job)
+    if request.GET.get("format") == "json":
+        response = JsonResponse(progress)
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(
+        request,
+        "exchange/seizure_import_progress.html",
+        {"job": job, "progress": progress, "columns": SEIZURE_COLUMNS},
     )
 
 

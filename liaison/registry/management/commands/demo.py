@@ -45,4 +45,10 @@ class Command(BaseCommand):
         for person in USERS:
             self.stdout.write(f"  {person.username:<28} {person.about}")
         if not options["no_serve"]:
-            run_server(self, options["host"], options["port"], options["workers"])
+            run_server(
+                self,
+                options["host"],
+                options["port"],
+                options["workers"],
+                task_worker=not options["no_task_worker"],
+            )
