@@ -30,8 +30,8 @@ from liaison.registry.signed_in import current_user
 from liaison.registry.versioning import StaleEdit, conflict_form
 from liaison.surveys import access, services
 from liaison.surveys.models import (
-    ImportBatch,
     CodedPassage,
+    ImportBatch,
     Questionnaire,
     Submission,
     SubmissionStatus,
@@ -498,8 +498,10 @@ def _results_round(request: HttpRequest, pk: int) -> SurveyRound:
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     from liaison.surveys.analysis import AnalysisError
     from liaison.surveys.presenters import question_tables, score_table
+    from liaison.surveys.qualitative import code_counts
     from liaison.surveys.selectors import round_result
 
+    user = current_user(request)
     survey_round = _results_round(request, pk)
     form = _form_or_error(survey_round.questionnaire)
     language = _language()
@@ -520,10 +522,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     cluster_labels: dict[str, str] = {}
     cluster = survey_round.cluster_question
     if cluster and form.has_question(cluster):
-    from liaison.surveys.qualitative import code_counts
         question = form.question(cluster)
         cluster_labels = {
-    user = current_user(request)
             choice.name: form.choice_label(question, choice.name, language)
             for choice in question.choices
         }
@@ -541,6 +541,11 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "by_choices": by_choices,
             "error": error,
             "report_languages": REPORT_LANGUAGES,
+            "coding": code_counts(
+                survey_round,
+                permissions.visible(user, CodedPassage).filter(code__round=survey_round),
+                form=form,
+            ),
         },
         status=400 if error else 200,
     )
@@ -563,11 +568,6 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt == "pdf":
         pdf = round_report(survey_round, form=form, language=language, fmt="pdf")
         response = HttpResponse(pdf, content_type="application/pdf")
-            "coding": code_counts(
-                survey_round,
-                permissions.visible(user, CodedPassage).filter(code__round=survey_round),
-                form=form,
-            ),
         response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
         return response
     html = round_report(survey_round, form=form, language=language, fmt="html")
