@@ -165,12 +165,17 @@ class Command(BaseCommand):
 
     def analyze(self, form: Form, source: AnswerSource, options: dict[str, Any]) -> None:
         from liaison.surveys.analysis import analyze
+        from liaison.surveys.sources import StoredRound
 
         language = options.get("lang")
         answers = source.load(form)
         result = analyze(
             form, answers, by=options.get("by"), where=options.get("where"), language=language
         )
+        if isinstance(source, StoredRound):
+            from liaison.surveys.qualitative import add_text_codes
+
+            add_text_codes(result, source.stored(form), form)
         self.write_json(options.get("json"), result)
         if options.get("html") or options.get("pdf"):
             from liaison.surveys import report
