@@ -8,6 +8,7 @@ from dataclasses import asdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -15,6 +16,7 @@ from ninja.errors import HttpError
 from liaison.api_errors import SIGNED_IN, IsoDate, IsoDateTime, errors
 from liaison.exchange import services
 from liaison.exchange.forms import resolve_commodity
+from liaison.exchange.idempotency import earlier_answer, idempotent_request, remember_answer
 from liaison.exchange.models import (
     TLP,
     AlertDelivery,
@@ -230,7 +232,14 @@ def incident(request: HttpRequest, reference: str) -> IncidentDetailOut:
     "/incidents", response={201: IncidentOut, **errors(*SIGNED_IN, 400, 403, 404, 413, 422)}
 )
 def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, IncidentOut]:
+    """Record an incident. With an ``Idempotency-Key`` header, a retry of the same request
+    answers as the first did and records nothing new (same key, other body: 422)."""
     user = _user(request)
+    once = idempotent_request(request, user, "exchange.create_incident")
+    if once is not None:
+        earlier = earlier_answer(once)
+        if earlier is not None:
+            return earlier.status, IncidentOut(**earlier.body)
     blo = access(user, BLO, code=body.blo)
     items: list[SeizureItem] = []
     for position, item_in in enumerate(body.items):
@@ -257,16 +266,26 @@ def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, Incide
         distribution=body.distribution,
     )
     try:
-        created = services.do_record_incident(
-            incident_obj, services.IncidentParts(items=items), actor=user, request=request
-        )
+        with transaction.atomic():
+            created = services.do_record_incident(
+                incident_obj, services.IncidentParts(items=items), actor=user, request=request
+            )
+            answer = _incident(created)
+            if once is not None:
+                remember_answer(once, 201, answer.model_dump(mode="json"))
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         else:
             detail = " ".join(exc.messages)
         raise HttpError(422, detail) from None
-    return 201, _incident(created)
+    except IntegrityError:
+        # the same key in a concurrent request, which recorded first: this one recorded nothing
+        earlier = earlier_answer(once) if once is not None else None
+        if earlier is None:
+            raise
+        return earlier.status, IncidentOut(**earlier.body)
+    return 201, answer
 
 
 @router.get("/counts", response={200: list[CountOut], **errors(*SIGNED_IN)})
