@@ -384,6 +384,32 @@ def read_xlsx(
     return sheets
 
 
+def read_workbook(
+    raw: bytes, filename: str, limits: UploadLimits = LIMITS
+) -> dict[str, list[list[str]]]:
+    """Every sheet of a workbook (by title, in order) as rows of cell texts, under the same
+    limits as :func:`read_xlsx`; for tables whose columns are not known in advance."""
+    deadline = Deadline(filename, limits)
+    check_file_size(len(raw), filename, limits)
+    _check_workbook_archive(raw, filename, limits, deadline)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise _not_a_workbook(filename) from None
+    sheets: dict[str, list[list[str]]] = {}
+    try:
+        for worksheet in workbook.worksheets:
+            lines = _xlsx_lines(worksheet, filename, limits)
+            sheets[worksheet.title] = list(_checked_lines(lines, worksheet.title, limits, deadline))
+    except TableError:
+        raise
+    except Exception:  # a damaged sheet makes openpyxl raise anything while iterating
+        raise _not_a_workbook(filename) from None
+    finally:
+        workbook.close()
+    return sheets
+
+
 def _xlsx_lines(worksheet: Any, filename: str, limits: UploadLimits) -> Iterator[list[str]]:
     # The dimension a sheet declares is checked, then forgotten: openpyxl pads every row up to
     # it, and a sheet may also hold cells beyond it. Rows are then padded only to their own

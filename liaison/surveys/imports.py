@@ -296,6 +296,9 @@ def read_export(
             _("%(file)s is larger than %(size)s MB.")
             % {"file": name, "size": SURVEY_EXPORT_LIMITS.file_bytes // MiB}
         )
+    container_notices: list[ImportNotice] = []
+    if raw.startswith(b"PK\x03\x04"):
+        raw, container_notices = _main_table(raw, name)
     encoding, data = decode_export(raw, name)
     _check_lines(data, name)
     header = _header(data, name)
@@ -310,7 +313,70 @@ def read_export(
     chosen, other_version = _choose_version(versions, frame)
     reader = _ExportReader(chosen, name, export_format, encoding, frame)
     reader.other_version = other_version
+    reader.notices += container_notices
     return reader.read()
+
+
+def _main_table(raw: bytes, name: str) -> tuple[bytes, list[ImportNotice]]:
+    """The respondents' table of a KoboToolbox XLSX export (its first sheet) or of an ODK
+    Central zip (the CSV without ``PARENT_KEY``), as CSV; the repeat tables are named in a
+    notice (their entries are not analysed)."""
+    from liaison.tabular import TableError, open_zip, read_workbook, zip_members
+
+    try:
+        with open_zip(raw, name, SURVEY_EXPORT_LIMITS) as archive:
+            is_workbook = "xl/workbook.xml" in archive.namelist()
+            members = (
+                []
+                if is_workbook
+                else [
+                    (info.filename, content)
+                    for info, content in zip_members(archive, name, SURVEY_EXPORT_LIMITS)
+                    if info.filename.lower().endswith(".csv")
+                ]
+            )
+        if is_workbook:
+            sheets = read_workbook(raw, name, SURVEY_EXPORT_LIMITS)
+            tables = [(title, _csv_bytes(rows)) for title, rows in sheets.items() if rows]
+        else:
+            tables = members
+    except TableError as error:
+        raise ExportError(
+            "; ".join(f"{name}: {problem.message}" for problem in error.problems)
+        ) from None
+    main = [
+        (title, content)
+        for title, content in tables
+        if not (REPEAT_MARKERS & set(_split_header(_header(content, name), ",", name)))
+        and not (REPEAT_MARKERS & set(_split_header(_header(content, name), ";", name)))
+    ]
+    if not main:
+        raise ExportError(
+            _(
+                "%(file)s holds no table of respondents (no sheet or CSV file without a parent column)."
+            )
+            % {"file": name}
+        )
+    repeats = [title for title, _content in tables if title != main[0][0]]
+    notices = []
+    if repeats:
+        notices.append(
+            ImportNotice(
+                "",
+                _(
+                    "%(file)s: the table %(main)s is read as the respondents; the repeat "
+                    "table(s) %(repeats)s are not analysed yet."
+                )
+                % {"file": name, "main": main[0][0], "repeats": ", ".join(repeats)},
+            )
+        )
+    return main[0][1], notices
+
+
+def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
 
 
 VERSION_COLUMNS = ("__version__", "FormVersion", "_version_", "meta/__version__")

@@ -4,7 +4,11 @@ conflicting duplicates, repeat files, and every problem of a file reported in on
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
+from openpyxl import Workbook
 
 from liaison.surveys.imports import (
     ExportError,
@@ -13,7 +17,7 @@ from liaison.surveys.imports import (
     SubmissionTable,
     read_export,
 )
-from liaison.surveys.tests.builders import EN, VI, kobo_export, make_form
+from liaison.surveys.tests.builders import EN, VI, kobo_export, make_form, odk_export
 from liaison.surveys.xlsform import Form
 
 SURVEY = [
@@ -271,3 +275,52 @@ def test_the_version_column_selects_the_questionnaire_version():
     assert list(table.answers["agency"]) == ["forestry", "army", "customs"]
     [notice] = [n for n in table.notices if n.column == "agency"]
     assert "version 2024 does not have (customs; rows 4)" in notice.message
+
+
+def _workbook(sheets: dict[str, list[list[str]]]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_kobo_xlsx_export_reads_its_main_sheet_and_names_the_repeat_sheets(form):
+    data = _workbook(
+        {
+            "Nhật ký BLO": [
+                ["agency", "years", "topics", "comments", "_uuid", "_index"],
+                ["police", "4", "drugs", "Bắt giữ tại cửa khẩu", "u-1", "1"],
+                ["army", "2", "", "", "u-2", "2"],
+            ],
+            "seizures": [
+                ["item", "_index", "_parent_table_name", "_parent_index"],
+                ["Ma túy đá", "1", "Nhật ký BLO", "1"],
+            ],
+        }
+    )
+    table = read_export(data, form, filename="kobo.xlsx")
+    assert table.format is ExportFormat.KOBOTOOLBOX
+    assert list(table.answers["comments"]) == ["Bắt giữ tại cửa khẩu", ""]
+    assert list(table.instance_ids) == ["u-1", "u-2"]
+    assert any("repeat table(s) seizures" in n.message for n in table.notices)
+
+
+def test_an_odk_central_zip_reads_the_table_without_a_parent_key(form):
+    main = odk_export(
+        [{"agency": "police", "years": "3", "comments": "Tuần tra chung"}],
+        ["agency", "years", "topics", "comments"],
+    )
+    repeat = "item,PARENT_KEY,KEY\nMa túy,uuid:a,uuid:a/seizures[1]\n"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("blo_log-seizures.csv", repeat)
+        archive.writestr("blo_log.csv", main)
+    table = read_export(buffer.getvalue(), form, filename="blo_log.zip")
+    assert table.format is ExportFormat.ODK_CENTRAL
+    assert list(table.answers["comments"]) == ["Tuần tra chung"]
+    assert any("blo_log-seizures.csv" in n.message for n in table.notices)
