@@ -61,7 +61,7 @@ def test_import_page_hands_the_file_to_a_task_whose_starter_follows_it(exchange_
     progress = lan.get(f"/exchange/incidents/import/{job.pk}/?format=json").json()
     assert progress["finished"] and progress["recorded"] == 3 and progress["rows_checked"] == 3
     page = lan.get(f"/exchange/incidents/import/{job.pk}/").content.decode()
-    assert "exchange/import-progress.js" in page and 'data-finished' in page
+    assert "exchange/import-progress.js" in page and "data-finished" in page
     assert visible(exchange_world.lan, Incident).filter(summary="IMPORTED").count() == 3
 
 
