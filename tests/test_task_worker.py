@@ -124,3 +124,26 @@ def test_a_task_waiting_with_no_worker_is_reported_stalled(
     old = time.time() - 600
     os.utime(settings.WORKER_HEARTBEAT_FILE, (old, old))
     assert worker_health()["status"] == "stalled"
+
+
+def test_an_import_left_by_a_killed_worker_is_discarded_before_a_new_worker_starts(
+    world, tmp_path: Path
+) -> None:
+    # given: an import that was writing when its worker was killed (kill -9)
+    from liaison.exchange.models import ImportStatus, Incident, SeizureImport
+    from tests.builders import ensure_vocabulary, make_incident
+
+    ensure_vocabulary()
+    job = SeizureImport.objects.create(
+        started_by=world.lan, blo=world.moc_bai, status=ImportStatus.WRITING
+    )
+    half = make_incident(world.lan, summary="IMPORTED")
+    Incident.objects.filter(pk=half.pk).update(pending_import=job)
+    # when: the server starts its worker
+    worker = SupervisedWorker(tmp_path / "beat", [sys.executable, "-c", "pass"])
+    worker.start()
+    worker.stop(timeout=5)
+    # then
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert not Incident.with_pending.filter(pk=half.pk).exists()

@@ -16,11 +16,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import Error
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from liaison.operations.health import WorkerHealth
 
@@ -33,6 +35,17 @@ logger = logging.getLogger(__name__)
 
 def worker_command() -> list[str]:
     return [sys.executable, "-m", "liaison.cli", "db_worker", "--queue-name", "*", "--no-reload"]
+
+
+def tidy_before_worker_starts() -> None:
+    """Run each ``TASK_WORKER_STARTUP`` function (dotted paths): what a worker killed mid-task
+    left behind is tidied before a new worker starts (e.g. an import's pending rows)."""
+    for path in getattr(settings, "TASK_WORKER_STARTUP", []):
+        try:
+            tidy: Callable[[], object] = import_string(path)
+            tidy()
+        except Exception:
+            logger.exception("%s failed before the task worker started", path)
 
 
 def uses_worker() -> bool:
@@ -53,6 +66,7 @@ class SupervisedWorker:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        tidy_before_worker_starts()
         self._spawn()
         self._thread = threading.Thread(target=self._watch, name="task-worker", daemon=True)
         self._thread.start()
