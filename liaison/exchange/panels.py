@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 
+from liaison.caching import for_reader
 from liaison.exchange.models import AlertDelivery, Incident, InformationRequest, RequestStatus
 from liaison.reference.models import CrimeArea
 from liaison.registry.extensions import Panel
@@ -17,16 +18,22 @@ def home_card(request: HttpRequest) -> Panel | None:
     user = request.user
     if not isinstance(user, User) or user.blo_id is None:
         return None
-    open_requests = visible(user, InformationRequest).filter(status=RequestStatus.OPEN)
-    return Panel(
-        template="exchange/_home_card.html",
-        context={
+    today = timezone.localdate()
+
+    def count() -> dict[str, int]:
+        open_requests = visible(user, InformationRequest).filter(status=RequestStatus.OPEN)
+        return {
             "to_acknowledge": visible(user, AlertDelivery)
             .filter(to_blo_id=user.blo_id, acknowledged_at__isnull=True)
             .count(),
             "to_answer": open_requests.filter(to_blo_id=user.blo_id).count(),
-            "overdue": open_requests.filter(deadline__lt=timezone.localdate()).count(),
-        },
+            "overdue": open_requests.filter(deadline__lt=today).count(),
+        }
+
+    return Panel(
+        template="exchange/_home_card.html",
+        # the reader's own counts, kept until a write (liaison.caching)
+        context=for_reader(user, "exchange:home-card", count, today),
         order=10,
     )
 

@@ -208,7 +208,16 @@ class Dashboard:
 
 def dashboard(user: User) -> Dashboard:
     """The BLO dashboard. Its counts and map cover the last 12 months, which keeps each query on
-    short, dated ranges of the distribution indexes however long the history grows."""
+    short, dated ranges of the distribution indexes however long the history grows.
+
+    Everything on it depends on the reader's audience and on the rows alone: it is read once per
+    reader and kept until a write (liaison.caching), for the day (its windows move with it)."""
+    return for_reader(
+        user, "exchange:dashboard", lambda: _read_dashboard(user), timezone.localdate()
+    )
+
+
+def _read_dashboard(user: User) -> Dashboard:
     year_ago = timezone.now() - datetime.timedelta(days=365)
     incidents = visible(user, Incident).filter(occurred_at__gte=year_ago)
     recent = timezone.now() - datetime.timedelta(days=30)
@@ -224,12 +233,7 @@ def dashboard(user: User) -> Dashboard:
     requests = visible(user, InformationRequest).select_related("from_blo", "to_blo")
     open_requests = requests.filter(status=RequestStatus.OPEN)
     today = timezone.localdate()
-    # The aggregates over the year's rows are the page's costly reads: kept per reader until a
-    # write (liaison.caching), for the day (the window moves with it).
-    places = for_reader(user, "exchange:places", lambda: counts_by_place(incidents), today)
-    monthly = for_reader(
-        user, "exchange:monthly", lambda: counts_by_area_and_month(incidents), today
-    )
+    places = counts_by_place(incidents)
     return Dashboard(
         shared_with_me=shared_with_me,
         alerts_to_acknowledge=list(
@@ -245,7 +249,7 @@ def dashboard(user: User) -> Dashboard:
         requests_to_answer=list(open_requests.filter(to_blo_id=blo_id)),
         requests_waiting=list(open_requests.filter(from_blo_id=blo_id)),
         overdue_count=open_requests.filter(deadline__lt=today).count(),
-        monthly=monthly,
+        monthly=counts_by_area_and_month(incidents),
         by_blo=places.by_blo,
         by_crossing=places.by_crossing,
         ack_stats=acknowledgement_stats(user, user.blo) if user.blo is not None else [],

@@ -31,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
+from liaison.caching import for_reader
 from liaison.registry import services
 from liaison.registry.extensions import account_sections, blo_sections, home_cards
 from liaison.registry.forms import (
@@ -150,30 +151,31 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    my_blo = None
-    if user.blo_id is not None:
-        my_blo = (
-            visible(user, BLO)
-            .select_related("country", "province", "cluster")
-            .prefetch_related("counterparts__country", "agencies", "crossings")
-            .filter(pk=user.blo_id)
-            .first()
+
+    def read() -> dict[str, Any]:
+        my_blo = None
+        if user.blo_id is not None:
+            my_blo = (
+                visible(user, BLO)
+                .select_related("country", "province", "cluster")
+                .prefetch_related("counterparts__country", "agencies", "crossings")
+                .filter(pk=user.blo_id)
+                .first()
+            )
+        blos = visible(user, BLO).select_related("country", "cluster")
+        countries = visible(user, Country).annotate(
+            blo_count=Count("blos", filter=Q(blos__in=blos), distinct=True)
         )
-    blos = visible(user, BLO).select_related("country", "cluster")
-    countries = visible(user, Country).annotate(
-        blo_count=Count("blos", filter=Q(blos__in=blos), distinct=True)
-    )
-    return render(
-        request,
-        "registry/home.html",
-        {
+        return {
             "my_blo": my_blo,
-            "countries": countries,
+            "countries": list(countries),
             "blo_count": blos.count(),
             "colleague_count": visible(user, User).filter(is_active=True).count(),
-            "panels": home_cards(request),
-        },
-    )
+        }
+
+    # the reader's post, countries and counts: kept per reader until a write (liaison.caching)
+    context = for_reader(user, "registry:home", read)
+    return render(request, "registry/home.html", {**context, "panels": home_cards(request)})
 
 
 # --- network ------------------------------------------------------------------------------------
