@@ -113,16 +113,24 @@ def test_kill_9_mid_import_leaves_nothing_half_saved_and_restarts_clean(site: Si
         process = _python(site, IMPORTER, str(rows), tag)
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "importing"
-        moment = rng.uniform(0.15, 0.85) * duration
+        moment = rng.uniform(0.1, 0.6) * duration
         time.sleep(moment)
         assert process.poll() is None, "the import ended before it could be killed"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         assert process.returncode == -signal.SIGKILL
-        killed_at.append(round(moment, 2))
-        # then: nothing of the killed import is saved, not even its audit entries
-        assert crossings_tagged(site, tag) == 0, f"kill {n} at {moment:.2f} s left rows"
-        assert site.audit_entry_count() == entries_before
+        # then: the import is all there or not at all, and so are its audit entries (a busy
+        # machine may let it commit before the kill lands: then it is whole)
+        saved = crossings_tagged(site, tag)
+        entries = site.audit_entry_count()
+        assert saved in {0, rows}, f"kill {n} at {moment:.2f} s left {saved} of {rows} rows"
+        if saved == 0:
+            assert entries == entries_before, f"kill {n} at {moment:.2f} s left audit entries"
+            killed_at.append(round(moment, 2))
+        else:
+            assert entries > entries_before
+        entries_before = entries
+    assert killed_at, "no kill landed before the import committed"
 
     # and the next process starts clean: the chain verifies, the database checks, and the
     # same import runs to its end
@@ -138,7 +146,7 @@ def test_kill_9_mid_import_leaves_nothing_half_saved_and_restarts_clean(site: Si
     verified = site.run("audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     print(  # figures for the README (pytest -s)
-        f"\nkill -9 mid-import: {kills} kills of a {rows}-row import ({duration:.1f} s) "
-        f"at {killed_at} s: 0 rows and 0 audit entries left, audit verify passes, "
-        "the same import then completes"
+        f"\nkill -9 mid-import: {len(killed_at)} of {kills} kills landed inside a {rows}-row "
+        f"import ({duration:.1f} s), at {killed_at} s: 0 rows and 0 audit entries left, "
+        "audit verify passes, the same import then completes"
     )
