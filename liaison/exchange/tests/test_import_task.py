@@ -168,6 +168,7 @@ def test_an_import_is_audited_by_chunk_with_references_and_no_record_text(exchan
     call_command("audit", "verify")
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after a task
 def test_the_database_worker_runs_a_queued_import(exchange_world, settings) -> None:
     # given: tasks wait in the database for a worker
     settings.TASKS = {
