@@ -189,6 +189,13 @@ CASES = {
         editors=lambda w: (w.huong, w.root),
         reload=_text(User, "position"),
     ),
+    "own profile": Case(
+        make=lambda w: w.lan,
+        url=lambda o: "/account/",
+        field="position",
+        editors=lambda w: (w.lan, w.lan),  # on the phone and on the office computer
+        reload=_text(User, "position"),
+    ),
     "survey round": Case(
         make=_round,
         url=lambda o: f"/surveys/rounds/{o.pk}/edit/",

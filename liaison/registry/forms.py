@@ -178,6 +178,7 @@ class ProfileForm(forms.ModelForm[User]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        add_version_field(self, self.instance.version, editing=True)
         field = self.fields["preferred_language"]
         field.choices = [("", _("The language of my country")), *settings.LANGUAGES]  # type: ignore[attr-defined]
 

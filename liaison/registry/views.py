@@ -612,9 +612,22 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     form = ProfileForm(request.POST or None, instance=user)
+    conflict: StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.do_update_own_profile(user, changes=changes, actor=user, request=request)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        try:
+            services.do_update_own_profile(
+                user,
+                changes=changes,
+                expected_version=form.cleaned_data["version"],
+                actor=user,
+                request=request,
+            )
+        except StaleEdit as stale:
+            conflict = stale
+            stored = User.objects.get(pk=user.pk)
+            form = conflict_form(request, stale, lambda data: ProfileForm(data, instance=stored))
+            return _account_page(request, stored, form, conflict)
         messages.success(request, _("Your profile is saved."))
         response = redirect("account")
         if "preferred_language" in changes:
@@ -624,11 +637,18 @@ def account(request: HttpRequest) -> HttpResponse:
                 max_age=settings.LANGUAGE_COOKIE_AGE,
             )
         return response
+    return _account_page(request, user, form, conflict)
+
+
+def _account_page(
+    request: HttpRequest, user: User, form: ProfileForm, conflict: StaleEdit | None
+) -> HttpResponse:
     return render(
         request,
         "registry/account.html",
         {
             "form": form,
+            "conflict": conflict,
             "has_two_factor": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
             "panels": account_sections(request, user),
             "two_factor_required": services.two_factor_required(user),

@@ -177,6 +177,7 @@ def test_officer_updates_own_profile_but_not_role(world) -> None:
             "role": "system_administrator",
             "languages_spoken": ["vi", "km", "en"],
             "preferred_language": "en",
+            "version": world.lan.version,
         },
     )
     assert response.status_code == 302
