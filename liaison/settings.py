@@ -128,8 +128,9 @@ MIDDLEWARE = [
     "liaison.api_errors.JsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "liaison.operations.sessions.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # after the language is chosen: a database fault while refreshing is shown in it
+    "liaison.operations.sessions.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
