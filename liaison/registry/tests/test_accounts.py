@@ -46,7 +46,11 @@ def test_login_is_throttled_after_repeated_failures(world, settings) -> None:
 
 def test_session_expires_when_idle(settings) -> None:
     assert settings.SESSION_COOKIE_AGE == 8 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    # refreshed before the view at most every few minutes (tests/test_sessions.py), not saved
+    # after every request
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert "liaison.operations.sessions.IdleSessionMiddleware" in settings.MIDDLEWARE
+    assert 0 < settings.SESSION_REFRESH_SECONDS <= 600
 
 
 def test_before_login_pages_follow_accept_language() -> None:
