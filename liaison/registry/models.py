@@ -197,6 +197,7 @@ class BLO(LocalisedName):
 
     code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="blos")
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="blos", null=True, blank=True
     )
@@ -252,6 +253,7 @@ class Crossing(LocalisedName):
     kind = models.CharField(_("type"), max_length=20, choices=CrossingKind.choices)
     latitude = latitude_field()
     longitude = longitude_field()
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["blo__name_en", "name_en"]
@@ -310,6 +312,7 @@ class User(AbstractUser):
     """An account: an officer at a BLO, a coordinator, programme staff or an administrator."""
 
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.OFFICER)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     country = models.ForeignKey(
         Country, on_delete=models.PROTECT, related_name="users", null=True, blank=True
     )
