@@ -9,6 +9,7 @@ that enforce them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -225,9 +226,20 @@ class Model:
     # --- writing ------------------------------------------------------------------------------
 
     def may_record(
-        self, author: str, distribution: str, tlp: str, confirm: bool, group: str
+        self,
+        author: str,
+        distribution: str,
+        tlp: str,
+        confirm: bool,
+        group: str,
+        nominal: Sequence[NominalSpec] = (),
     ) -> bool:
         p = self.persona(author)
+        for entry in nominal:
+            # nominal data never reaches anyone its record does not (a victim's stays with the
+            # agency whatever is chosen)
+            if entry.role != "victim" and distribution not in CONTAINED_IN[entry.distribution]:
+                return False
         if p.role not in {"officer", "head_of_blo"} or p.blo is None or p.agency is None:
             return False
         if distribution == "group" and author not in self.groups.get(group, set()):

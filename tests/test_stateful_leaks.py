@@ -183,7 +183,7 @@ class ExchangeMachine(RuleBasedStateMachine):
             )
             for role, how in nominal
         ]
-        permitted = self.model.may_record(author, distribution, tlp, confirm, group)
+        permitted = self.model.may_record(author, distribution, tlp, confirm, group, specs)
         try:
             incident = sop.record_incident(
                 self.world,
