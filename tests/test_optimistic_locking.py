@@ -88,6 +88,8 @@ def opened(client: Client, url: str) -> dict[str, list[str]]:
 
 
 def signed_in(user: User) -> Client:
+    # The pages are read in English here (the personas would read their country's language).
+    User.objects.filter(pk=user.pk).update(preferred_language="en")
     client = Client()
     client.force_login(user)
     return client

@@ -57,6 +57,8 @@ def reads_bavet(user: User, world) -> bool:
 
 
 def signed_in(user) -> Client:
+    # The pages are read in English here (the personas would read their country's language).
+    type(user).objects.filter(pk=user.pk).update(preferred_language="en")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client

@@ -427,6 +427,8 @@ def test_the_export_counts_every_coded_passage_and_quotes_it(world, coded_round,
         actor=world.ainsley,
     )
     CodedPassage.objects.filter(quote="radios").update(quote="=HYPERLINK(1)")
+    world.huong.preferred_language = "en"  # the export's labels are read in English here
+    world.huong.save(update_fields=["preferred_language"])
     response = signed_in(world.huong).get(f"/surveys/rounds/{survey_round.pk}/qa/codes.{fmt}")
     assert response.status_code == 200
     tables = _cells(fmt, response.content)
