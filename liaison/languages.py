@@ -7,7 +7,9 @@ changing, which is how Lao, Khmer, Thai and Chinese join.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import os
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 # Endonyms, so a reader finds their own language in the switcher whatever the page's language.
@@ -37,3 +39,33 @@ def discover_languages(locale_paths: Iterable[Path]) -> list[tuple[str, str]]:
             if code not in codes:
                 codes.append(code)
     return [(code, KNOWN_LANGUAGES.get(code, code)) for code in codes]
+
+
+def terminal_language(offered: Iterable[str], environment: Mapping[str, str] | None = None) -> str:
+    """The language of a terminal's messages, as POSIX locates it (``LC_ALL`` first, then
+    ``LC_MESSAGES``, then ``LANG``): one of ``offered`` (Django codes), English otherwise."""
+    values = os.environ if environment is None else environment
+    codes = set(offered)
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = values.get(variable, "")
+        if value:
+            code = value.split(".", 1)[0].split("@", 1)[0].split("_", 1)[0].lower()
+            code = "zh-hans" if code == "zh" else code
+            return code if code in codes else "en"
+    return "en"
+
+
+def in_terminal_language[**P, R](handle: Callable[P, R]) -> Callable[P, R]:
+    """A management command's ``handle`` that speaks the terminal's language (the site's default
+    language, Vietnamese, is for pages, not for an administrator's shell)."""
+
+    @functools.wraps(handle)
+    def speaking(*args: P.args, **kwargs: P.kwargs) -> R:
+        from django.conf import settings
+        from django.utils import translation
+
+        offered = [code for code, _name in settings.LANGUAGES]
+        with translation.override(terminal_language(offered)):
+            return handle(*args, **kwargs)
+
+    return speaking

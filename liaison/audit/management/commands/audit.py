@@ -21,6 +21,7 @@ from liaison.audit.keys import (
     signing_key,
 )
 from liaison.audit.services import inspect_chain
+from liaison.languages import in_terminal_language
 
 CANNOT_CHECK = 2
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         )
         sub.add_parser("public-key", help="print the public key that checks the checkpoints (PEM)")
 
+    @in_terminal_language
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "public-key":

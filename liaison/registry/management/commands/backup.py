@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from liaison.languages import in_terminal_language
 from liaison.operations.backup import BackupError, write_backup, write_scheduled_backup
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             "--keep", type=int, help="with --dir: keep the newest N archives, delete older ones"
         )
 
+    @in_terminal_language
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path | None = options["path"]
         folder: Path | None = options["dir"]

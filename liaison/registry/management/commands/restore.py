@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from liaison.languages import in_terminal_language
 from liaison.operations.backup import BackupError, restore_backup, verify_restored_audit_chain
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("path", type=Path, help="the archive `liaison backup` wrote")
 
+    @in_terminal_language
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = restore_backup(options["path"])
