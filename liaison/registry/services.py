@@ -423,11 +423,14 @@ def _refuse_unless_pending(proposal: CounterpartProposal) -> None:
         )
 
 
-@transaction.atomic
-def do_accept_counterpart(
-    proposal: CounterpartProposal, *, actor: User, request: HttpRequest | None = None
+def _answer_counterpart(
+    proposal: CounterpartProposal,
+    status: PairingStatus,
+    *,
+    actor: User,
+    request: HttpRequest | None,
 ) -> CounterpartProposal:
-    """The proposed side's head or coordinator accepts: from now on the two posts are paired."""
+    """The proposed side's head or coordinator answers a pending proposal."""
     proposal = _lock_proposal(proposal)
     if not may_answer_counterpart(actor, proposal):
         raise PermissionDenied(
@@ -435,35 +438,33 @@ def do_accept_counterpart(
             % {"code": proposal.to_blo.code}
         )
     _refuse_unless_pending(proposal)
-    problem = pairing_problem(proposal.from_blo, proposal.to_blo)
-    if problem:
-        raise ValidationError(problem)
-    proposal.status = PairingStatus.ACCEPTED
+    if status == PairingStatus.ACCEPTED:
+        problem = pairing_problem(proposal.from_blo, proposal.to_blo)
+        if problem:
+            raise ValidationError(problem)
+    proposal.status = status
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decided_by", "decided_at"])
-    proposal.from_blo.counterparts.add(proposal.to_blo)
+    if status == PairingStatus.ACCEPTED:
+        proposal.from_blo.counterparts.add(proposal.to_blo)
     _record_pairing(proposal, actor=actor, before=PairingStatus.PENDING, request=request)
     return proposal
+
+
+@transaction.atomic
+def do_accept_counterpart(
+    proposal: CounterpartProposal, *, actor: User, request: HttpRequest | None = None
+) -> CounterpartProposal:
+    """The proposed side's head or coordinator accepts: from now on the two posts are paired."""
+    return _answer_counterpart(proposal, PairingStatus.ACCEPTED, actor=actor, request=request)
 
 
 @transaction.atomic
 def do_refuse_counterpart(
     proposal: CounterpartProposal, *, actor: User, request: HttpRequest | None = None
 ) -> CounterpartProposal:
-    proposal = _lock_proposal(proposal)
-    if not may_answer_counterpart(actor, proposal):
-        raise PermissionDenied(
-            _("Only the head of %(code)s or its country's coordinator may answer this proposal.")
-            % {"code": proposal.to_blo.code}
-        )
-    _refuse_unless_pending(proposal)
-    proposal.status = PairingStatus.REFUSED
-    proposal.decided_by = actor
-    proposal.decided_at = timezone.now()
-    proposal.save(update_fields=["status", "decided_by", "decided_at"])
-    _record_pairing(proposal, actor=actor, before=PairingStatus.PENDING, request=request)
-    return proposal
+    return _answer_counterpart(proposal, PairingStatus.REFUSED, actor=actor, request=request)
 
 
 @transaction.atomic
