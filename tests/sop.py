@@ -254,7 +254,8 @@ class Model:
     def widens(self, rec: RecordSpec, distribution: str, group: str | None) -> bool:
         if distribution == "group" and rec.distribution == "group":
             return group != rec.group
-        return distribution not in CONTAINED_IN[rec.distribution]
+        # a narrowing is a new audience contained in the old one
+        return rec.distribution not in CONTAINED_IN[distribution]
 
     def share_outcome(
         self, rec: RecordSpec, actor: str, distribution: str, group: str | None
