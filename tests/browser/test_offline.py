@@ -21,7 +21,17 @@ MODULE = "precursor-identification"
 
 
 def wait_until_controlled(page: Page) -> None:
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    """The worker installs (precaching the shell and six offline pages) and claims the page.
+
+    On a busy machine the install can outlast a page's default timeout, and a worker that
+    activates after the page loaded may not claim it: wait for it to be ready, then load the
+    page again under it if it has not claimed this one.
+    """
+    page.evaluate("() => { navigator.serviceWorker.ready.then(() => { window.__swReady = true; }); }")
+    page.wait_for_function("() => window.__swReady === true", timeout=90000)
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
 
 
 def kept(page: Page, path: str) -> bool:
