@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,7 @@ class Answer:
     status: int
     body: bytes
     seconds: float
+    location: str = ""  # where a redirect points
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -166,7 +168,7 @@ class Officer:
         if response.getheader("Connection", "").lower() == "close":
             self._connection.close()
             self._connection = None
-        return Answer(response.status, data, seconds)
+        return Answer(response.status, data, seconds, response.getheader("Location", ""))
 
     def get(self, path: str) -> Answer:
         return self._send("GET", path, None, {})
@@ -206,6 +208,52 @@ class Officer:
                 **(headers or {}),
             },
         )
+
+    def post_form(
+        self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]
+    ) -> Answer:
+        """Submit a page's form as a browser does: ``multipart/form-data`` with its CSRF token
+        (``fields`` must carry ``csrfmiddlewaretoken``, read from the page) and ``files`` as
+        name → (filename, content, content type)."""
+        boundary = f"----liaison{uuid.uuid4().hex}"
+        parts: list[bytes] = []
+        for name, value in fields.items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
+        for name, (filename, content, content_type) in files.items():
+            parts.append(
+                f"--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="{name}"; filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
+                + content
+                + b"\r\n"
+            )
+        parts.append(f"--{boundary}--\r\n".encode())
+        return self._send(
+            "POST",
+            path,
+            b"".join(parts),
+            {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Referer": f"http://127.0.0.1:{self.port}{path}",
+            },
+        )
+
+
+def form_fields(page: bytes) -> dict[str, str]:
+    """The CSRF token of a page's form and the value each ``<select>`` shows selected, as a
+    browser would submit them untouched."""
+    html = page.decode()
+    fields: dict[str, str] = {}
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if token:
+        fields["csrfmiddlewaretoken"] = token.group(1)
+    for select in re.finditer(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html, re.DOTALL):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*\bselected\b', select.group(2))
+        if chosen:
+            fields[select.group(1)] = chosen.group(1)
+    return fields
 
 
 def incident(blo: str, summary: str) -> dict[str, Any]:
