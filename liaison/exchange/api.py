@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from liaison.api_errors import SIGNED_IN, IsoDate, IsoDateTime, errors
-from liaison.exchange import services
+from liaison.exchange import partners, services
 from liaison.exchange.forms import resolve_commodity
 from liaison.exchange.idempotency import earlier_answer, idempotent_request, remember_answer
 from liaison.exchange.models import (
@@ -25,6 +26,7 @@ from liaison.exchange.models import (
     NominalEntry,
     SeizureItem,
 )
+from liaison.exchange.partners import misp, stix
 from liaison.exchange.selectors import (
     IncidentFilters,
     counts_by_area_and_month,
@@ -339,3 +341,78 @@ def acknowledge(request: HttpRequest, reference: str) -> DeliveryOut:
         sent_at=delivery.alert.sent_at,
         acknowledged_at=delivery.acknowledged_at,
     )
+
+
+# --- partner formats -----------------------------------------------------------------------------
+#
+# A record leaves as a STIX 2.1 bundle or a MISP event under the same filter as its detail: a
+# record the reader may not read is a 404, nominal entries only as the reader may read them.
+
+_STIX_DOC = {
+    "responses": {
+        200: {
+            "description": "A STIX 2.1 bundle (TLP 2.0 marking definitions).",
+            "content": {stix.MEDIA_TYPE: {"schema": {"type": "object"}}},
+        }
+    }
+}
+_MISP_DOC = {
+    "responses": {
+        200: {
+            "description": "A MISP event (MISP core format).",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+}
+
+
+def _stix(bundle: Any) -> HttpResponse:
+    return HttpResponse(bundle.serialize(), content_type=stix.MEDIA_TYPE)
+
+
+def _misp(event: Any) -> HttpResponse:
+    return HttpResponse(event.to_json(), content_type="application/json")
+
+
+@router.get(
+    "/incidents/{reference}/stix",
+    response=errors(*SIGNED_IN, 404),
+    openapi_extra=_STIX_DOC,
+    summary="An incident as a STIX 2.1 bundle",
+)
+def incident_stix(request: HttpRequest, reference: str) -> HttpResponse:
+    export = partners.incident_for_export(_user(request), reference, request)
+    return _stix(stix.incident_bundle(export))
+
+
+@router.get(
+    "/intelligence/{reference}/stix",
+    response=errors(*SIGNED_IN, 404),
+    openapi_extra=_STIX_DOC,
+    summary="An intelligence report as a STIX 2.1 bundle",
+)
+def intelligence_stix(request: HttpRequest, reference: str) -> HttpResponse:
+    export = partners.intelligence_for_export(_user(request), reference, request)
+    return _stix(stix.intelligence_bundle(export))
+
+
+@router.get(
+    "/incidents/{reference}/misp",
+    response=errors(*SIGNED_IN, 404),
+    openapi_extra=_MISP_DOC,
+    summary="An incident as a MISP event",
+)
+def incident_misp(request: HttpRequest, reference: str) -> HttpResponse:
+    export = partners.incident_for_export(_user(request), reference, request)
+    return _misp(misp.incident_event(export))
+
+
+@router.get(
+    "/intelligence/{reference}/misp",
+    response=errors(*SIGNED_IN, 404),
+    openapi_extra=_MISP_DOC,
+    summary="An intelligence report as a MISP event",
+)
+def intelligence_misp(request: HttpRequest, reference: str) -> HttpResponse:
+    export = partners.intelligence_for_export(_user(request), reference, request)
+    return _misp(misp.intelligence_event(export))
