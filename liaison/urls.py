@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from liaison.api import api
+from liaison.exchange import views as exchange_views
 from liaison.operations import health
 from liaison.registry import views as registry_views
 
@@ -17,6 +18,9 @@ urlpatterns = [
     path("i18n/setlang/", registry_views.set_language, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("registry/", include("liaison.registry.urls")),
+    # The incident form's commodity picker reads the vocabularies (no record) here, among the
+    # reference pages a tablet may keep for offline use; the exchange decides who may read it.
+    path("reference/commodities/", exchange_views.commodities, name="commodities"),
     path("reference/", include("liaison.reference.urls")),
     path("exchange/", include("liaison.exchange.urls")),
     path("surveys/", include("liaison.surveys.urls")),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.forms import formset_factory
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -27,9 +29,10 @@ from liaison.exchange.models import (
     SharingGroup,
     SmugglingMethod,
 )
+from liaison.exchange.sections import IncidentSection, applies
 from liaison.exchange.selectors import COMMODITY_KINDS
 from liaison.languages import KNOWN_LANGUAGES
-from liaison.reference.language import label
+from liaison.reference.language import fold, label, normalise_language
 from liaison.reference.models import (
     DrugType,
     OzoneSubstance,
@@ -92,6 +95,61 @@ def _commodity_choices(lang: str, reference_version: int) -> list[tuple[str, Any
     return groups
 
 
+class Commodity(TypedDict):
+    """One entry of the commodity picker's vocabulary (``exchange:commodities``)."""
+
+    value: str  # "kind:code", what the form posts and the server checks
+    label: str  # the name in the reader's language, else English
+    group: str  # the vocabulary's title in the reader's language
+    search: str  # folded (accent-blind) names it is found by
+
+
+def reference_version() -> int:
+    """The latest load of the reference data: a new one changes every vocabulary's address."""
+    latest = ReferenceLoad.objects.order_by("-id").values_list("id", flat=True).first()
+    return latest or 0
+
+
+def commodity_vocabulary(lang: str, kind: str = "", query: str = "") -> list[Commodity]:
+    """The commodities of the reference vocabularies, labelled in ``lang``: all of them, or those
+    of one ``kind`` whose names hold every word of ``query`` (accent-blind)."""
+    entries = _commodity_vocabulary(normalise_language(lang), reference_version())
+    if kind:
+        entries = tuple(e for e in entries if e["value"].startswith(kind + ":"))
+    words = fold(query).split()
+    return [e for e in entries if all(word in e["search"] for word in words)]
+
+
+@lru_cache(maxsize=16)
+def _commodity_vocabulary(lang: str, reference_version: int) -> tuple[Commodity, ...]:
+    entries: list[Commodity] = []
+    with translation.override(lang):
+        for kind, model in VOCABULARY_MODELS.items():
+            group = str(VOCABULARY_TITLES[kind])
+            rows = []
+            for entry in model.objects.filter(active=True):
+                name = label(entry, lang)
+                terms = [name, entry.name_en, *(entry.synonyms or [])]
+                terms.append(getattr(entry, "scientific_name", ""))
+                rows.append(
+                    Commodity(
+                        value=f"{kind}:{entry.code}",
+                        label=name,
+                        group=group,
+                        search=" | ".join(fold(term) for term in terms if term),
+                    )
+                )
+            rows.sort(key=lambda row: row["label"].lower())
+            entries.extend(rows)
+    return tuple(entries)
+
+
+def commodity_label(value: str, lang: str | None = None) -> str:
+    """The name of a posted ``"kind:code"`` in the reader's language ("" if it is none)."""
+    resolved = resolve_commodity(value)
+    return "" if resolved is None else label(resolved[1], lang)
+
+
 def resolve_commodity(value: str) -> tuple[str, Any] | None:
     """``"species:MANIS-JAVANICA"`` → (``"species"``, the Species entry)."""
     if ":" not in value:
@@ -102,6 +160,34 @@ def resolve_commodity(value: str) -> tuple[str, Any] | None:
         return None
     entry = model.objects.filter(code=code).first()
     return None if entry is None else (COMMODITY_KINDS[kind], entry)
+
+
+@dataclass(frozen=True)
+class AgencyGroup:
+    """Agencies offered under one heading of the form: a post's, or the country's others."""
+
+    label: str
+    blo: int | None  # the post whose agencies these are (None: the country's others)
+    agencies: list[tuple[int, str]]  # (pk, name in the reader's language)
+
+
+def agency_groups(blos: QuerySet[BLO], allowed: QuerySet[Agency]) -> list[AgencyGroup]:
+    """The agencies a recorder may name, under the post(s) they record for: each post's
+    stationed agencies under its name, then the country's other agencies (a coordination
+    office, a commune's police). Names in the reader's language as the registry holds them."""
+    offered = {agency.pk: agency for agency in allowed}
+    groups: list[AgencyGroup] = []
+    stationed_anywhere: set[int] = set()
+    for blo in blos.prefetch_related("agencies").order_by("name_en"):
+        stationed = [(a.pk, a.display_name) for a in blo.agencies.all() if a.pk in offered]
+        stationed.sort(key=lambda pair: pair[1].lower())
+        stationed_anywhere.update(pk for pk, _name in stationed)
+        groups.append(AgencyGroup(blo.display_name, blo.pk, stationed))
+    others = [(a.pk, a.display_name) for a in offered.values() if a.pk not in stationed_anywhere]
+    if others:
+        others.sort(key=lambda pair: pair[1].lower())
+        groups.append(AgencyGroup(str(_("Other agencies")), None, others))
+    return groups
 
 
 class IncidentForm(forms.ModelForm[Incident]):
@@ -123,13 +209,13 @@ class IncidentForm(forms.ModelForm[Incident]):
         model = Incident
         fields = [
             "blo",
+            "crime_area",
             "occurred_at",
-            "crossing",
             "location_kind",
+            "crossing",
             "latitude",
             "longitude",
             "direction",
-            "crime_area",
             "detection_method",
             "concealment_method",
             "conveyance",
@@ -151,6 +237,7 @@ class IncidentForm(forms.ModelForm[Incident]):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.agency_groups: list[AgencyGroup] = []
         blos = [b.pk for b in visible(user, BLO) if may_record_for(user, b)]
         fields = self.fields
         if "blo" in fields:
@@ -159,14 +246,30 @@ class IncidentForm(forms.ModelForm[Incident]):
                 fields["blo"].initial = user.blo_id
         fields["crossing"].queryset = visible(user, Crossing).filter(blo_id__in=blos)  # type: ignore[attr-defined]
         if "agencies_involved" in fields:
-            fields["agencies_involved"].queryset = visible(user, Agency).filter(  # type: ignore[attr-defined]
-                country=user.country
-            )
+            agencies = visible(user, Agency).filter(country=user.country)
+            fields["agencies_involved"].queryset = agencies  # type: ignore[attr-defined]
+            self.agency_groups = agency_groups(BLO.objects.filter(pk__in=blos), agencies)
         if "group" in fields:
             fields["group"].queryset = visible(user, SharingGroup)  # type: ignore[attr-defined]
         fields["summary_language"].initial = get_language() or settings.LANGUAGE_CODE
         fields["latitude"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
         fields["longitude"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        # The browser's own date and time picker, which cannot pick a moment in the future.
+        latest = timezone.localtime() + datetime.timedelta(minutes=5)
+        fields["occurred_at"].widget.attrs["max"] = latest.strftime("%Y-%m-%dT%H:%M")
+
+    @property
+    def chosen_agencies(self) -> set[int]:
+        """The agencies ticked (as posted, or as stored), for drawing the grouped checkboxes."""
+        if "agencies_involved" not in self.fields:
+            return set()
+        chosen: set[int] = set()
+        for value in self["agencies_involved"].value() or []:
+            try:
+                chosen.add(int(getattr(value, "pk", value)))
+            except (TypeError, ValueError):
+                continue
+        return chosen
 
     def clean_occurred_at(self) -> Any:
         value = self.cleaned_data["occurred_at"]
@@ -202,8 +305,29 @@ class IncidentEditForm(IncidentForm):
             )
 
 
+class CommodityInput(forms.TextInput):
+    """The code of a commodity (``species:manis-javanica``), with its name for the picker.
+
+    The page embeds no list of commodities: its script turns this field into a search over the
+    vocabulary served at ``exchange:commodities`` and posts the chosen entry's code. Without the
+    script the code is typed as the reference library shows it."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-commodity-label"] = commodity_label(str(value or ""))
+        return context
+
+
 class SeizureItemForm(forms.Form):
-    commodity = forms.ChoiceField(label=_("What was seized"), required=False)
+    commodity = forms.CharField(
+        label=_("What was seized"),
+        required=False,
+        max_length=80,
+        widget=CommodityInput(
+            attrs={"data-commodity-picker": "", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("Type a few letters of its name and choose it from the list."),
+    )
     specimen_part = forms.ModelChoiceField(
         label=_("Part or derivative"), queryset=SpecimenPart.objects.none(), required=False
     )
@@ -217,7 +341,6 @@ class SeizureItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         from liaison.reference.models import Unit
 
-        self.fields["commodity"].choices = commodity_choices()  # type: ignore[attr-defined]
         self.fields["specimen_part"].queryset = SpecimenPart.objects.filter(active=True)  # type: ignore[attr-defined]
         self.fields["specimen_part"].label_from_instance = lambda p: label(p)  # type: ignore[attr-defined]
         self.fields["unit"].choices = [("", "—"), *Unit.choices]  # type: ignore[attr-defined]
@@ -337,6 +460,43 @@ class SmugglingReportForm(forms.Form):
 
         self.fields["means_of_transport"].choices = [("", "—"), *Conveyance.choices]  # type: ignore[attr-defined]
         self.fields["document_fraud"].choices = DocumentFraud.choices  # type: ignore[attr-defined]
+
+    def is_filled(self) -> bool:
+        """Whether anything was said beyond the preset currency and "no document fraud"."""
+        data = self.cleaned_data
+        return bool(
+            data.get("fee_per_person") is not None
+            or data.get("means_of_transport")
+            or data.get("methods")
+            or data.get("document_fraud") not in {None, "", "none"}
+            or data.get("smuggler_roles")
+            or data.get("deaths_or_injuries")
+        )
+
+
+def refuse_other_areas(
+    crime_area: str,
+    items: forms.BaseFormSet[Any],
+    people: forms.BaseFormSet[Any],
+    smuggling: SmugglingReportForm,
+) -> bool:
+    """Refuse what was typed into a section of the form that does not belong to the chosen crime
+    area (the page hides such sections; a page without its script, or a forged post, may still
+    send them). Each refusal is shown in its section. True when nothing was refused."""
+    message = _("This part is not recorded for the chosen crime area: clear it or choose another.")
+    ok = True
+    filled = {
+        IncidentSection.ITEMS: (items, any(f.has_changed() for f in items.forms)),
+        IncidentSection.PEOPLE: (people, any(f.has_changed() for f in people.forms)),
+    }
+    for section, (formset, used) in filled.items():
+        if used and not applies(section, crime_area):
+            formset._non_form_errors.append(message)  # type: ignore[union-attr]
+            ok = False
+    if smuggling.is_filled() and not applies(IncidentSection.SMUGGLING, crime_area):
+        smuggling.add_error(None, message)
+        ok = False
+    return ok
 
 
 class ShareForm(forms.Form):

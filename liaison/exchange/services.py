@@ -47,6 +47,7 @@ from liaison.exchange.models import (
     ShareStatus,
     SharingGroup,
 )
+from liaison.exchange.sections import IncidentSection, applies
 from liaison.registry.models import BLO, User
 from liaison.registry.permissions import Action, can, require
 from liaison.registry.services import changed_fields, snapshot
@@ -164,12 +165,31 @@ def _stamp_origin(record_obj: Record, *, actor: User, confirmed_beyond_label: bo
     _check_label(record_obj, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
 
 
+def _check_sections(incident: Incident, parts: IncidentParts) -> None:
+    """A smuggling report or head counts belong to incidents of their crime areas only
+    (:mod:`liaison.exchange.sections`): refused with any other, whatever a client sent."""
+    if parts.smuggling is not None and not applies(IncidentSection.SMUGGLING, incident.crime_area):
+        raise ValidationError(
+            {"crime_area": _("A migrant smuggling report belongs to a migrant smuggling incident.")}
+        )
+    if parts.people and not applies(IncidentSection.PEOPLE, incident.crime_area):
+        raise ValidationError(
+            {
+                "crime_area": _(
+                    "People are counted for trafficking, smuggling and general border "
+                    "incidents only."
+                )
+            }
+        )
+
+
 def check_new_incident(
     incident: Incident, parts: IncidentParts, *, actor: User, confirmed_beyond_label: bool = False
 ) -> None:
     """Everything :func:`do_record_incident` requires before it writes, writing nothing: who may
     record it, its fields, its parts and its label (raises PermissionDenied or ValidationError)."""
     _stamp_origin(incident, actor=actor, confirmed_beyond_label=confirmed_beyond_label)
+    _check_sections(incident, parts)
     for item in parts.items:
         _clean_child(item, ["incident"])
     for person in parts.people:

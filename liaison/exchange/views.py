@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, cast
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,12 +16,15 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from liaison.exchange import services
 from liaison.exchange.access import access_seizure_import, may_record_for
 from liaison.exchange.forms import (
+    VOCABULARY_MODELS,
     AlertForm,
     AlertResponseForm,
     AnswerForm,
@@ -36,6 +41,9 @@ from liaison.exchange.forms import (
     ShareForm,
     SharingGroupForm,
     SmugglingReportForm,
+    commodity_vocabulary,
+    reference_version,
+    refuse_other_areas,
 )
 from liaison.exchange.imports import COLUMNS as SEIZURE_COLUMNS
 from liaison.exchange.imports import read_seizure_file
@@ -56,6 +64,7 @@ from liaison.exchange.models import (
     SharingGroup,
 )
 from liaison.exchange.pdf import render_record_pdf
+from liaison.exchange.sections import IncidentSection, areas_attribute
 from liaison.exchange.selectors import (
     IncidentFilters,
     alerts_for,
@@ -184,14 +193,18 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     people = PersonCountFormSet(post, prefix="people", queryset=PersonCount.objects.none())
     nominal = NominalEntryFormSet(post, prefix="nominal", queryset=NominalEntry.objects.none())
     smuggling = SmugglingReportForm(post, prefix="vrs")
-    if post is not None and all(
-        [
-            form.is_valid(),
-            items.is_valid(),
-            people.is_valid(),
-            nominal.is_valid(),
-            smuggling.is_valid(),
-        ]
+    if (
+        post is not None
+        and all(
+            [
+                form.is_valid(),
+                items.is_valid(),
+                people.is_valid(),
+                nominal.is_valid(),
+                smuggling.is_valid(),
+            ]
+        )
+        and refuse_other_areas(form.cleaned_data["crime_area"], items, people, smuggling)
     ):
         incident = form.save(commit=False)
         parts = services.IncidentParts(
@@ -250,8 +263,54 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             "people": people,
             "nominal": nominal,
             "smuggling": smuggling,
+            "section_areas": {
+                section.value: areas_attribute(section) for section in IncidentSection
+            },
+            "commodities_url": _commodities_url(),
         },
     )
+
+
+def _commodities_url() -> str:
+    """The vocabulary's address for the reader's language and the reference data's version, so
+    that a browser keeps it until either changes."""
+    query = urlencode({"lang": translation.get_language() or "", "v": reference_version()})
+    return f"{reverse('commodities')}?{query}"
+
+
+COMMODITY_QUERY_MAX = 60
+
+
+@login_required
+@require_GET
+def commodities(request: HttpRequest) -> HttpResponse:
+    """The commodity vocabulary for the incident form's picker, in the reader's language (or
+    ``lang``), all of it or filtered (``kind``, ``q``, accent-blind). Only for those who may
+    record; cacheable by the browser, since its address names the language and the version."""
+    user = _user(request)
+    if not may_record_somewhere(user):
+        raise PermissionDenied
+    params = request.GET
+    unknown = set(params) - {"lang", "kind", "q", "v"}
+    lang = params.get("lang") or translation.get_language() or settings.LANGUAGE_CODE
+    kind = params.get("kind", "")
+    query = params.get("q", "")
+    problems = [f"unknown parameter: {name}" for name in sorted(unknown)]
+    if lang not in dict(settings.LANGUAGES):
+        problems.append("lang: not a language of the site")
+    if kind and kind not in VOCABULARY_MODELS:
+        problems.append("kind: not a vocabulary")
+    if len(query) > COMMODITY_QUERY_MAX:
+        problems.append(f"q: at most {COMMODITY_QUERY_MAX} characters")
+    if not params.get("v", "0").isdigit():
+        problems.append("v: a number")
+    if problems:
+        return JsonResponse({"errors": problems}, status=400)
+    entries = commodity_vocabulary(lang, kind=kind, query=query)
+    response = JsonResponse({"language": lang, "commodities": entries})
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Language"] = lang
+    return response
 
 
 def _attach_errors(form: Any, exc: ValidationError) -> None:

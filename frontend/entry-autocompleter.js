@@ -1,0 +1,2 @@
+// The incident form's commodity picker: autocompleter (MIT), exposed as window.Autocompleter.
+export { default } from "autocompleter";
