@@ -17,14 +17,21 @@ from ninja.security import SessionAuth
 
 from liaison.api_errors import status_text, validation_body
 from liaison.exchange.api import router as exchange_router
+from liaison.meetings.api import router as meetings_router
+from liaison.reference.api import router as reference_router
 from liaison.registry.api import router as registry_router
+from liaison.surveys.api import router as surveys_router
+from liaison.training.api import router as training_router
 
 logger = logging.getLogger("django.request")
 
 api = NinjaAPI(
     title="Liaison API",
     version="1",
-    description="Network registry, exchange, surveys and training of the BLO network.",
+    description=(
+        "Network registry, exchange (with STIX 2.1 and MISP exports), surveys, training, "
+        "meetings and the reference library of the BLO network."
+    ),
     auth=SessionAuth(),
     urls_namespace="api",
 )
@@ -81,3 +88,7 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/registry/", registry_router)
 api.add_router("/exchange/", exchange_router)
+api.add_router("/surveys/", surveys_router)
+api.add_router("/training/", training_router)
+api.add_router("/meetings/", meetings_router)
+api.add_router("/reference/", reference_router)
