@@ -350,7 +350,10 @@ TASKS = {
 # The worker's heartbeat file, touched by the supervising `liaison serve` while the worker lives.
 WORKER_HEARTBEAT_FILE = DATA_DIR / "worker.heartbeat"
 # Run before the worker starts: what a worker killed mid-task left behind is tidied up.
-TASK_WORKER_STARTUP = ["liaison.exchange.tasks.discard_abandoned_imports"]
+TASK_WORKER_STARTUP = [
+    "liaison.exchange.tasks.discard_abandoned_imports",
+    "liaison.surveys.tasks.fail_abandoned_drawings",
+]
 
 # --- security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -18,7 +18,9 @@ programme staff: recording a session, its notes or codes is ``Action.CHANGE`` on
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from liaison.registry import permissions
 from liaison.registry.models import Role, User
@@ -29,6 +31,7 @@ from liaison.surveys.models import (
     ImportBatch,
     QASession,
     Questionnaire,
+    ReportDrawing,
     Submission,
     SurveyRound,
 )
@@ -226,3 +229,18 @@ def visible_qa_sessions(user: AnyUser, survey_round: SurveyRound) -> QuerySet[QA
 def may_code(user: AnyUser, survey_round: SurveyRound) -> bool:
     """Record Q&A sessions and notes, keep the codebook and code passages of the round."""
     return permissions.can(user, Action.CHANGE, survey_round)
+
+
+def access_report_drawing(user: AnyUser, round_pk: int, pk: int) -> ReportDrawing:
+    """A drawing of a round's PDF report, for whoever may read the round's results (the report
+    is theirs to read whoever asked for it); anyone else is told the round is not there or
+    refused, as the report itself would refuse them."""
+    survey_round = access_round(user, round_pk)
+    if not may_see_results(user, survey_round):
+        raise PermissionDenied
+    try:
+        # the PDF itself is loaded only when it is downloaded, not on every poll
+        found = ReportDrawing.objects.defer("pdf").select_related("survey_round")
+        return found.get(pk=pk, survey_round=survey_round)
+    except ReportDrawing.DoesNotExist:
+        raise Http404 from None

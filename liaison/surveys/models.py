@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.registry.models import BLO, Country
@@ -576,3 +577,42 @@ class CodedPassage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.quote[:40]}"
+
+
+class DrawingStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting for the worker")
+    DRAWING = "drawing", _("drawing the report")
+    DONE = "done", _("ready")
+    FAILED = "failed", _("failed")
+
+    @property
+    def is_finished(self) -> bool:
+        return self in {DrawingStatus.DONE, DrawingStatus.FAILED}
+
+
+class ReportDrawing(models.Model):
+    """One PDF drawing of a round's assessment report, done by the background worker (see
+    :mod:`liaison.surveys.tasks`): its status while it is drawn, then the PDF itself, kept with
+    the fingerprint of the data it was drawn from so that a later request reuses it while the
+    round's data are unchanged."""
+
+    survey_round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    language = models.CharField(max_length=10)
+    status = models.CharField(
+        max_length=10, choices=DrawingStatus.choices, default=DrawingStatus.QUEUED
+    )
+    fingerprint = models.CharField(max_length=40, help_text="Of the round's data when asked.")
+    pdf = models.BinaryField(blank=True, default=b"")
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report drawing")
+        indexes = [models.Index(fields=["survey_round", "language", "fingerprint"])]
+
+    def __str__(self) -> str:
+        return f"report drawing {self.pk} ({self.status})"

@@ -43,10 +43,12 @@ from liaison.surveys.imports import read_export
 from liaison.surveys.models import (
     Code,
     CodedPassage,
+    DrawingStatus,
     GuideQuestion,
     ImportBatch,
     QASession,
     Questionnaire,
+    ReportDrawing,
     RoundStatus,
     SessionKind,
     SessionNote,
@@ -802,3 +804,32 @@ def do_code_passage(
             request,
         )
     return passage
+
+
+def do_request_round_report(
+    survey_round: SurveyRound, language: str, *, actor: User
+) -> ReportDrawing:
+    """Have the background worker draw the round's PDF report (see :mod:`liaison.surveys.tasks`).
+
+    A drawing of the same data in the same language that is done or still under way is
+    returned instead of drawing it again; a failed one is drawn anew.
+    """
+    from liaison.surveys.selectors import round_fingerprint
+    from liaison.surveys.tasks import draw_round_report
+
+    if not permissions.can(actor, Action.EXPORT, survey_round):
+        raise PermissionDenied(_("You may not read the results of this survey round."))
+    fingerprint = round_fingerprint(survey_round)
+    same = ReportDrawing.objects.filter(
+        survey_round=survey_round, language=language, fingerprint=fingerprint
+    ).exclude(status=DrawingStatus.FAILED)
+    found = same.filter(status=DrawingStatus.DONE).first() or same.order_by("-pk").first()
+    if found is not None:
+        return found
+    drawing = ReportDrawing.objects.create(
+        survey_round=survey_round, requested_by=actor, language=language, fingerprint=fingerprint
+    )
+    result = draw_round_report.enqueue(drawing.pk)
+    ReportDrawing.objects.filter(pk=drawing.pk, task_id="").update(task_id=str(result.id))
+    drawing.refresh_from_db()
+    return drawing

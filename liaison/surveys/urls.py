@@ -16,6 +16,17 @@ urlpatterns = [
     path("rounds/<int:pk>/import/", views.import_export, name="import"),
     path("rounds/<int:pk>/results/", views.results, name="results"),
     path("rounds/<int:pk>/report.<str:fmt>", views.report, name="report"),
+    path("rounds/<int:pk>/reports/", views.report_drawing_new, name="report_drawing_new"),
+    path(
+        "rounds/<int:pk>/reports/<int:drawing_pk>/",
+        views.report_drawing,
+        name="report_drawing",
+    ),
+    path(
+        "rounds/<int:pk>/reports/<int:drawing_pk>/report.pdf",
+        views.report_drawing_pdf,
+        name="report_drawing_pdf",
+    ),
     path("rounds/<int:pk>/qa/", qa_views.qa_round, name="qa_round"),
     path("rounds/<int:pk>/qa/guide/", qa_views.qa_guide_add, name="qa_guide_add"),
     path("rounds/<int:pk>/qa/sessions/new/", qa_views.qa_session_new, name="qa_session_new"),

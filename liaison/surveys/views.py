@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from liaison.csp import allow_document_styles
 from liaison.registry import permissions
@@ -31,6 +32,7 @@ from liaison.registry.versioning import StaleEdit, conflict_form
 from liaison.surveys import access, services
 from liaison.surveys.models import (
     CodedPassage,
+    DrawingStatus,
     ImportBatch,
     Questionnaire,
     Submission,
@@ -553,8 +555,9 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The assessment report of a round, HTML or PDF, in English or Vietnamese (drawn once,
-    then served from the reports cache until the round's data change)."""
+    """The assessment report of a round in English or Vietnamese: the HTML drawn once, then
+    served from the reports cache until the round's data change; for the PDF, the page that has
+    the background worker draw it."""
     from liaison.surveys.selectors import round_report
 
     if fmt not in ("html", "pdf"):
@@ -566,15 +569,59 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     form = _form_or_error(survey_round.questionnaire)
     name = f"assessment-{survey_round.pk}-{language}"
     if fmt == "pdf":
-        pdf = round_report(survey_round, form=form, language=language, fmt="pdf")
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-        return response
+        # drawn by the background worker: this page asks for it (see report_drawing_new)
+        return render(
+            request,
+            "surveys/report_draw.html",
+            {"survey_round": survey_round, "language": language},
+        )
     html = round_report(survey_round, form=form, language=language, fmt="html")
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{name}.html"'
     return allow_document_styles(response, html.decode("utf-8"))
+
+
+@login_required
+@require_POST
+def report_drawing_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Have the round's PDF report drawn in the background; on to the drawing's page."""
+    survey_round = _results_round(request, pk)
+    language = request.POST.get("lang", "")
+    if language not in REPORT_LANGUAGES:
+        language = _language() if _language() in REPORT_LANGUAGES else "en"
+    drawing = services.do_request_round_report(survey_round, language, actor=current_user(request))
+    return redirect("surveys:report_drawing", pk=survey_round.pk, drawing_pk=drawing.pk)
+
+
+@login_required
+def report_drawing(request: HttpRequest, pk: int, drawing_pk: int) -> HttpResponse:
+    """A PDF report's drawing: its progress (polled as JSON by the page), then its download."""
+    from liaison.surveys.tasks import report_drawing_progress
+
+    drawing = access.access_report_drawing(current_user(request), pk, drawing_pk)
+    progress = report_drawing_progress(drawing)
+    if request.GET.get("format") == "json":
+        response = JsonResponse(progress)
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(
+        request,
+        "surveys/report_drawing.html",
+        {"drawing": drawing, "survey_round": drawing.survey_round, "progress": progress},
+    )
+
+
+@login_required
+def report_drawing_pdf(request: HttpRequest, pk: int, drawing_pk: int) -> HttpResponse:
+    drawing = access.access_report_drawing(current_user(request), pk, drawing_pk)
+    if drawing.status != DrawingStatus.DONE:
+        raise Http404
+    name = f"assessment-{drawing.survey_round_id}-{drawing.language}"
+    response = HttpResponse(bytes(drawing.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

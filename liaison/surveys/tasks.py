@@ -1,0 +1,71 @@
+"""The survey module's background work (Django's Tasks framework): drawing a round's PDF report.
+
+Drawing the assessment report (the analysis, every chart, WeasyPrint's layout) takes from seconds
+to minutes, so a request never draws it: :func:`liaison.surveys.services.do_request_round_report`
+records a :class:`ReportDrawing` and enqueues :func:`draw_round_report`; the person who asked
+follows it on the drawing's page, which polls :func:`report_drawing_progress`, and downloads the
+PDF from there once it is drawn.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TypedDict
+
+from django.tasks import task
+from django.utils import timezone
+
+from liaison.surveys.models import DrawingStatus, ReportDrawing
+
+logger = logging.getLogger(__name__)
+
+
+class DrawingProgress(TypedDict):
+    status: str
+    status_label: str
+    finished: bool
+    seconds: int
+
+
+def _finish(drawing: ReportDrawing, status: DrawingStatus, pdf: bytes = b"") -> None:
+    ReportDrawing.objects.filter(pk=drawing.pk).update(
+        status=status, pdf=pdf, finished_at=timezone.now()
+    )
+
+
+@task
+def draw_round_report(drawing_id: int) -> int:
+    """Draw one requested PDF report; its size in bytes (0 when the drawing failed)."""
+    from liaison.surveys.selectors import round_report
+
+    drawing = ReportDrawing.objects.select_related("survey_round").get(pk=drawing_id)
+    if DrawingStatus(drawing.status).is_finished:
+        return len(drawing.pdf)  # run twice (a retried task): the first run's outcome stands
+    ReportDrawing.objects.filter(pk=drawing.pk).update(status=DrawingStatus.DRAWING)
+    try:
+        pdf = round_report(drawing.survey_round, language=drawing.language, fmt="pdf")
+    except Exception:
+        logger.exception("drawing the report of round %s failed", drawing.survey_round_id)
+        _finish(drawing, DrawingStatus.FAILED)
+        raise
+    _finish(drawing, DrawingStatus.DONE, pdf)
+    return len(pdf)
+
+
+def report_drawing_progress(drawing: ReportDrawing) -> DrawingProgress:
+    status = DrawingStatus(drawing.status)
+    until = drawing.finished_at or timezone.now()
+    return {
+        "status": status.value,
+        "status_label": str(status.label),
+        "finished": status.is_finished,
+        "seconds": max(0, int((until - drawing.created_at).total_seconds())),
+    }
+
+
+def fail_abandoned_drawings() -> int:
+    """Drawings left half-way by a worker that was killed are marked failed (the person sees it
+    and asks again). Run before a worker starts, when none is running."""
+    return ReportDrawing.objects.filter(status=DrawingStatus.DRAWING).update(
+        status=DrawingStatus.FAILED, finished_at=timezone.now()
+    )

@@ -1,0 +1,211 @@
+"""The PDF report of a round is drawn by the background worker, never in a request: the person asks
+for it, follows the drawing on its page and downloads it there; only those who may read the
+round's results see the drawing or download it. The tests run tasks at once (ImmediateBackend)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from liaison.registry.models import User
+from liaison.surveys.models import DrawingStatus, ReportDrawing, SurveyRound
+from liaison.surveys.services import do_import_export
+from liaison.surveys.tests.builders import kobo_export
+from liaison.surveys.tests.rounds import make_round, signed_in, upload_small
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = ["profile/agency", "ods/knows_ods"]
+
+
+def english(user: User) -> Client:
+    user.preferred_language = "en"
+    user.save(update_fields=["preferred_language"])
+    return signed_in(user)
+
+
+def small_round(world: Any) -> SurveyRound:
+    # a small questionnaire: the PATROL report's forty charts take a while to draw
+    questionnaire = upload_small(world.ainsley)
+    survey_round = make_round(questionnaire, world.ainsley, [world.moc_bai], site_question="")
+    do_import_export(
+        survey_round,
+        kobo_export([{"profile/agency": "police", "ods/knows_ods": "yes"}], COLUMNS).encode(),
+        file_name="first.csv",
+        actor=world.ainsley,
+    )
+    return survey_round
+
+
+def ask(client: Client, survey_round: SurveyRound, language: str = "en") -> str:
+    """Press the report's PDF button; the drawing's page it leads to."""
+    response = client.post(f"/surveys/rounds/{survey_round.pk}/reports/", {"lang": language})
+    assert response.status_code == 302, response.content[:500]
+    return str(response["Location"])
+
+
+def test_the_pdf_report_is_drawn_in_the_background_and_downloaded_from_its_page(world):
+    survey_round = small_round(world)
+    client = english(world.huong)
+    # given: the results page offers the PDF as a button that asks for its drawing
+    results = client.get(f"/surveys/rounds/{survey_round.pk}/results/").content.decode()
+    assert f'action="/surveys/rounds/{survey_round.pk}/reports/"' in results
+    # when
+    drawing_page = ask(client, survey_round, "vi")
+    # then: the drawing is done (the worker ran it) and its page offers the download
+    drawing = ReportDrawing.objects.get()
+    assert drawing_page == f"/surveys/rounds/{survey_round.pk}/reports/{drawing.pk}/"
+    assert (drawing.status, drawing.language, drawing.requested_by) == ("done", "vi", world.huong)
+    page = client.get(drawing_page).content.decode()
+    assert "Download the PDF report" in page
+    assert "report-drawing.js" not in page  # finished: nothing left to follow
+    pdf = client.get(f"{drawing_page}report.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert (
+        pdf["Content-Disposition"] == f'attachment; filename="assessment-{survey_round.pk}-vi.pdf"'
+    )
+    assert pdf.content.startswith(b"%PDF")
+    progress = client.get(drawing_page, {"format": "json"}).json()
+    assert progress["status"] == "done"
+    assert progress["status_label"] == "ready"
+    assert progress["finished"] is True
+
+
+def test_the_old_pdf_address_offers_the_button_and_draws_nothing(world):
+    survey_round = small_round(world)
+    client = english(world.huong)
+    response = client.get(f"/surveys/rounds/{survey_round.pk}/report.pdf", {"lang": "vi"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "Draw the PDF report" in response.content.decode()
+    assert 'name="lang" value="vi"' in response.content.decode()
+    assert not ReportDrawing.objects.exists()
+
+
+def test_a_drawing_in_progress_shows_its_status_and_follows_it_with_the_apps_script(world):
+    survey_round = small_round(world)
+    drawing = ReportDrawing.objects.create(
+        survey_round=survey_round, requested_by=world.huong, language="en", fingerprint="x"
+    )
+    client = english(world.huong)
+    url = f"/surveys/rounds/{survey_round.pk}/reports/{drawing.pk}/"
+    page = client.get(url).content.decode()
+    assert "waiting for the worker" in page
+    assert f'data-drawing-progress="{url}?format=json"' in page
+    assert "/static/surveys/report-drawing" in page
+    progress = client.get(url, {"format": "json"})
+    assert "no-store" in progress["Cache-Control"]
+    assert progress.json()["finished"] is False
+    # and nothing is downloaded before it is drawn
+    assert client.get(f"{url}report.pdf").status_code == 404
+
+
+def test_asking_again_for_unchanged_data_reuses_the_drawing_and_new_answers_draw_anew(
+    world, monkeypatch
+):
+    from liaison.surveys import report as reports
+
+    drawn: list[str] = []
+    real = reports.pdf_from_html
+
+    def counting(html: str) -> bytes:
+        drawn.append("pdf")
+        return real(html)
+
+    monkeypatch.setattr(reports, "pdf_from_html", counting)
+    survey_round = small_round(world)
+    first = ask(english(world.huong), survey_round)
+    # another reader of the results asks for the same report: the drawing is shared
+    assert ask(english(world.ainsley), survey_round) == first
+    assert drawn == ["pdf"]
+    do_import_export(
+        survey_round,
+        kobo_export(
+            [{"profile/agency": "army", "ods/knows_ods": "no", "_uuid": "second-row"}], COLUMNS
+        ).encode(),
+        file_name="second.csv",
+        actor=world.ainsley,
+    )
+    second = ask(english(world.huong), survey_round)
+    assert second != first
+    assert drawn == ["pdf", "pdf"]
+
+
+def test_a_failed_drawing_says_so_offers_to_try_again_and_downloads_nothing(world, monkeypatch):
+    from liaison.surveys import report as reports
+
+    def broken(html: str) -> bytes:
+        raise RuntimeError("WeasyPrint ran out of memory")
+
+    monkeypatch.setattr(reports, "pdf_from_html", broken)
+    survey_round = small_round(world)
+    client = english(world.huong)
+    drawing_page = ask(client, survey_round)
+    drawing = ReportDrawing.objects.get()
+    assert drawing.status == DrawingStatus.FAILED
+    page = client.get(drawing_page).content.decode()
+    assert "The report could not be drawn; nothing was lost." in page
+    assert "Draw it again" in page
+    assert client.get(f"{drawing_page}report.pdf").status_code == 404
+    # when it works again, asking again draws a new one
+    monkeypatch.undo()
+    again = ask(client, survey_round)
+    assert again != drawing_page
+    assert ReportDrawing.objects.get(pk=int(again.rstrip("/").rsplit("/", 1)[1])).status == "done"
+
+
+@pytest.mark.parametrize(
+    ("persona", "method", "expected"),
+    [
+        ("lan", "ask", 403),  # an officer of the round's BLO: no results
+        ("lan", "page", 403),
+        ("lan", "pdf", 403),
+        ("dara", "ask", 404),  # a Cambodian officer: the round is not his to see
+        ("dara", "page", 404),
+        ("dara", "pdf", 404),
+        ("hung", "pdf", 404),  # a Vietnamese officer of another BLO
+    ],
+)
+def test_only_readers_of_the_rounds_results_ask_see_or_download_the_report(
+    world, persona, method, expected
+):
+    survey_round = small_round(world)
+    ask(english(world.huong), survey_round)
+    drawing = ReportDrawing.objects.get()
+    client = signed_in(getattr(world, persona))
+    base = f"/surveys/rounds/{survey_round.pk}/reports/"
+    if method == "ask":
+        response = client.post(base, {"lang": "en"})
+    elif method == "page":
+        response = client.get(f"{base}{drawing.pk}/")
+    else:
+        response = client.get(f"{base}{drawing.pk}/report.pdf")
+    assert response.status_code == expected
+    assert ReportDrawing.objects.count() == 1
+
+
+def test_a_reader_of_the_results_downloads_a_report_another_asked_for(world):
+    survey_round = small_round(world)
+    drawing_page = ask(english(world.huong), survey_round)
+    pdf = signed_in(world.ainsley).get(f"{drawing_page}report.pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_a_drawing_of_another_round_is_not_found_under_this_one(world):
+    survey_round = small_round(world)
+    other = make_round(survey_round.questionnaire, world.ainsley, [world.moc_bai], site_question="")
+    ask(english(world.huong), survey_round)
+    drawing = ReportDrawing.objects.get()
+    client = signed_in(world.huong)
+    assert client.get(f"/surveys/rounds/{other.pk}/reports/{drawing.pk}/").status_code == 404
+
+
+def test_asking_is_a_post_and_an_unknown_language_falls_back(world):
+    survey_round = small_round(world)
+    client = english(world.huong)
+    assert client.get(f"/surveys/rounds/{survey_round.pk}/reports/").status_code == 405
+    ask(client, survey_round, "xx")
+    assert ReportDrawing.objects.get().language == "en"
