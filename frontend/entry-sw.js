@@ -9,6 +9,8 @@ import { NetworkFirst, NetworkOnly } from "workbox-strategies";
 const config = self.__LIAISON_SW__;
 const READING_CACHE = config.readingCache;
 const SEARCH_PATH = config.searchPath;
+const FORMS_CACHE = config.formsCache;
+const FORM_PAGES = new Set(config.formPages);
 let lastLanguage = "";
 
 function isRecord(url) {
@@ -50,6 +52,29 @@ self.addEventListener("message", (event) => {
 
 cleanupOutdatedCaches();
 precacheAndRoute(config.precache);
+
+// The empty new-incident and new-intelligence forms (liaison/pwa/offline.py, OFFLINE_FORMS): the
+// network first, the copy of the last visit offline. Only the bare address is kept, never a
+// query, a POST's answer (a form with what was typed) or a redirect; the records under the same
+// prefixes stay network only. keep.js deletes this cache at sign-out and when signed out.
+const emptyForms = new NetworkFirst({
+  cacheName: FORMS_CACHE,
+  networkTimeoutSeconds: 6,
+  matchOptions: { ignoreVary: true },
+  plugins: [
+    {
+      cacheWillUpdate: async ({ response }) =>
+        response && response.status === 200 && !response.redirected && response.type === "basic" ? response : null,
+    },
+    rememberLanguage,
+  ],
+});
+registerRoute(
+  ({ url, request }) =>
+    request.method === "GET" && request.mode === "navigate" && url.origin === self.location.origin &&
+    url.search === "" && FORM_PAGES.has(url.pathname),
+  emptyForms,
+);
 
 // Records, the API, accounts: straight to the network, never into a cache.
 registerRoute(({ url }) => isRecord(url), new NetworkOnly({ plugins: [rememberLanguage] }));

@@ -45,6 +45,7 @@ from liaison.exchange.forms import (
     reference_version,
     refuse_other_areas,
 )
+from liaison.exchange.idempotency import idempotent_form
 from liaison.exchange.imports import COLUMNS as SEIZURE_COLUMNS
 from liaison.exchange.imports import read_seizure_file
 from liaison.exchange.models import (
@@ -183,6 +184,7 @@ def _table_response(rows: list[list[Any]], name: str, fmt: str) -> HttpResponse:
 
 
 @login_required
+@idempotent_form("exchange.incident_new")
 def incident_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not any(may_record_for(user, b) for b in visible(user, BLO)):
@@ -597,6 +599,7 @@ def intelligence_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@idempotent_form("exchange.intelligence_new")
 def intelligence_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not any(may_record_for(user, b) for b in visible(user, BLO)):

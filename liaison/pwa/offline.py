@@ -50,6 +50,13 @@ READABLE_PATTERNS: tuple[str, ...] = (
 )
 _READABLE = tuple(re.compile(pattern) for pattern in READABLE_PATTERNS)
 
+# The only pages under the record prefixes the worker keeps: the empty forms for a new record,
+# which hold no record, so that a tablet that opened them once can fill them offline (the
+# outbox sends them later, see keep.js). Only their bare address (no query) answered to a GET;
+# never the form as answered to a POST, which holds what was typed. URL names.
+OFFLINE_FORMS: tuple[str, ...] = ("exchange:incident_new", "exchange:intelligence_new")
+FORMS_CACHE = "liaison-forms"
+
 
 def is_record_path(path: str) -> bool:
     return path in RECORD_PATHS or path.startswith(RECORD_PREFIXES)

@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from liaison.pwa.offline import READABLE_PATTERNS, RECORD_PREFIXES
+from liaison.pwa.offline import FORMS_CACHE, OFFLINE_FORMS, READABLE_PATTERNS, RECORD_PREFIXES
 
 THEME_COLOUR = "#0b5563"
 BACKGROUND_COLOUR = "#f4f6f7"
@@ -35,6 +35,8 @@ SHELL_FILES: tuple[str, ...] = (
     "liaison/liaison.js",
     "liaison/favicon.svg",
     "pwa/register.js",
+    "pwa/keep.js",
+    "pwa/keep.css",
     "pwa/icon.svg",
     "pwa/icon-192.png",
     "pwa/icon-512.png",
@@ -58,6 +60,8 @@ class WorkerConfig(TypedDict):
     readablePatterns: list[str]
     readingCache: str
     searchPath: str
+    formPages: list[str]
+    formsCache: str
 
 
 def _language_codes() -> list[str]:
@@ -97,6 +101,8 @@ def worker_config() -> WorkerConfig:
         readablePatterns=[*READABLE_PATTERNS],
         readingCache=READING_CACHE,
         searchPath=reverse("reference:search"),
+        formPages=[reverse(name) for name in OFFLINE_FORMS],
+        formsCache=FORMS_CACHE,
     )
 
 
