@@ -1,28 +1,28 @@
-"""Other officers' writes during a large seizure import: answered within seconds, never a ghost.
+"""Other officers' writes during a large seizure import, at the services' level: answered within
+5 s, never a ghost.
 
-Run as an operator's server runs: a process of its own against a database of its own (a WAL
-SQLite file by default, a fresh PostgreSQL database when DATABASE_URL points there), with three
-officers recording incidents in threads while a 4,000-row file is imported through the import
-task, and a reader counting the import's incidents all along. LIAISON_IMPORT_ROWS changes the size.
+The companion of ``test_import_under_writes`` (the same through ``liaison serve`` and its pages):
+here one process of its own, against a database of its own (a WAL SQLite file by default, a fresh
+PostgreSQL database when DATABASE_URL points there), runs the import task in its thread while
+three officers record incidents through the service in theirs and a reader counts the import's
+incidents all along — no HTTP, no worker between them, so the bound is the write lock's alone.
+4,000 rows at full size (``LIAISON_RELIABILITY_SIZE`` scales it).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-ROWS = int(os.environ.get("LIAISON_IMPORT_ROWS", "4000"))
+from tests.reliability.conftest import size
+from tests.reliability.test_backup_restore import drop_site, make_site
+
 MAX_WRITE_SECONDS = 5.0
-SUITE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
-ON_POSTGRES = SUITE_DATABASE_URL.startswith(("postgres://", "postgresql://"))
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
 import datetime, json, statistics, sys, threading, time
@@ -126,35 +126,14 @@ print(json.dumps({
 """
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def _admin(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_with_database(SUITE_DATABASE_URL, "postgres"), autocommit=True) as db:
-        db.execute(statement)
-
-
 def test_writes_during_a_large_import_answer_within_seconds_and_never_see_half_of_it(
     tmp_path: Path,
 ) -> None:
     # given: an install of its own, with the personas and the vocabularies
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
-    environment.update(
-        LIAISON_DATA_DIR=str(tmp_path / "data"),
-        DJANGO_SETTINGS_MODULE="liaison.settings",
-        PYTHONPATH=str(ROOT),
-        LIAISON_TASKS_IMMEDIATE="1",
-    )
-    database = None
-    if ON_POSTGRES:
-        database = f"test_import_{uuid.uuid4().hex[:8]}"
-        _admin(f'CREATE DATABASE "{database}"')
-        environment["DATABASE_URL"] = _with_database(SUITE_DATABASE_URL, database)
-    else:
-        environment.pop("DATABASE_URL", None)
+    rows = size(4000, least=400)
+    site = make_site(tmp_path, "in-process")
+    environment = {k: v for k, v in site.environment.items() if not k.startswith("PYTEST")}
+    environment.update(PYTHONPATH=str(ROOT), LIAISON_TASKS_IMMEDIATE="1")
     try:
         subprocess.run(
             [sys.executable, "-m", "liaison.cli", "migrate", "-v", "0"],
@@ -165,22 +144,21 @@ def test_writes_during_a_large_import_answer_within_seconds_and_never_see_half_o
         )
         # when: three officers record incidents while a 4,000-row file is imported
         finished = subprocess.run(  # noqa: S603 (this interpreter, our script)
-            [sys.executable, "-c", SCRIPT, str(ROWS)],
+            [sys.executable, "-c", SCRIPT, str(rows)],
             env=environment,
             cwd=ROOT,
             capture_output=True,
             text=True,
-            timeout=900,
+            timeout=1800,
         )
     finally:
-        if database is not None:
-            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        drop_site(site)
     assert finished.returncode == 0, finished.stderr[-3000:]
     outcome = json.loads(finished.stdout.strip().splitlines()[-1])
     print(json.dumps(outcome, indent=1))  # the README's figures (pytest -s)
     # then: the whole file is recorded, every write answered quickly and kept, none doubled
-    assert outcome["status"] == "done" and outcome["recorded"] == ROWS
-    assert outcome["imported_visible"] == ROWS
+    assert outcome["status"] == "done" and outcome["recorded"] == rows
+    assert outcome["imported_visible"] == rows
     assert outcome["writes"] >= 10
     assert outcome["failures"] == []
     assert outcome["lost"] == [] and outcome["ghosts"] == []
