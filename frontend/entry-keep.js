@@ -478,8 +478,12 @@ async function submitKept(form, submitter) {
     result.outcome === "signin"
       ? say("queued_signin", "Your session has ended. Sign in again: it will be sent then.")
       : say("queued", "No connection: kept on this tablet and sent when the network returns.");
-  notice(form, text).dataset.keepQueued = "";
+  const box = notice(form, text);
+  box.dataset.keepQueued = "";
   await renderQueues();
+  // the officer pressed the button at the bottom of a long form: show her where it went
+  const list = document.querySelector('[data-keep-queue]:not([hidden])');
+  (list || box).scrollIntoView({ block: "start" });
 }
 
 document.addEventListener("submit", (event) => {
