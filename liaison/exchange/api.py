@@ -376,7 +376,7 @@ def _misp(event: Any) -> HttpResponse:
 
 @router.get(
     "/incidents/{reference}/stix",
-    response=errors(*SIGNED_IN, 404),
+    response=errors(*SIGNED_IN, 403, 404),
     openapi_extra=_STIX_DOC,
     summary="An incident as a STIX 2.1 bundle",
 )
@@ -387,7 +387,7 @@ def incident_stix(request: HttpRequest, reference: str) -> HttpResponse:
 
 @router.get(
     "/intelligence/{reference}/stix",
-    response=errors(*SIGNED_IN, 404),
+    response=errors(*SIGNED_IN, 403, 404),
     openapi_extra=_STIX_DOC,
     summary="An intelligence report as a STIX 2.1 bundle",
 )
@@ -398,7 +398,7 @@ def intelligence_stix(request: HttpRequest, reference: str) -> HttpResponse:
 
 @router.get(
     "/incidents/{reference}/misp",
-    response=errors(*SIGNED_IN, 404),
+    response=errors(*SIGNED_IN, 403, 404),
     openapi_extra=_MISP_DOC,
     summary="An incident as a MISP event",
 )
@@ -409,7 +409,7 @@ def incident_misp(request: HttpRequest, reference: str) -> HttpResponse:
 
 @router.get(
     "/intelligence/{reference}/misp",
-    response=errors(*SIGNED_IN, 404),
+    response=errors(*SIGNED_IN, 403, 404),
     openapi_extra=_MISP_DOC,
     summary="An intelligence report as a MISP event",
 )

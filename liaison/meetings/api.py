@@ -76,7 +76,7 @@ def meetings(request: HttpRequest, filters: Query[MeetingFilterIn]) -> MeetingLi
     return MeetingListOut(count=count, results=[_meeting(m, m.open_actions) for m in page])
 
 
-@router.get("/log/{meeting_id}", response={200: MeetingOut, **errors(*SIGNED_IN, 404, 422)})
+@router.get("/log/{meeting_id}", response={200: MeetingOut, **errors(*SIGNED_IN, 403, 404, 422)})
 def meeting(request: HttpRequest, meeting_id: int) -> MeetingOut:
     found = selectors.access_meeting(_user(request), meeting_id)
     return _meeting(found, found.actions.filter(status=ActionStatus.OPEN).count())

@@ -126,7 +126,9 @@ def rounds(request: HttpRequest, page: Query[PageIn]) -> RoundListOut:
     )
 
 
-@router.get("/rounds/{round_id}", response={200: RoundDetailOut, **errors(*SIGNED_IN, 404, 422)})
+@router.get(
+    "/rounds/{round_id}", response={200: RoundDetailOut, **errors(*SIGNED_IN, 403, 404, 422)}
+)
 def round_detail(request: HttpRequest, round_id: int) -> RoundDetailOut:
     """One round as its page shows it: the results summary only to those who may read results."""
     user = _user(request)
