@@ -760,6 +760,7 @@ def alert_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@idempotent_form("exchange.alert")
 def alert_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     alert = access(user, Alert, reference=reference)
@@ -841,6 +842,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@idempotent_form("exchange.request")
 def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     info = access(user, InformationRequest, reference=reference)

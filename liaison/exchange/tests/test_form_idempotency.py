@@ -10,7 +10,15 @@ from django.test import Client
 from django.utils import timezone
 
 from liaison.audit.models import AuditEntry
-from liaison.exchange.models import IdempotencyKey, Incident, IntelligenceReport
+from liaison.exchange.models import (
+    Alert,
+    AlertDelivery,
+    IdempotencyKey,
+    Incident,
+    InformationRequest,
+    IntelligenceReport,
+)
+from liaison.exchange.services import do_ask_for_information, do_close_request, do_send_alert
 from tests.builders import make_incident
 
 
@@ -138,3 +146,58 @@ def test_an_old_key_may_be_used_again(exchange_world) -> None:
     again = post(lan, "/exchange/intelligence/new/", report(exchange_world, title="New"), "k-old")
     assert again.status_code == 201
     assert IntelligenceReport.objects.count() == 2
+
+
+def test_an_answer_to_a_request_sent_twice_is_recorded_once(exchange_world) -> None:
+    # given Lan asked Bavet; Dara's tablet sends its answer twice (the first answer was lost)
+    info = do_ask_for_information(
+        InformationRequest(
+            to_blo=exchange_world.bavet,
+            question="Owner of truck 70C-123.45?",
+            deadline=timezone.localdate() + datetime.timedelta(days=3),
+        ),
+        actor=exchange_world.lan,
+    )
+    dara = signed_in(exchange_world.dara)
+    body = {"action": "answer", "answer": "A Phnom Penh trading company.", "language": "en"}
+    entries = AuditEntry.objects.count()
+    first = post(dara, info.get_absolute_url(), body, "answer-1")
+    again = post(dara, info.get_absolute_url(), body, "answer-1")
+    # then one answer, one audit entry
+    assert first.status_code == again.status_code == 201
+    info.refresh_from_db()
+    assert info.answer == "A Phnom Penh trading company."
+    assert AuditEntry.objects.count() == entries + 1
+
+
+def test_an_answer_replayed_after_the_request_was_closed_is_not_recorded_nor_its_key(
+    exchange_world,
+) -> None:
+    info = do_ask_for_information(
+        InformationRequest(
+            to_blo=exchange_world.bavet,
+            question="Owner?",
+            deadline=timezone.localdate() + datetime.timedelta(days=3),
+        ),
+        actor=exchange_world.lan,
+    )
+    do_close_request(info, withdraw=True, actor=exchange_world.lan)
+    dara = signed_in(exchange_world.dara)
+    body = {"action": "answer", "answer": "Too late.", "language": "en"}
+    response = post(dara, info.get_absolute_url(), body, "answer-late")
+    # then the page comes back (the outbox marks it a conflict) and nothing is kept
+    assert response.status_code == 200
+    info.refresh_from_db()
+    assert info.answer == ""
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_an_acknowledgement_replayed_is_recorded_once(exchange_world) -> None:
+    alert = do_send_alert(Alert(subject="Hino truck", body="Check"), actor=exchange_world.lan)
+    dara = signed_in(exchange_world.dara)
+    entries = AuditEntry.objects.count()
+    for _attempt in range(2):
+        response = post(dara, alert.get_absolute_url(), {"action": "acknowledge"}, "ack-1")
+        assert response.status_code == 201
+    assert AlertDelivery.objects.get(alert=alert).acknowledged_by == exchange_world.dara
+    assert AuditEntry.objects.count() == entries + 1
