@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+# The idempotency store is the exchange's (kept with its API); form posts share it.
+from liaison.exchange.idempotency import idempotent_form
 from liaison.meetings import selectors, services
 from liaison.meetings.forms import (
     ActionForm,
@@ -86,6 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@idempotent_form("meetings.meeting_new")
 def meeting_new(request: HttpRequest, code: str) -> HttpResponse:
     user = current_user(request)
     blo = permissions.access_blo(user, code)

@@ -191,3 +191,18 @@ def test_frequency_page_reproduces_table_1_for_the_demo(demo_network):
 
 def test_frequency_needs_signing_in(db):
     assert Client().get("/meetings/frequency/").status_code == 302
+
+
+def test_a_meeting_sent_twice_by_a_tablet_with_one_key_is_recorded_once(world):
+    client = signed_in(world.lan)
+    headers = {"Idempotency-Key": "meeting-tablet-1"}
+    first = client.post("/meetings/blos/VN-MOCBAI/new/", form_data(world), headers=headers)
+    again = client.post("/meetings/blos/VN-MOCBAI/new/", form_data(world), headers=headers)
+    assert first.status_code == again.status_code == 201
+    meeting = Meeting.objects.get()
+    assert first["Location"] == again["Location"] == meeting.get_absolute_url()
+    other = client.post(
+        "/meetings/blos/VN-MOCBAI/new/", form_data(world, agenda="Other"), headers=headers
+    )
+    assert other.status_code == 422
+    assert Meeting.objects.count() == 1
