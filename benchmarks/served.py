@@ -65,10 +65,13 @@ class Server:
     workers: int = 2
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # a command the server is started through, which ends by running its arguments (e.g. a
+    # shell in a mount namespace of its own that puts the data folder on a small disk)
+    wrapper: tuple[str, ...] = ()
 
     def start(self, log: Path, timeout: float = 120) -> None:
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "liaison.cli", "serve", "--host", "127.0.0.1",
+            [*self.wrapper, sys.executable, "-m", "liaison.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers)],
             env=self.environment,
             stdout=log.open("ab"),
@@ -138,10 +141,11 @@ class Answer:
 class Officer:
     """One signed-in person: a connection of their own, their cookies, their CSRF token."""
 
-    def __init__(self, port: int, username: str, timeout: float = 30) -> None:
+    def __init__(self, port: int, username: str, timeout: float = 30, language: str = "") -> None:
         self.port = port
         self.username = username
         self.timeout = timeout
+        self.language = language  # their browser's Accept-Language ("" sends none)
         self.cookies: dict[str, str] = {}
         self._connection: http.client.HTTPConnection | None = None
 
@@ -152,6 +156,8 @@ class Officer:
             )
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         sent = {"Cookie": cookie, "Host": f"127.0.0.1:{self.port}", **headers}
+        if self.language:
+            sent["Accept-Language"] = self.language
         began = time.perf_counter()
         try:
             self._connection.request(method, path, body=body, headers=sent)

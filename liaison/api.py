@@ -11,6 +11,7 @@ import logging
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import SessionAuth
@@ -18,6 +19,7 @@ from ninja.security import SessionAuth
 from liaison.api_errors import status_text, validation_body
 from liaison.exchange.api import router as exchange_router
 from liaison.meetings.api import router as meetings_router
+from liaison.operations.faults import is_database_unreachable, is_disk_full
 from liaison.reference.api import router as reference_router
 from liaison.registry.api import router as registry_router
 from liaison.surveys.api import router as surveys_router
@@ -80,6 +82,20 @@ def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # a full disk and an unreachable database say what they are, as the pages do
+    # (liaison.operations.faults): the client learns that nothing was saved and when to retry
+    if is_disk_full(exc):
+        logger.error("Disk full: %s", request.path, exc_info=exc, extra={"status_code": 507})
+        detail = _("The server's disk is full; nothing was saved.")
+        return api.create_response(request, {"detail": detail}, status=507)
+    if is_database_unreachable(exc):
+        logger.error(
+            "Database unreachable: %s", request.path, exc_info=exc, extra={"status_code": 503}
+        )
+        detail = _("The server cannot reach its database. Nothing you send now can be saved.")
+        response = api.create_response(request, {"detail": detail}, status=503)
+        response["Retry-After"] = "60"
+        return response
     logger.error(
         "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500}
     )

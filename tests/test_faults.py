@@ -129,6 +129,53 @@ def test_questionnaire_whose_row_fails_after_its_file_was_written_leaves_no_orph
     assert files_under(media) == []
 
 
+# --- the API ------------------------------------------------------------------------------------
+
+INCIDENT = {
+    "blo": "VN-MOCBAI",
+    "occurred_at": "2026-03-14T08:30:00+07:00",
+    "location_kind": "international_checkpoint",
+    "direction": "entry",
+    "crime_area": "wildlife",
+    "detection_method": "routine_inspection",
+    "concealment_method": "other",
+    "conveyance": "on_foot",
+    "summary": "recorded on a full disk",
+}
+
+
+@pytest.mark.django_db
+def test_the_api_on_a_full_disk_answers_507_saying_so_and_saves_nothing(world: Any) -> None:
+    # given: the audit entry's cache turnover meets a full disk inside the write's transaction
+    from liaison.exchange.models import Incident
+
+    world.lan.preferred_language = "en"
+    world.lan.save(update_fields=["preferred_language"])
+    client = signed_in(world.lan)
+    with mock.patch(
+        "liaison.audit.services.data_changed",
+        side_effect=OSError(errno.ENOSPC, "No space left on device"),
+    ):
+        response = client.post("/api/exchange/incidents", INCIDENT, content_type="application/json")
+    assert response.status_code == 507
+    assert response.json() == {"detail": DISK_FULL}
+    assert not Incident.objects.filter(summary=INCIDENT["summary"]).exists()
+
+
+@pytest.mark.django_db
+def test_the_api_with_its_database_out_of_reach_answers_503_with_retry_after(
+    world: Any,
+) -> None:
+    world.lan.preferred_language = "en"
+    world.lan.save(update_fields=["preferred_language"])
+    client = signed_in(world.lan)
+    with mock.patch("liaison.exchange.api.search_incidents", side_effect=database_unreachable()):
+        response = client.get("/api/exchange/incidents")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "cannot reach its database" in response.json()["detail"]
+
+
 # --- an unreachable database ------------------------------------------------------------------
 
 
