@@ -492,7 +492,13 @@ document.addEventListener("submit", (event) => {
   if (form.dataset.keepNative === "yes" || (form.method || "").toLowerCase() !== "post") return;
   if ((form.enctype || "").toLowerCase() === "multipart/form-data") return;
   event.preventDefault();
-  submitKept(form, event.submitter).catch((error) => {
+  // a second press while the first is on its way would be a second submission with a new key
+  if (form.dataset.keepBusy === "yes") return;
+  form.dataset.keepBusy = "yes";
+  if (navigator.onLine !== false) notice(form, say("state_sending", "Sending…"));
+  submitKept(form, event.submitter).finally(() => {
+    delete form.dataset.keepBusy;
+  }).catch((error) => {
     // IndexedDB refused (a private window, a full disk): the browser posts it as usual
     console.error("Liaison could not keep this form on the tablet:", error);
     form.dataset.keepNative = "yes";

@@ -312,3 +312,35 @@ def test_a_conflict_on_reconnect_keeps_her_text(live_server, live_world, browser
     )
     assert kept_on_tablet(tablet)["outbox"] == []
     context.close()
+
+
+def test_online_a_kept_form_records_once_and_leaves_no_draft(
+    live_server, live_world, browser: Browser
+) -> None:
+    # given Lan, online, types a report (kept as she types) and records it
+    ensure_vocabulary()
+    english(live_world.lan)
+    base = live_server.url
+    context, tablet = new_tablet(browser)
+    sign_in(tablet, base, "lan", PASSWORD)
+    tablet.goto(f"{base}{INTELLIGENCE_FORM}")
+    fill_intelligence(tablet, "Night route at Bavet", "Scales move by night.")
+    tablet.wait_for_timeout(600)
+    assert len(kept_on_tablet(tablet)["drafts"]) == 1
+    tablet.locator("form[data-keep] button[type=submit]").dblclick()
+    # then she lands on the record with its message, recorded once, and nothing is left kept
+    wait_for(lambda: IntelligenceReport.objects.exists())
+    recorded = IntelligenceReport.objects.get()
+    tablet.wait_for_url(f"**{recorded.get_absolute_url()}")
+    expect(tablet.locator(".messages")).to_contain_text(f"Recorded as {recorded.reference}")
+    left = kept_on_tablet(tablet)
+    assert left["drafts"] == [] and left["outbox"] == []
+    # and a form with errors comes back from the server as before, her text still in it
+    tablet.goto(f"{base}{INTELLIGENCE_FORM}")
+    fill_intelligence(tablet, "", "Without a title.")
+    tablet.locator("input[name=title]").evaluate("field => field.removeAttribute('required')")
+    tablet.locator("form[data-keep] button[type=submit]").click()
+    expect(tablet.locator(".errorlist, .error").first).to_be_visible()
+    expect(tablet.locator("textarea[name=body]")).to_have_value("Without a title.")
+    assert IntelligenceReport.objects.count() == 1
+    context.close()
