@@ -5,9 +5,9 @@ intelligence (with nominal data and sources), change a report's TLP, share wider
 and answer sharing approvals, propose, accept and end counterpart pairs, create sharing groups,
 send alerts. A model of the world, kept by the rules below from what the SOP says each write may
 do (never from what the services did), decides who may read what. After every step every persona
-asks every endpoint — lists, search, counts, the dashboard, exports, record pages, PDFs, the API,
-alerts, the audit log and the registry's staff list — and what they read must be exactly what the
-model allows.
+asks every endpoint — lists, search, counts, the dashboard, exports, record pages, PDFs, the API
+(with its STIX and MISP exports), alerts, the audit log and the registry's staff list — and what
+they read must be exactly what the model allows.
 
 The suite runs a short version; a long one is a separate command (README, *Security model*):
 ``LIAISON_LEAK_EXAMPLES=500 LIAISON_LEAK_SHARDS=2 ./run tests tests/test_stateful_leaks.py``.
@@ -554,6 +554,17 @@ class ExchangeMachine(RuleBasedStateMachine):
                 for nominal in rec.nominal:
                     shown = nominal.needle in detail.content.decode()
                     assert shown is self.model.may_read_nominal(reader, rec, nominal), (where, ref)
+        # The partner formats answer as the detail does; their nominal part as the detail's, and
+        # an intelligence source never leaves in them (not even for its author).
+        for fmt in ("stix", "misp"):
+            exported = c.get(f"/api/exchange/{base}/{ref}/{fmt}")
+            assert (exported.status_code == 200) is allowed, (where, ref, fmt)
+            text = exported.content.decode()
+            assert (rec.needle in text) is allowed, (where, ref, fmt)
+            for nominal in rec.nominal:
+                shown = nominal.needle in text
+                assert shown is (allowed and self.model.may_read_nominal(reader, rec, nominal))
+            assert not rec.source_needle or rec.source_needle not in text, (where, ref, fmt)
         # A refused PDF is cheap and asked every time; drawing an allowed one takes a good part
         # of a second, so at the end of a run each record's PDF is drawn for its author only.
         if not allowed or (deep and reader == rec.author):
