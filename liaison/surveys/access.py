@@ -240,7 +240,12 @@ def access_report_drawing(user: AnyUser, round_pk: int, pk: int) -> ReportDrawin
         raise PermissionDenied
     try:
         # the PDF itself is loaded only when it is downloaded, not on every poll
-        found = ReportDrawing.objects.defer("pdf").select_related("survey_round")
-        return found.get(pk=pk, survey_round=survey_round)
+        found = ReportDrawing.objects.defer("pdf").select_related("survey_round", "compared_with")
+        drawing = found.get(pk=pk, survey_round=survey_round)
     except ReportDrawing.DoesNotExist:
         raise Http404 from None
+    if drawing.compared_with_id is not None:  # a comparison: the follow-up's results too
+        followup = access_round(user, drawing.compared_with_id)
+        if not may_see_results(user, followup):
+            raise PermissionDenied
+    return drawing

@@ -591,12 +591,20 @@ class DrawingStatus(models.TextChoices):
 
 
 class ReportDrawing(models.Model):
-    """One PDF drawing of a round's assessment report, done by the background worker (see
-    :mod:`liaison.surveys.tasks`): its status while it is drawn, then the PDF itself, kept with
-    the fingerprint of the data it was drawn from so that a later request reuses it while the
-    round's data are unchanged."""
+    """One PDF drawing of a round's assessment report, or of the comparison of two rounds, done
+    by the background worker (see :mod:`liaison.surveys.tasks`): its status while it is drawn,
+    then the PDF itself, kept with the fingerprint of the data it was drawn from so that a later
+    request reuses it while the rounds' data are unchanged."""
 
     survey_round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="+")
+    compared_with = models.ForeignKey(
+        SurveyRound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The follow-up round of a comparison report (the round is its baseline).",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
@@ -616,3 +624,9 @@ class ReportDrawing(models.Model):
 
     def __str__(self) -> str:
         return f"report drawing {self.pk} ({self.status})"
+
+    @property
+    def file_name(self) -> str:
+        if self.compared_with_id is None:
+            return f"assessment-{self.survey_round_id}-{self.language}.pdf"
+        return f"comparison-{self.survey_round_id}-{self.compared_with_id}-{self.language}.pdf"

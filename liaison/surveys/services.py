@@ -815,19 +815,51 @@ def do_request_round_report(
     returned instead of drawing it again; a failed one is drawn anew.
     """
     from liaison.surveys.selectors import round_fingerprint
-    from liaison.surveys.tasks import draw_round_report
 
     if not permissions.can(actor, Action.EXPORT, survey_round):
         raise PermissionDenied(_("You may not read the results of this survey round."))
-    fingerprint = round_fingerprint(survey_round)
+    return _request_drawing(survey_round, None, language, round_fingerprint(survey_round), actor)
+
+
+def do_request_comparison_report(
+    baseline: SurveyRound, followup: SurveyRound, language: str, *, actor: User
+) -> ReportDrawing:
+    """Have the background worker draw the PDF comparison of two rounds, as
+    :func:`do_request_round_report` does for one; the person must read both rounds' results."""
+    from liaison.surveys.selectors import round_fingerprint
+
+    for survey_round in (baseline, followup):
+        if not permissions.can(actor, Action.EXPORT, survey_round):
+            raise PermissionDenied(_("You may not read the results of this survey round."))
+    both = f"{round_fingerprint(baseline)}|{round_fingerprint(followup)}"
+    fingerprint = hashlib.sha256(both.encode()).hexdigest()[:40]
+    return _request_drawing(baseline, followup, language, fingerprint, actor)
+
+
+def _request_drawing(
+    survey_round: SurveyRound,
+    compared_with: SurveyRound | None,
+    language: str,
+    fingerprint: str,
+    actor: User,
+) -> ReportDrawing:
+    from liaison.surveys.tasks import draw_round_report
+
     same = ReportDrawing.objects.filter(
-        survey_round=survey_round, language=language, fingerprint=fingerprint
+        survey_round=survey_round,
+        compared_with=compared_with,
+        language=language,
+        fingerprint=fingerprint,
     ).exclude(status=DrawingStatus.FAILED)
     found = same.filter(status=DrawingStatus.DONE).first() or same.order_by("-pk").first()
     if found is not None:
         return found
     drawing = ReportDrawing.objects.create(
-        survey_round=survey_round, requested_by=actor, language=language, fingerprint=fingerprint
+        survey_round=survey_round,
+        compared_with=compared_with,
+        requested_by=actor,
+        language=language,
+        fingerprint=fingerprint,
     )
     result = draw_round_report.enqueue(drawing.pk)
     ReportDrawing.objects.filter(pk=drawing.pk, task_id="").update(task_id=str(result.id))

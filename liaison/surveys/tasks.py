@@ -1,4 +1,5 @@
-"""The survey module's background work (Django's Tasks framework): drawing a round's PDF report.
+"""The survey module's background work (Django's Tasks framework): drawing a round's PDF report
+or the PDF comparison of two rounds.
 
 Drawing the assessment report (the analysis, every chart, WeasyPrint's layout) takes from seconds
 to minutes, so a request never draws it: :func:`liaison.surveys.services.do_request_round_report`
@@ -13,9 +14,9 @@ import logging
 from typing import TypedDict
 
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from liaison.surveys.models import DrawingStatus, ReportDrawing
+from liaison.surveys.models import DrawingStatus, ReportDrawing, SurveyRound
 
 logger = logging.getLogger(__name__)
 
@@ -38,18 +39,36 @@ def draw_round_report(drawing_id: int) -> int:
     """Draw one requested PDF report; its size in bytes (0 when the drawing failed)."""
     from liaison.surveys.selectors import round_report
 
-    drawing = ReportDrawing.objects.select_related("survey_round").get(pk=drawing_id)
+    drawing = ReportDrawing.objects.select_related("survey_round", "compared_with").get(
+        pk=drawing_id
+    )
     if DrawingStatus(drawing.status).is_finished:
         return len(drawing.pdf)  # run twice (a retried task): the first run's outcome stands
     ReportDrawing.objects.filter(pk=drawing.pk).update(status=DrawingStatus.DRAWING)
     try:
-        pdf = round_report(drawing.survey_round, language=drawing.language, fmt="pdf")
+        if drawing.compared_with is None:
+            pdf = round_report(drawing.survey_round, language=drawing.language, fmt="pdf")
+        else:
+            pdf = _comparison_pdf(drawing.survey_round, drawing.compared_with, drawing.language)
     except Exception:
         logger.exception("drawing the report of round %s failed", drawing.survey_round_id)
         _finish(drawing, DrawingStatus.FAILED)
         raise
     _finish(drawing, DrawingStatus.DONE, pdf)
     return len(pdf)
+
+
+def _comparison_pdf(baseline: SurveyRound, followup: SurveyRound, language: str) -> bytes:
+    from liaison.surveys import report as reports
+    from liaison.surveys.analysis import compare
+    from liaison.surveys.selectors import round_frame
+
+    form = baseline.form()
+    with translation.override(language):
+        comparison = compare(
+            form, round_frame(baseline, form), round_frame(followup, form), language=language
+        )
+        return reports.render_comparison_pdf(form, comparison, language=language)
 
 
 def report_drawing_progress(drawing: ReportDrawing) -> DrawingProgress:

@@ -38,4 +38,5 @@ urlpatterns = [
     path("qa/notes/<int:pk>/code/", qa_views.qa_note_code, name="qa_note_code"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
     path("compare/", views.compare, name="compare"),
+    path("compare/reports/", views.compare_drawing_new, name="compare_drawing_new"),
 ]

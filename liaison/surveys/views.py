@@ -570,16 +570,49 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     name = f"assessment-{survey_round.pk}-{language}"
     if fmt == "pdf":
         # drawn by the background worker: this page asks for it (see report_drawing_new)
-        return render(
-            request,
-            "surveys/report_draw.html",
-            {"survey_round": survey_round, "language": language},
-        )
+        return _draw_page(request, survey_round, None, language)
     html = round_report(survey_round, form=form, language=language, fmt="html")
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{name}.html"'
     return allow_document_styles(response, html.decode("utf-8"))
+
+
+def _drawing_form(
+    survey_round: SurveyRound, compared_with: SurveyRound | None, language: str
+) -> dict[str, Any]:
+    """Where the button that asks for a PDF drawing posts, and what it sends."""
+    if compared_with is None:
+        return {
+            "action": reverse("surveys:report_drawing_new", args=[survey_round.pk]),
+            "fields": [("lang", language)],
+        }
+    return {
+        "action": reverse("surveys:compare_drawing_new"),
+        "fields": [
+            ("baseline", str(survey_round.pk)),
+            ("followup", str(compared_with.pk)),
+            ("lang", language),
+        ],
+    }
+
+
+def _draw_page(
+    request: HttpRequest,
+    survey_round: SurveyRound,
+    compared_with: SurveyRound | None,
+    language: str,
+) -> HttpResponse:
+    return render(
+        request,
+        "surveys/report_draw.html",
+        {
+            "survey_round": survey_round,
+            "compared_with": compared_with,
+            "language": language,
+            "ask": _drawing_form(survey_round, compared_with, language),
+        },
+    )
 
 
 @login_required
@@ -608,7 +641,12 @@ def report_drawing(request: HttpRequest, pk: int, drawing_pk: int) -> HttpRespon
     return render(
         request,
         "surveys/report_drawing.html",
-        {"drawing": drawing, "survey_round": drawing.survey_round, "progress": progress},
+        {
+            "drawing": drawing,
+            "survey_round": drawing.survey_round,
+            "progress": progress,
+            "ask": _drawing_form(drawing.survey_round, drawing.compared_with, drawing.language),
+        },
     )
 
 
@@ -617,11 +655,31 @@ def report_drawing_pdf(request: HttpRequest, pk: int, drawing_pk: int) -> HttpRe
     drawing = access.access_report_drawing(current_user(request), pk, drawing_pk)
     if drawing.status != DrawingStatus.DONE:
         raise Http404
-    name = f"assessment-{drawing.survey_round_id}-{drawing.language}"
     response = HttpResponse(bytes(drawing.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{drawing.file_name}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+def compare_drawing_new(request: HttpRequest) -> HttpResponse:
+    """Have the PDF comparison of two rounds drawn in the background; on to the drawing's page."""
+    user = current_user(request)
+    rounds = access.rounds_with_results(user).select_related("questionnaire", "country")
+    if not rounds.exists():
+        raise PermissionDenied(_("You may not read the results of any survey round."))
+    chooser = CompareForm(request.POST, rounds=rounds)
+    if not chooser.is_valid():
+        context = {"chooser": chooser, "report_languages": REPORT_LANGUAGES}
+        return render(request, "surveys/compare.html", context, status=400)
+    baseline: SurveyRound = chooser.cleaned_data["baseline"]
+    followup: SurveyRound = chooser.cleaned_data["followup"]
+    language = request.POST.get("lang", "")
+    if language not in REPORT_LANGUAGES:
+        language = _language() if _language() in REPORT_LANGUAGES else "en"
+    drawing = services.do_request_comparison_report(baseline, followup, language, actor=user)
+    return redirect("surveys:report_drawing", pk=baseline.pk, drawing_pk=drawing.pk)
 
 
 @login_required
@@ -642,17 +700,15 @@ def compare(request: HttpRequest) -> HttpResponse:
         followup: SurveyRound = chooser.cleaned_data["followup"]
         form = _form_or_error(baseline.questionnaire)
         language = request.GET.get("lang", "") or _language()
+        fmt = request.GET.get("format", "")
+        if fmt == "pdf" and language in REPORT_LANGUAGES:
+            # drawn by the background worker: this page asks for it (see compare_drawing_new)
+            return _draw_page(request, baseline, followup, language)
         comparison = compare_rounds(
             form, round_frame(baseline, form), round_frame(followup, form), language=language
         )
-        fmt = request.GET.get("format", "")
-        if fmt in ("html", "pdf") and language in REPORT_LANGUAGES:
+        if fmt == "html" and language in REPORT_LANGUAGES:
             html = reports.render_comparison_html(form, comparison, language=language)
-            name = f"comparison-{baseline.pk}-{followup.pk}-{language}"
-            if fmt == "pdf":
-                response = HttpResponse(reports.pdf_from_html(html), content_type="application/pdf")
-                response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-                return response
             return allow_document_styles(
                 HttpResponse(html, content_type="text/html; charset=utf-8"), html
             )

@@ -209,3 +209,93 @@ def test_asking_is_a_post_and_an_unknown_language_falls_back(world):
     assert client.get(f"/surveys/rounds/{survey_round.pk}/reports/").status_code == 405
     ask(client, survey_round, "xx")
     assert ReportDrawing.objects.get().language == "en"
+
+
+# --- the comparison of two rounds -----------------------------------------------------------------
+
+
+def two_rounds(world: Any, followup_site: Any = None) -> tuple[SurveyRound, SurveyRound]:
+    baseline = small_round(world)
+    followup = make_round(
+        baseline.questionnaire,
+        world.ainsley,
+        [followup_site or world.moc_bai],
+        title="Viet Nam 2027",
+        site_question="",
+    )
+    rows = [{"profile/agency": "army", "ods/knows_ods": "no", "_uuid": f"f{n}"} for n in range(3)]
+    do_import_export(
+        followup, kobo_export(rows, COLUMNS).encode(), file_name="f.csv", actor=world.ainsley
+    )
+    return baseline, followup
+
+
+def ask_comparison(client: Client, baseline: SurveyRound, followup: SurveyRound) -> Any:
+    return client.post(
+        "/surveys/compare/reports/",
+        {"baseline": baseline.pk, "followup": followup.pk, "lang": "en"},
+    )
+
+
+def test_the_pdf_comparison_is_drawn_in_the_background_and_downloaded_from_its_page(world):
+    baseline, followup = two_rounds(world)
+    client = english(world.huong)
+    # given: the comparison page offers the PDF as a button that asks for its drawing
+    query = {"baseline": baseline.pk, "followup": followup.pk}
+    compared = client.get("/surveys/compare/", query).content.decode()
+    assert 'action="/surveys/compare/reports/"' in compared
+    # when
+    response = ask_comparison(client, baseline, followup)
+    # then
+    drawing = ReportDrawing.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/surveys/rounds/{baseline.pk}/reports/{drawing.pk}/"
+    assert (drawing.status, drawing.compared_with) == ("done", followup)
+    page = client.get(response["Location"]).content.decode()
+    assert "PDF comparison" in page
+    pdf = client.get(f"{response['Location']}report.pdf")
+    assert pdf["Content-Disposition"] == (
+        f'attachment; filename="comparison-{baseline.pk}-{followup.pk}-en.pdf"'
+    )
+    assert pdf.content.startswith(b"%PDF")
+    # asking again for the same rounds reuses it
+    assert ask_comparison(client, baseline, followup)["Location"] == response["Location"]
+
+
+def test_the_comparison_pdf_address_offers_the_button_and_draws_nothing(world):
+    baseline, followup = two_rounds(world)
+    client = english(world.huong)
+    query: dict[str, str | int] = {
+        "baseline": baseline.pk,
+        "followup": followup.pk,
+        "format": "pdf",
+        "lang": "en",
+    }
+    response = client.get("/surveys/compare/", query)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Draw the PDF report" in body
+    assert f'name="followup" value="{followup.pk}"' in body
+    assert not ReportDrawing.objects.exists()
+
+
+def test_a_comparison_of_a_round_with_itself_is_refused_and_draws_nothing(world):
+    baseline = small_round(world)
+    response = ask_comparison(english(world.huong), baseline, baseline)
+    assert response.status_code == 400
+    assert "Choose two different rounds." in response.content.decode()
+    assert not ReportDrawing.objects.exists()
+
+
+def test_a_comparison_is_shown_only_to_who_reads_both_rounds_results(world):
+    # given: the coordinator compares a Moc Bai round with a Dien Bien one
+    baseline, followup = two_rounds(world, followup_site=world.dien_bien)
+    response = ask_comparison(english(world.huong), baseline, followup)
+    assert response.status_code == 302
+    # then: the head of Moc Bai reads the baseline's results but not the follow-up's
+    tuan = signed_in(world.tuan)
+    assert tuan.get(f"/surveys/rounds/{baseline.pk}/results/").status_code == 200
+    assert tuan.get(response["Location"]).status_code == 404
+    assert tuan.get(f"{response['Location']}report.pdf").status_code == 404
+    # nor may he ask for it
+    assert ask_comparison(tuan, baseline, followup).status_code == 400
