@@ -18,9 +18,10 @@ urlpatterns = [
     path("i18n/setlang/", registry_views.set_language, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("registry/", include("liaison.registry.urls")),
-    # The incident form's commodity picker reads the vocabularies (no record) here, among the
+    # The incident form's pickers read the commodities and countries (no record) here, among the
     # reference pages a tablet may keep for offline use; the exchange decides who may read it.
     path("reference/commodities/", exchange_views.commodities, name="commodities"),
+    path("reference/countries/", exchange_views.countries, name="countries"),
     path("reference/", include("liaison.reference.urls")),
     path("exchange/", include("liaison.exchange.urls")),
     path("surveys/", include("liaison.surveys.urls")),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypedDict, cast
@@ -14,6 +17,7 @@ from django.forms import formset_factory
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from liaison.exchange.access import is_originating_unit, is_stricter, may_record_for
 from liaison.exchange.models import (
@@ -95,13 +99,40 @@ def _commodity_choices(lang: str, reference_version: int) -> list[tuple[str, Any
     return groups
 
 
-class Commodity(TypedDict):
-    """One entry of the commodity picker's vocabulary (``exchange:commodities``)."""
+class PickerEntry(TypedDict):
+    """One entry of a picker's vocabulary (commodities, countries), as the page's script reads it."""
 
-    value: str  # "kind:code", what the form posts and the server checks
-    label: str  # the name in the reader's language, else English
-    group: str  # the vocabulary's title in the reader's language
+    value: str  # what the form posts and the server checks
+    label: str  # the name in the reader's language
+    group: str  # a heading the list shows it under ("" for none)
     search: str  # folded (accent-blind) names it is found by
+
+
+_LATIN_WORD = re.compile(r"^[a-z0-9 ]+$")
+_WORD_BREAKS = re.compile(r"[^\w]+")
+
+
+def _found(search: str, words: list[str]) -> bool:
+    spaced = " " + _WORD_BREAKS.sub(" ", search)
+    return all(
+        (" " + word) in spaced if _LATIN_WORD.match(word) else word in search for word in words
+    )
+
+
+def find_entries(entries: Iterable[PickerEntry], query: str) -> list[PickerEntry]:
+    """The entries whose folded names hold what was typed (accent-blind): those holding the words
+    together as typed if any do ("te te" finds the pangolins, "tê tê"), else those holding every
+    word. A Latin word is matched at the start of a word ("te" is not in "methamphetamine"), a
+    word of a script written without spaces (Khmer, Lao, Thai) anywhere. The picker's script
+    searches alike."""
+    words = fold(query).split()
+    if not words:
+        return list(entries)
+    entries = list(entries)
+    together = (
+        [e for e in entries if _found(e["search"], [" ".join(words)])] if len(words) > 1 else []
+    )
+    return together or [e for e in entries if _found(e["search"], words)]
 
 
 def reference_version() -> int:
@@ -110,19 +141,18 @@ def reference_version() -> int:
     return latest or 0
 
 
-def commodity_vocabulary(lang: str, kind: str = "", query: str = "") -> list[Commodity]:
+def commodity_vocabulary(lang: str, kind: str = "", query: str = "") -> list[PickerEntry]:
     """The commodities of the reference vocabularies, labelled in ``lang``: all of them, or those
     of one ``kind`` whose names hold every word of ``query`` (accent-blind)."""
     entries = _commodity_vocabulary(normalise_language(lang), reference_version())
     if kind:
         entries = tuple(e for e in entries if e["value"].startswith(kind + ":"))
-    words = fold(query).split()
-    return [e for e in entries if all(word in e["search"] for word in words)]
+    return find_entries(entries, query)
 
 
 @lru_cache(maxsize=16)
-def _commodity_vocabulary(lang: str, reference_version: int) -> tuple[Commodity, ...]:
-    entries: list[Commodity] = []
+def _commodity_vocabulary(lang: str, reference_version: int) -> tuple[PickerEntry, ...]:
+    entries: list[PickerEntry] = []
     with translation.override(lang):
         for kind, model in VOCABULARY_MODELS.items():
             group = str(VOCABULARY_TITLES[kind])
@@ -132,7 +162,7 @@ def _commodity_vocabulary(lang: str, reference_version: int) -> tuple[Commodity,
                 terms = [name, entry.name_en, *(entry.synonyms or [])]
                 terms.append(getattr(entry, "scientific_name", ""))
                 rows.append(
-                    Commodity(
+                    PickerEntry(
                         value=f"{kind}:{entry.code}",
                         label=name,
                         group=group,
@@ -160,6 +190,84 @@ def resolve_commodity(value: str) -> tuple[str, Any] | None:
         return None
     entry = model.objects.filter(code=code).first()
     return None if entry is None else (COMMODITY_KINDS[kind], entry)
+
+
+NETWORK_COUNTRIES = ("VN", "LA", "KH", "TH", "CN")
+"""Listed first by the country picker: the countries of the BLO network."""
+
+
+def country_vocabulary(lang: str, query: str = "") -> list[PickerEntry]:
+    """Every country, named in ``lang`` (django-countries' translations), the network's first;
+    those whose names (in ``lang`` or English) or code hold every word of ``query``."""
+    words = fold(query).split()
+    return [e for e in _country_vocabulary(lang) if all(word in e["search"] for word in words)]
+
+
+@lru_cache(maxsize=16)
+def _country_vocabulary(lang: str) -> tuple[PickerEntry, ...]:
+    with translation.override("en"):
+        english = {code: str(name) for code, name in countries}
+    with translation.override(lang):
+        named = [(code, str(name)) for code, name in countries]
+    named.sort(key=lambda pair: (pair[0] not in NETWORK_COUNTRIES, fold(pair[1])))
+    return tuple(
+        PickerEntry(
+            value=code,
+            label=name,
+            group="",
+            search=" | ".join(fold(term) for term in (name, english.get(code, ""), code)),
+        )
+        for code, name in named
+    )
+
+
+def country_name(code: str) -> str:
+    """The country's name in the reader's language ("" for no country)."""
+    return str(countries.name(code)) if code else ""
+
+
+class CountryInput(forms.TextInput):
+    """A country by its ISO code (``KH``), with its name for the page's country picker: the page
+    carries no list of 250 countries per field. Without the script the code is typed."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        base = {"data-picker": "countries", "autocomplete": "off", "spellcheck": "false"}
+        super().__init__({**base, **(attrs or {})})
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        return value.strip().upper() if isinstance(value, str) else value
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-picker-label"] = country_name(str(value or ""))
+        return context
+
+
+class CountriesInput(CountryInput):
+    """Several countries by their ISO codes: the picker posts one value per country; typed by
+    hand they are separated by commas or spaces (``LA, TH``)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"data-picker-multiple": "", **(attrs or {})})
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name, "")]
+        return [code.upper() for v in values for code in re.split(r"[,;\s]+", str(v)) if code]
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(v) for v in value)
+        formatted: str | None = super().format_value(value)
+        return formatted
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        codes = value if isinstance(value, (list, tuple)) else []
+        context["widget"]["attrs"]["data-picker-label"] = json.dumps(
+            {str(code): country_name(str(code)) for code in codes}, ensure_ascii=False
+        )
+        return context
 
 
 @dataclass(frozen=True)
@@ -232,6 +340,9 @@ class IncidentForm(forms.ModelForm[Incident]):
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "agencies_involved": forms.CheckboxSelectMultiple,
+            "origin_country": CountryInput,
+            "transit_countries": CountriesInput,
+            "destination_country": CountryInput,
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -314,7 +425,7 @@ class CommodityInput(forms.TextInput):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"]["data-commodity-label"] = commodity_label(str(value or ""))
+        context["widget"]["attrs"]["data-picker-label"] = commodity_label(str(value or ""))
         return context
 
 
@@ -324,7 +435,7 @@ class SeizureItemForm(forms.Form):
         required=False,
         max_length=80,
         widget=CommodityInput(
-            attrs={"data-commodity-picker": "", "autocomplete": "off", "spellcheck": "false"}
+            attrs={"data-picker": "commodities", "autocomplete": "off", "spellcheck": "false"}
         ),
         help_text=_("Type a few letters of its name and choose it from the list."),
     )
@@ -380,6 +491,7 @@ class PersonCountForm(forms.ModelForm[PersonCount]):
     class Meta:
         model = PersonCount
         fields = ["category", "sex", "age_band", "nationality", "count"]
+        widgets = {"nationality": CountryInput}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -406,6 +518,7 @@ class NominalEntryForm(forms.ModelForm[NominalEntry]):
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "details": forms.Textarea(attrs={"rows": 2}),
+            "nationality": CountryInput,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -491,7 +604,7 @@ def refuse_other_areas(
     }
     for section, (formset, used) in filled.items():
         if used and not applies(section, crime_area):
-            formset._non_form_errors.append(message)  # type: ignore[union-attr]
+            formset.non_form_errors().append(message)
             ok = False
     if smuggling.is_filled() and not applies(IncidentSection.SMUGGLING, crime_area):
         smuggling.add_error(None, message)

@@ -22,6 +22,15 @@ def new_tablet(browser: Browser, locale: str = "en-GB") -> Page:
     return page
 
 
+def pick(page: Page, field: str, typed: str) -> None:
+    """Choose an entry of the form's picker (commodity, country) by typing what names it alone
+    (a name in any language, a scientific name)."""
+    page.fill(field, typed)
+    options = page.locator(".picker-list > div[role=option]")
+    expect(options).to_have_count(1)
+    options.first.click()
+
+
 def test_seizure_shared_with_counterpart_as_amber(
     live_server, live_world, browser: Browser
 ) -> None:
@@ -33,19 +42,20 @@ def test_seizure_shared_with_counterpart_as_amber(
     sign_in(lan, base, "lan", PASSWORD)
     lan.goto(f"{base}/exchange/incidents/new/")
     when = (timezone.localtime() - datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    lan.select_option("select[name=crime_area]", "wildlife")
     lan.fill("input[name=occurred_at]", when)
     lan.select_option("select[name=location_kind]", "international_checkpoint")
     lan.select_option("select[name=direction]", "entry")
-    lan.select_option("select[name=crime_area]", "wildlife")
     lan.select_option("select[name=detection_method]", "scanner")
     lan.select_option("select[name=concealment_method]", "mixed_with_cargo")
     lan.select_option("select[name=conveyance]", "truck")
-    lan.select_option("select[name=origin_country]", "KH")
-    lan.select_option("select[name=destination_country]", "VN")
+    pick(lan, "#id_origin_country", "Cambodia")
+    pick(lan, "#id_destination_country", "Vietnam")
     lan.fill("textarea[name=summary]", "48 kg vảy tê tê trong bao hạt điều")
-    lan.select_option("select[name='items-0-commodity']", "species:manis-javanica")
+    pick(lan, "#id_items-0-commodity", "manis javanica")
     lan.fill("input[name='items-0-quantity']", "48")
     lan.select_option("select[name='items-0-unit']", "kg")
+    lan.click("#nominal summary")
     lan.select_option("select[name='nominal-0-kind']", "vehicle")
     lan.select_option("select[name='nominal-0-role']", "other")
     lan.fill("input[name='nominal-0-name']", "Hino truck")

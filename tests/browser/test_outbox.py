@@ -81,8 +81,6 @@ def fill_incident(page: Page) -> None:
     page.select_option("select[name=detection_method]", "scanner")
     page.select_option("select[name=concealment_method]", "mixed_with_cargo")
     page.select_option("select[name=conveyance]", "truck")
-    page.select_option("select[name=origin_country]", "KH")
-    page.select_option("select[name=destination_country]", "VN")
     page.fill("textarea[name=summary]", SUMMARY)
 
 

@@ -21,6 +21,7 @@ from tests.builders import make_agency
 
 NEW = "/exchange/incidents/new/"
 COMMODITIES = "/reference/commodities/"
+COUNTRIES = "/reference/countries/"
 
 
 def client_for(user: Any, language: str = "en") -> Client:
@@ -254,8 +255,8 @@ def test_agencies_ticked_are_recorded_and_another_countrys_refused(exchange_worl
 def test_the_page_embeds_no_list_of_commodities(exchange_world) -> None:
     page = client_for(exchange_world.lan).get(NEW).content.decode()
     assert "manis-javanica" not in page and "methamphetamine" not in page
-    assert "data-commodity-picker" in page
-    assert re.search(r'data-commodities="/reference/commodities/\?lang=en&amp;v=\d+"', page)
+    assert 'data-picker="commodities"' in page
+    assert re.search(r'data-picker-commodities="/reference/commodities/\?lang=en&amp;v=\d+"', page)
 
 
 def test_vocabulary_in_vietnamese_is_found_without_accents(exchange_world) -> None:
@@ -263,20 +264,24 @@ def test_vocabulary_in_vietnamese_is_found_without_accents(exchange_world) -> No
     response = client.get(COMMODITIES, {"lang": "vi", "q": "te te"})
     assert response.status_code == 200
     assert "max-age" in response["Cache-Control"]
-    entries = response.json()["commodities"]
+    entries = response.json()["entries"]
     pangolin = next(e for e in entries if e["value"] == "species:manis-javanica")
     assert "tê tê" in pangolin["label"].lower()
-    accented = client.get(COMMODITIES, {"lang": "vi", "q": "Tê Tê"}).json()["commodities"]
+    accented = client.get(COMMODITIES, {"lang": "vi", "q": "Tê Tê"}).json()["entries"]
     assert accented == entries
-    everything = client.get(COMMODITIES, {"lang": "vi"}).json()["commodities"]
+    # a Latin word is matched at the start of a word: "te" is not inside "methamphetamine"
+    assert all("tê tê" in e["label"].lower() for e in entries), [e["label"] for e in entries]
+    scales = client.get(COMMODITIES, {"lang": "vi", "q": "manis jav"}).json()["entries"]
+    assert [e["value"] for e in scales] == ["species:manis-javanica"]
+    everything = client.get(COMMODITIES, {"lang": "vi"}).json()["entries"]
     assert len(everything) > 200 and len(entries) < len(everything)
-    drugs = client.get(COMMODITIES, {"kind": "drug"}).json()["commodities"]
+    drugs = client.get(COMMODITIES, {"kind": "drug"}).json()["entries"]
     assert drugs and all(e["value"].startswith("drug:") for e in drugs)
 
 
 def test_vocabulary_in_khmer_carries_khmer_names(exchange_world) -> None:
     entries = client_for(exchange_world.dara, "km").get(COMMODITIES, {"lang": "km"}).json()
-    pangolin = next(e for e in entries["commodities"] if e["value"] == "species:manis-javanica")
+    pangolin = next(e for e in entries["entries"] if e["value"] == "species:manis-javanica")
     assert "សំពោច" in pangolin["label"]
 
 
@@ -300,12 +305,61 @@ def test_vocabulary_is_only_for_signed_in_users_who_may_record(exchange_world) -
     w = exchange_world
     anonymous = Client().get(COMMODITIES)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
-    for reader in (w.huong, w.ainsley, w.root):  # a coordinator without an agency, staff, admin
-        assert client_for(reader).get(COMMODITIES).status_code == 403, reader.username
+    for url in (COMMODITIES, COUNTRIES):
+        assert Client().get(url).status_code == 302
+        for reader in (w.huong, w.ainsley, w.root):  # a coordinator without an agency, staff, admin
+            assert client_for(reader).get(url).status_code == 403, reader.username
+        for recorder in (w.lan, w.dara, w.khamla, w.tuan):
+            assert client_for(recorder).get(url).status_code == 200, recorder.username
+        assert client_for(w.lan).post(url).status_code == 405
+    for reader in (w.huong, w.ainsley, w.root):
         assert client_for(reader).get(NEW).status_code == 403, reader.username
-    for recorder in (w.lan, w.dara, w.khamla, w.tuan):
-        assert client_for(recorder).get(COMMODITIES).status_code == 200, recorder.username
-    assert client_for(w.lan).post(COMMODITIES).status_code == 405
+
+
+@pytest.mark.parametrize("params", [{"lang": "xx"}, {"q": "a" * 61}, {"kind": "drug"}])
+def test_countries_answer_bad_input_with_400(exchange_world, params: dict[str, str]) -> None:
+    response = client_for(exchange_world.lan).get(COUNTRIES, params)
+    assert response.status_code == 400 and response.json()["errors"]
+
+
+def test_countries_are_named_in_the_readers_language_the_networks_first(exchange_world) -> None:
+    client = client_for(exchange_world.lan, "vi")
+    entries = client.get(COUNTRIES, {"lang": "vi"}).json()["entries"]
+    assert {e["value"] for e in entries[:5]} == {"VN", "LA", "KH", "TH", "CN"}
+    assert len(entries) > 240
+    found = client.get(COUNTRIES, {"lang": "vi", "q": "campuchia"}).json()["entries"]
+    assert [e["value"] for e in found] == ["KH"]
+    assert found[0]["label"] == "Campuchia"
+    # accent-blind, and by the English name too
+    lao = client.get(COUNTRIES, {"q": "lao"}).json()["entries"]
+    assert lao[0]["value"] == "LA"
+    km = client_for(exchange_world.dara, "km").get(COUNTRIES, {"lang": "km", "q": "viet"})
+    assert [e["value"] for e in km.json()["entries"]] == ["VN"]
+
+
+def test_countries_are_posted_as_codes_and_checked(exchange_world) -> None:
+    w = exchange_world
+    client = client_for(w.lan)
+    data = wildlife_post(
+        w, origin_country="kh", destination_country="VN", transit_countries=["LA, TH"]
+    )
+    assert client.post(NEW, data).status_code == 302
+    incident = Incident.objects.get()
+    assert (incident.origin_country.code, incident.destination_country.code) == ("KH", "VN")
+    assert [c.code for c in incident.transit_countries] == ["LA", "TH"]
+    # one value per country, as the picker posts them
+    data = wildlife_post(w, transit_countries=["LA", "CN"])
+    assert client.post(NEW, data).status_code == 302
+    for bad in ({"origin_country": "Cambodia"}, {"transit_countries": ["LA", "XX"]}):
+        response = client.post(NEW, wildlife_post(w, **bad))
+        assert response.status_code == 200 and response.context["form"].errors, bad
+    assert Incident.objects.count() == 2
+
+
+def test_the_page_embeds_no_list_of_countries(exchange_world) -> None:
+    page = client_for(exchange_world.lan).get(NEW).content.decode()
+    assert "Zimbabwe" not in page and 'value="ZW"' not in page
+    assert page.count('data-picker="countries"') == 3 + 2 + 2  # incident, head counts, nominal
 
 
 # --- date, time and place ------------------------------------------------------------------------
