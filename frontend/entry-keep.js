@@ -27,6 +27,7 @@ const SKIPPED_TYPES = new Set(["file", "submit", "button", "reset", "password", 
 const MANAGEMENT = /-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$/;
 const canSeal = Boolean(window.crypto && window.crypto.subtle && window.isSecureContext);
 const READY_STATES = new Set(["waiting", "sending"]);
+const RETRY_SECONDS = 60;
 
 let database = null;
 function db() {
@@ -579,6 +580,10 @@ async function start() {
   await renderQueues();
   window.addEventListener("online", () => replayAll());
   if (navigator.onLine !== false) await replayAll();
+  // "online" may say nothing on a link that is up but does not reach the server: try again
+  setInterval(() => {
+    if (navigator.onLine !== false) replayAll();
+  }, RETRY_SECONDS * 1000);
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => start().catch(() => {}));
