@@ -48,6 +48,13 @@ def test_wildlife_seizure_recorded_on_a_tablet_in_vietnamese(
     base = live_server.url
     lan = live_world.lan
     page = tablet(browser, "vi-VN")
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     signed_in_in(page, base, lan, "vi")
     page.goto(f"{base}/exchange/incidents/new/")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
@@ -117,6 +124,7 @@ def test_wildlife_seizure_recorded_on_a_tablet_in_vietnamese(
     assert float(incident.latitude or 0) == pytest.approx(MOC_BAI[0])
     assert list(incident.agencies_involved.all()) == [live_world.vn_customs]
     assert elapsed < 120, f"{elapsed:.0f} s of scripted input"
+    assert not refused  # the form's scripts and styles keep to the page's CSP
 
 
 def test_incident_form_in_khmer(live_server, live_world, browser: Browser) -> None:
