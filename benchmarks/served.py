@@ -36,6 +36,11 @@ OFFICERS = [
 ]
 
 
+# Past this idle time an officer's next request goes on a new connection (gunicorn's keep-alive
+# is 2 s).
+IDLE_SECONDS = 1.5
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -148,8 +153,14 @@ class Officer:
         self.language = language  # their browser's Accept-Language ("" sends none)
         self.cookies: dict[str, str] = {}
         self._connection: http.client.HTTPConnection | None = None
+        self._last_used = 0.0
 
     def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Answer:
+        if self._connection is not None and time.monotonic() - self._last_used > IDLE_SECONDS:
+            # gunicorn closes a keep-alive connection idle for 2 s; a request sent on it would
+            # meet a broken pipe, so a new connection is opened first, as a browser does
+            self._connection.close()
+            self._connection = None
         if self._connection is None:
             self._connection = http.client.HTTPConnection(
                 "127.0.0.1", self.port, timeout=self.timeout
@@ -168,6 +179,7 @@ class Officer:
             self._connection = None
             raise
         seconds = time.perf_counter() - began
+        self._last_used = time.monotonic()
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
