@@ -299,3 +299,26 @@ def test_a_comparison_is_shown_only_to_who_reads_both_rounds_results(world):
     assert tuan.get(f"{response['Location']}report.pdf").status_code == 404
     # nor may he ask for it
     assert ask_comparison(tuan, baseline, followup).status_code == 400
+
+
+def test_a_drawing_left_half_way_by_a_killed_worker_is_marked_failed_before_the_next_starts(
+    world,
+):
+    from liaison.surveys.tasks import fail_abandoned_drawings
+
+    survey_round = small_round(world)
+    drawing, waiting = (
+        ReportDrawing.objects.create(
+            survey_round=survey_round,
+            requested_by=world.huong,
+            language=language,
+            fingerprint="x",
+            status=status,
+        )
+        for language, status in (("en", DrawingStatus.DRAWING), ("vi", DrawingStatus.QUEUED))
+    )
+    assert fail_abandoned_drawings() == 1
+    drawing.refresh_from_db()
+    waiting.refresh_from_db()
+    assert drawing.status == DrawingStatus.FAILED and drawing.finished_at is not None
+    assert waiting.status == DrawingStatus.QUEUED  # its task still waits in the queue
