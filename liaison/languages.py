@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 # Endonyms, so a reader finds their own language in the switcher whatever the page's language.
 KNOWN_LANGUAGES: dict[str, str] = {
     "vi": "Tiếng Việt",
@@ -69,3 +71,8 @@ def in_terminal_language[**P, R](handle: Callable[P, R]) -> Callable[P, R]:
             return handle(*args, **kwargs)
 
     return speaking
+
+
+# Django's own strings that its catalogues do not translate into the network's languages (new in
+# Django 6): listed here so makemessages carries them into Liaison's catalogues, which come first.
+DJANGO_STRINGS_TRANSLATED_HERE = (gettext_noop("- Select an option -"),)
