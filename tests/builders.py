@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.test import Client
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 from liaison.registry.models import (
     BLO,
@@ -244,3 +249,15 @@ def make_incident(
     return do_record_incident(
         incident, parts, actor=actor, confirmed_beyond_label=confirmed_beyond_label
     )
+
+
+def exported(
+    client: Client, path: str, query: dict[str, str] | None = None
+) -> _MonkeyPatchedWSGIResponse:
+    """An exchange export as a user gets it: asked on its page, written by the background worker
+    (the tests run tasks at once), then downloaded from the export's page."""
+    asked = client.post(path, query or {})
+    assert asked.status_code == 302, (path, asked.status_code)
+    downloaded = client.get(asked["Location"] + "file")
+    assert downloaded.status_code == 200, (path, downloaded.status_code)
+    return downloaded

@@ -24,6 +24,7 @@ from liaison.exchange.models import (
     AlertDelivery,
     Distribution,
     Incident,
+    IncidentExport,
     InformationRequest,
     IntelligenceReport,
     IntelligenceSource,
@@ -349,4 +350,12 @@ def access_seizure_import(user: User, pk: int) -> SeizureImport:
     try:
         return SeizureImport.objects.get(pk=pk, started_by=user)
     except SeizureImport.DoesNotExist:
+        raise Http404 from None
+
+
+def access_incident_export(user: User, pk: int) -> IncidentExport:
+    """An export is shown and downloaded by the person who asked for it only."""
+    try:
+        return IncidentExport.objects.get(pk=pk, requested_by=user)
+    except IncidentExport.DoesNotExist:
         raise Http404 from None

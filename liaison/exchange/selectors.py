@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, TypedDict
 
 from django.contrib.auth.models import AnonymousUser
@@ -349,3 +349,47 @@ def export_rows(incidents: QuerySet[Incident]) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+def filters_as_json(filters: IncidentFilters) -> dict[str, str]:
+    """A search's filters as stored with an export (dates in ISO form)."""
+    return {
+        name: value.isoformat() if isinstance(value, datetime.date) else str(value)
+        for name, value in asdict(filters).items()
+        if value not in ("", None)
+    }
+
+
+def filters_from_json(data: dict[str, Any]) -> IncidentFilters:
+    def day(name: str) -> datetime.date | None:
+        value = data.get(name)
+        return datetime.date.fromisoformat(value) if isinstance(value, str) and value else None
+
+    def text(name: str) -> str:
+        value = data.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    return IncidentFilters(
+        area=text("area"),
+        date_from=day("date_from"),
+        date_to=day("date_to"),
+        blo=text("blo"),
+        crossing_kind=text("crossing_kind"),
+        commodity=text("commodity"),
+        nationality=text("nationality"),
+        text=text("text"),
+    )
+
+
+def still_readable(user: User, references: list[str]) -> bool:
+    """Whether ``user`` may still read every one of these incidents (an export's, at download)."""
+    wanted = set(references)
+    found: set[str] = set()
+    chunk = 2000
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), chunk):
+        part = ordered[start : start + chunk]
+        found.update(
+            visible(user, Incident).filter(reference__in=part).values_list("reference", flat=True)
+        )
+    return found == wanted

@@ -28,11 +28,15 @@ from liaison.exchange.access import (
     widest_allowed_within,
 )
 from liaison.exchange.models import (
+    EXPORT_KEPT,
     TLP,
     Alert,
     AlertDelivery,
     Distribution,
+    ExportKind,
+    ExportStatus,
     Incident,
+    IncidentExport,
     InformationRequest,
     IntelligenceReport,
     IntelligenceSource,
@@ -1047,3 +1051,33 @@ def do_start_seizure_import(
     SeizureImport.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
     job.refresh_from_db()
     return job
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def do_request_incident_export(
+    kind: ExportKind, filters: dict[str, str], *, actor: User
+) -> IncidentExport:
+    """Have the background worker write an export (see :mod:`liaison.exchange.tasks`) of the
+    incidents the actor's search finds. The worker runs the search as the actor, through the
+    list's visibility filter, and records the export in the audit log when it has written it."""
+    from liaison.exchange.tasks import write_incident_export
+
+    if not actor.is_active:
+        raise PermissionDenied
+    IncidentExport.objects.filter(created_at__lt=timezone.now() - EXPORT_KEPT).delete()
+    export = IncidentExport.objects.create(requested_by=actor, kind=kind, filters=filters)
+    result = write_incident_export.enqueue(export.pk)
+    IncidentExport.objects.filter(pk=export.pk, task_id="").update(task_id=str(result.id))
+    export.refresh_from_db()
+    return export
+
+
+def do_discard_export(export: IncidentExport, *, actor: User) -> None:
+    """Throw away an export's file (it holds a record the actor may no longer read)."""
+    if export.requested_by_id != actor.pk:
+        raise PermissionDenied
+    IncidentExport.objects.filter(pk=export.pk).update(
+        status=ExportStatus.DISCARDED, content=b"", references=[]
+    )

@@ -1,4 +1,5 @@
-"""The exchange's background work (Django's Tasks framework): the seizure import.
+"""The exchange's background work (Django's Tasks framework): the seizure import, and the
+exports of incidents (CSV, XLSX, VRS-MSRC), written by the worker and downloaded from their page.
 
 The page that takes the upload stores it in a :class:`SeizureImport` and enqueues
 :func:`import_seizure_file`; the worker checks every row outside any transaction, reporting its
@@ -18,7 +19,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liaison.exchange.imports import import_seizures
-from liaison.exchange.models import ImportStatus, SeizureImport
+from liaison.exchange.models import (
+    ExportKind,
+    ExportStatus,
+    ImportStatus,
+    IncidentExport,
+    SeizureImport,
+)
 from liaison.tabular import TableError
 
 
@@ -124,3 +131,70 @@ def discard_abandoned_imports() -> int:
         _finish(job, ImportStatus.FAILED, recorded=0)
         count += 1
     return count
+
+
+class ExportProgress(TypedDict):
+    status: str
+    status_label: str
+    finished: bool
+    rows: int
+    seconds: int
+
+
+@task
+def write_incident_export(export_id: int) -> int:
+    """Write one requested export; the number of incidents in it."""
+    from liaison.exchange import services
+    from liaison.exchange.models import Incident
+    from liaison.exchange.selectors import export_rows, filters_from_json, search_incidents
+    from liaison.exchange.vrs import vrs_rows
+    from liaison.reference.models import CrimeArea
+    from liaison.registry.permissions import visible
+    from liaison.tabular import write_csv, write_xlsx
+
+    export = IncidentExport.objects.select_related("requested_by").get(pk=export_id)
+    if ExportStatus(export.status).is_finished:
+        return export.rows  # run twice (a retried task): the first run's outcome stands
+    IncidentExport.objects.filter(pk=export.pk).update(status=ExportStatus.WRITING)
+    user = export.requested_by
+    kind = ExportKind(export.kind)
+    try:
+        if kind is ExportKind.VRS_MSRC:
+            incidents = visible(user, Incident).filter(crime_area=CrimeArea.MIGRANT_SMUGGLING)
+            rows = vrs_rows(incidents)
+        else:
+            found = search_incidents(user, filters_from_json(export.filters))
+            rows = export_rows(found.order_by("-occurred_at"))
+        # the references come from the rows themselves (their first column), so the download
+        # checks exactly the incidents the file holds
+        references = sorted({str(row[0]) for row in rows[1:]})
+        if kind.file_format == "xlsx":
+            content = write_xlsx({"liaison-incidents": rows})
+        else:
+            content = write_csv(rows)
+        services.record_export(user, kind.value, len(rows) - 1)
+    except Exception:
+        IncidentExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
+    IncidentExport.objects.filter(pk=export.pk).update(
+        status=ExportStatus.DONE,
+        content=content,
+        references=references,
+        rows=len(rows) - 1,
+        finished_at=timezone.now(),
+    )
+    return len(rows) - 1
+
+
+def incident_export_progress(export: IncidentExport) -> ExportProgress:
+    status = ExportStatus(export.status)
+    until = export.finished_at or timezone.now()
+    return {
+        "status": status.value,
+        "status_label": str(status.label),
+        "finished": status.is_finished,
+        "rows": export.rows,
+        "seconds": max(0, int((until - export.created_at).total_seconds())),
+    }

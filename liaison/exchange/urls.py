@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("incidents/export.<str:fmt>", views.incident_export, name="incident_export"),
     path("incidents/vrs-msrc.csv", views.vrs_export, name="vrs_export"),
+    path("exports/<int:pk>/", views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/file", views.export_file, name="export_file"),
     path("incidents/<str:reference>/", views.incident_detail, name="incident"),
     path("incidents/<str:reference>/edit/", views.incident_edit, name="incident_edit"),
     path("incidents/<str:reference>/share/", views.incident_share, name="incident_share"),

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liaison.exchange.models import Distribution, Incident, SharingGroup
-from tests.builders import make_incident
+from tests.builders import exported, make_incident
 
 AUTHORS = ["lan", "thu", "minh", "tuan", "hung", "binh", "dara", "sophea", "khamla"]
 READERS = [
@@ -145,9 +145,10 @@ def test_no_endpoint_leaks_outside_the_distribution(exchange_world, records, mem
             api_area = c.get(f"/api/exchange/incidents?area={area}").json()
             assert api_area["count"] == len(expected_by_area[area]), where
             # exports
-            exported = c.get("/exchange/incidents/export.csv").content.decode("utf-8-sig")
-            assert references(exported, all_refs) == expected, where
-            vrs = c.get("/exchange/incidents/vrs-msrc.csv").content.decode("utf-8-sig")
+            csv_file = exported(c, "/exchange/incidents/export.csv").content.decode("utf-8-sig")
+            assert references(csv_file, all_refs) == expected, where
+            vrs_file = exported(c, "/exchange/incidents/vrs-msrc.csv")
+            vrs = vrs_file.content.decode("utf-8-sig")
             assert references(vrs, all_refs) == expected_by_area["migrant_smuggling"], where
             # one record at a time: page, PDF and API detail answer only its readers
             for ref in all_refs:

@@ -21,7 +21,7 @@ from liaison.exchange.services import (
 )
 from liaison.registry.permissions import visible
 from liaison.tabular import TableError
-from tests.builders import make_incident
+from tests.builders import exported, make_incident
 
 
 def client_for(user, language: str = "en") -> Client:
@@ -408,11 +408,8 @@ def test_vrs_export_has_the_profiles_and_no_names(exchange_world) -> None:
         ),
         actor=exchange_world.lan,
     )
-    body = (
-        client_for(exchange_world.minh)
-        .get("/exchange/incidents/vrs-msrc.csv")
-        .content.decode("utf-8-sig")
-    )
+    written = exported(client_for(exchange_world.minh), "/exchange/incidents/vrs-msrc.csv")
+    body = written.content.decode("utf-8-sig")
     header, row = body.strip().splitlines()[:2]
     assert header.startswith("incident_reference,reporting_country")
     assert "smuggled_migrant,VN,female,18-24,4" in row

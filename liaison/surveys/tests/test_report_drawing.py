@@ -60,7 +60,7 @@ def test_the_pdf_report_is_drawn_in_the_background_and_downloaded_from_its_page(
     assert (drawing.status, drawing.language, drawing.requested_by) == ("done", "vi", world.huong)
     page = client.get(drawing_page).content.decode()
     assert "Download the PDF report" in page
-    assert "report-drawing.js" not in page  # finished: nothing left to follow
+    assert "task-progress.js" not in page  # finished: nothing left to follow
     pdf = client.get(f"{drawing_page}report.pdf")
     assert pdf["Content-Type"] == "application/pdf"
     assert (
@@ -94,7 +94,7 @@ def test_a_drawing_in_progress_shows_its_status_and_follows_it_with_the_apps_scr
     page = client.get(url).content.decode()
     assert "waiting for the worker" in page
     assert f'data-drawing-progress="{url}?format=json"' in page
-    assert "/static/surveys/report-drawing" in page
+    assert "/static/liaison/task-progress" in page
     progress = client.get(url, {"format": "json"})
     assert "no-store" in progress["Cache-Control"]
     assert progress.json()["finished"] is False

@@ -1,6 +1,6 @@
-/* The PDF report's page follows its drawing by the background worker: it polls the drawing's
-   JSON every two seconds until it has finished, then reloads once to offer the download (or say
-   that it failed). */
+/* A page that follows work done by the background worker (a PDF report being drawn, an export
+   being written) polls its JSON every two seconds until it has finished, then reloads once to
+   offer the download (or say that it failed). */
 (function () {
   "use strict";
   var box = document.querySelector("[data-drawing-progress]");
