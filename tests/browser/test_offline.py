@@ -27,7 +27,9 @@ def wait_until_controlled(page: Page) -> None:
     activates after the page loaded may not claim it: wait for it to be ready, then load the
     page again under it if it has not claimed this one.
     """
-    page.evaluate("() => { navigator.serviceWorker.ready.then(() => { window.__swReady = true; }); }")
+    page.evaluate(
+        "() => { navigator.serviceWorker.ready.then(() => { window.__swReady = true; }); }"
+    )
     page.wait_for_function("() => window.__swReady === true", timeout=90000)
     if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
         page.reload()
