@@ -1,5 +1,6 @@
-"""The certificate as a bilingual PDF (WeasyPrint), with its verification code and a QR code of
-the public verification address. Fonts are the system's (DejaVu/Noto): nothing is fetched."""
+"""The certificate, and the module certificate of a completion, as bilingual PDFs (WeasyPrint),
+with their verification code and a QR code of the public verification address. Fonts are the
+system's (DejaVu/Noto): nothing is fetched."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
 
-from liaison.training.models import Certificate, TrainingModule
+from liaison.training.models import Certificate, Completion, TrainingModule
 
 # The certificate is read on both sides of the border: Vietnamese first, then English.
 CERTIFICATE_LANGUAGES = ("vi", "en")
@@ -66,6 +67,37 @@ def certificate_context(certificate: Certificate, verify_url: str) -> dict[str, 
 def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     html = render_to_string(
         "training/certificate_pdf.html", certificate_context(certificate, verify_url)
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def module_certificate_context(
+    completion: Completion, holder: str, verify_url: str
+) -> dict[str, object]:
+    """What the module certificate shows, in Vietnamese and English (print page and PDF)."""
+    blocks = []
+    for lang in CERTIFICATE_LANGUAGES:
+        blo_name = ""
+        if completion.blo is not None:
+            with translation.override(lang):
+                blo_name = completion.blo.display_name
+        blocks.append(
+            {"lang": lang, "title": completion.module.text("title", lang), "blo": blo_name}
+        )
+    return {
+        "completion": completion,
+        "holder": holder,
+        "blocks": blocks,
+        "verify_url": verify_url,
+        "qr": qr_data_uri(verify_url),
+    }
+
+
+def render_module_certificate_pdf(completion: Completion, holder: str, verify_url: str) -> bytes:
+    html = render_to_string(
+        "training/module_certificate_pdf.html",
+        module_certificate_context(completion, holder, verify_url),
     )
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf

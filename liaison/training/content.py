@@ -179,6 +179,7 @@ class ModuleContent:
     questions_per_attempt: int | None
     validity_months: int | None
     grid_topics: list[str]
+    lessons_required_before_quiz: bool
     references: list[tuple[str, str]]
     sources: list[Texts]
     position: int
@@ -298,6 +299,13 @@ class _Fields:
             self.fail(name, f"{value!r} is not allowed here (small letters, digits, hyphens)")
         return value.strip()
 
+    def boolean(self, name: str, *, default: bool) -> bool:
+        value = self.raw.get(name, default)
+        if not isinstance(value, bool):
+            self.fail(name, "must be true or false")
+            return default
+        return value
+
     def integer(
         self,
         name: str,
@@ -377,7 +385,7 @@ class _PackageReader:
                 "format", "code", "version", "title", "summary", "objectives", "crime_areas",
                 "skill", "formats", "languages", "duration_minutes", "pass_mark",
                 "questions_per_attempt", "validity_months", "grid_topics", "references",
-                "sources", "position", "pages",
+                "sources", "position", "pages", "lessons_required_before_quiz",
             }
         )  # fmt: skip
         if raw.get("format") != MODULE_FORMAT:
@@ -405,6 +413,7 @@ class _PackageReader:
             questions_per_attempt=f.integer("questions_per_attempt", default=None, low=1, high=500),
             validity_months=f.integer("validity_months", default=36, low=1, high=240),
             grid_topics=f.choices("grid_topics", GridTopic.values, required=False),
+            lessons_required_before_quiz=f.boolean("lessons_required_before_quiz", default=False),
             references=self._references(f, raw.get("references")),
             sources=self._sources(f, raw.get("sources")),
             position=f.integer("position", default=100, low=0, high=100000) or 0,

@@ -11,6 +11,7 @@ entry code) pairs of that library: one source of truth for the vocabularies.
 from __future__ import annotations
 
 import datetime
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,17 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
         except ValueError:
             continue
     raise ValueError(day)  # pragma: no cover - 28 always exists
+
+
+# Verification codes of certificates and module certificates: no 0/O, 1/I, read aloud over a radio.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def draw_verification_code() -> str:
+    """A fresh ``XXXX-XXXX-XXXX`` code (60 random bits: a clash is not a practical concern, and
+    the unique constraints of the tables holding codes refuse one anyway)."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
 # --- vocabularies of this app -------------------------------------------------------------------
@@ -174,6 +186,11 @@ class TrainingModule(Localised):
         blank=True,
         default=36,
         help_text=_("Empty: a completion never expires."),
+    )
+    lessons_required_before_quiz = models.BooleanField(
+        _("lessons required before the quiz"),
+        default=False,
+        help_text=_("The quiz opens only once the officer has opened every lesson page."),
     )
     sources = models.JSONField(_("sources"), default=list, blank=True)
     position = models.PositiveIntegerField(_("order in the catalogue"), default=100)
@@ -438,6 +455,28 @@ class Enrolment(models.Model):
         return f"{self.officer} · {self.module.code}"
 
 
+class LessonView(models.Model):
+    """That an officer opened a lesson page of a module they are enrolled in (the first time).
+
+    Kept by the page's slug, not its row: an import of new content replaces the page rows but
+    keeps their slugs, so what was read stays read."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="lesson_views")
+    slug = models.SlugField(_("page"), max_length=80)
+    opened_at = models.DateTimeField(_("first opened"), default=timezone.now)
+
+    class Meta:
+        ordering = ["enrolment", "opened_at"]
+        verbose_name = _("lesson opened")
+        verbose_name_plural = _("lessons opened")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "slug"], name="training_lesson_view_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} · {self.slug}"
+
+
 class QuizAttempt(models.Model):
     """One attempt at a module's quiz. The questions drawn and their keys are kept with it, so a
     later import of new content never changes a past score."""
@@ -534,8 +573,14 @@ class TrainingSession(models.Model):
 
 
 class Completion(models.Model):
-    """A record that an officer completed a module: by eLearning, in class or in a joint session."""
+    """A record that an officer completed a module: by eLearning, in class or in a joint session.
 
+    A passed quiz writes one (its attempt is one-to-one with it). It is also the module
+    certificate: printable, and verifiable by anyone with its ``code`` like a qualification's."""
+
+    code = models.CharField(
+        _("verification code"), max_length=20, unique=True, default=draw_verification_code
+    )
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_completions"
     )
@@ -573,6 +618,12 @@ class Completion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.officer} · {self.module.code} · {self.completed_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("training:module_certificate", args=[self.code])
+
+    def verification_path(self) -> str:
+        return reverse("training:verify", args=[self.code])
 
     def is_current(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()

@@ -494,6 +494,20 @@ def access_certificate(user: AnyUser, code: str) -> Certificate:
     return permissions.access(user, Certificate, code=code)
 
 
+def access_completion(user: AnyUser, code: str) -> Completion:
+    """A completion (module certificate) by its verification code, as the officer's record."""
+    return permissions.access(user, Completion, code=code)
+
+
+def find_completion(code: str) -> Completion | None:
+    """A completion by its verification code, for the public verification page."""
+    return (
+        Completion.objects.select_related("module", "officer__country", "blo")
+        .filter(code=code)
+        .first()
+    )
+
+
 def find_certificate(code: str) -> Certificate:
     """A certificate by its verification code, for the public verification page."""
     certificate = (

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -50,6 +49,7 @@ from liaison.training.models import (
     LearningActivity,
     LessonAsset,
     LessonPage,
+    LessonView,
     ModuleArea,
     ModuleTopic,
     PlanItem,
@@ -64,11 +64,11 @@ from liaison.training.models import (
     TrainingPlan,
     TrainingSession,
     add_months,
+    draw_verification_code,
 )
 from liaison.training.planning import analyse_training_needs
 from liaison.training.policies import manages_training, session_blo_filter
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over a radio
 FAMILY_NAME_FIRST = {"VN", "KH", "CN"}
 
 
@@ -130,6 +130,7 @@ def _apply_module(module: TrainingModule, content: ModuleContent) -> None:
     module.pass_mark = content.pass_mark
     module.questions_per_attempt = content.questions_per_attempt
     module.validity_months = content.validity_months
+    module.lessons_required_before_quiz = content.lessons_required_before_quiz
     module.sources = content.sources
     module.position = content.position
     module.fingerprint = content.fingerprint
@@ -349,6 +350,9 @@ def do_record_lesson_progress(
     enrolment.last_page = max(enrolment.last_page, page.position)
     enrolment.last_activity_at = now
     enrolment.save(update_fields=["status", "last_page", "last_activity_at"])
+    LessonView.objects.get_or_create(
+        enrolment=enrolment, slug=page.slug, defaults={"opened_at": now}
+    )
     _note_activity(enrolment, now=now)
     if starting:
         record(
@@ -362,6 +366,30 @@ def do_record_lesson_progress(
             request=request,
         )
     return enrolment
+
+
+def lessons_left(enrolment: Enrolment | None, module: TrainingModule) -> list[LessonPage]:
+    """The module's lesson pages the officer has not opened yet (all of them unenrolled)."""
+    pages = list(module.pages.all())
+    if enrolment is None:
+        return pages
+    opened = set(enrolment.lesson_views.values_list("slug", flat=True))
+    return [p for p in pages if p.slug not in opened]
+
+
+def quiz_locked(enrolment: Enrolment | None, module: TrainingModule) -> bool:
+    """Whether the module asks for its lessons first and some are still unopened."""
+    return module.lessons_required_before_quiz and bool(lessons_left(enrolment, module))
+
+
+def _require_lessons_read(enrolment: Enrolment) -> None:
+    if quiz_locked(enrolment, enrolment.module):
+        left = lessons_left(enrolment, enrolment.module)
+        raise ValidationError(
+            _("Open every lesson of this module before the quiz: %(count)s still to read.")
+            % {"count": len(left)},
+            code="lessons_required",
+        )
 
 
 def _bank(module: TrainingModule) -> list[quiz.BankQuestion]:
@@ -381,6 +409,7 @@ def do_start_quiz_attempt(
     enrolment: Enrolment, *, language: str, actor: User, request: HttpRequest | None = None
 ) -> QuizAttempt:
     """Draw a quiz for the officer, or give back the attempt they left open."""
+    _require_lessons_read(enrolment)
     open_attempt = enrolment.attempts.filter(submitted_at__isnull=True).first()
     if open_attempt is not None:
         require(actor, Action.CHANGE, open_attempt)
@@ -432,6 +461,8 @@ def do_submit_quiz_attempt(
     require(actor, Action.CHANGE, attempt)
     if not attempt.is_open:
         raise ValidationError(_("This attempt is already submitted."))
+    # The module may have asked for its lessons after this attempt was drawn: nothing is saved.
+    _require_lessons_read(attempt.enrolment)
     drawn = {q["code"]: q for q in attempt.questions}
     kept: dict[str, list[str]] = {}
     for code, chosen in answers.items():
@@ -497,6 +528,7 @@ def _complete(
     request: HttpRequest | None = None,
 ) -> Completion:
     completion = Completion.objects.create(
+        code=new_verification_code(),
         officer=officer,
         module=module,
         completed_on=completed_on,
@@ -544,10 +576,13 @@ def do_record_completion(
 
 
 def new_verification_code() -> str:
+    """A code no certificate and no module certificate holds: one verify page serves both."""
     while True:
-        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
-        code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-        if not Certificate.objects.filter(code=code).exists():
+        code = draw_verification_code()
+        if not (
+            Certificate.objects.filter(code=code).exists()
+            or Completion.objects.filter(code=code).exists()
+        ):
             return code
 
 
@@ -573,10 +608,12 @@ def holder_name(officer: User) -> str:
 class RequirementStatus:
     requirement: QualificationRequirement
     completion: Completion | None
+    # Met by a valid certificate the officer holds (its module's completion may have lapsed).
+    by_certificate: bool = False
 
     @property
     def met(self) -> bool:
-        return self.completion is not None
+        return self.completion is not None or self.by_certificate
 
 
 @dataclass
@@ -585,6 +622,8 @@ class QualificationProgress:
     requirements: list[RequirementStatus]
     latest: Certificate | None
     counts_after: datetime.datetime | None
+    held: Certificate | None = None
+    renewing: bool = False
 
     @property
     def met(self) -> bool:
@@ -600,8 +639,10 @@ def qualification_progress(
 ) -> QualificationProgress:
     """Which required modules the officer holds a current, good-enough completion of.
 
-    A renewal (or a new award after a revocation) counts only training done after the last
-    certificate was issued (or revoked): renewing means re-taking the modules.
+    While the officer holds a valid certificate of the qualification, its modules count: they
+    hold them. A renewal (the renewal window is open, the certificate expired or was revoked)
+    counts only training done after the last certificate was issued (or revoked): renewing
+    means re-taking the modules.
     """
     today = today or timezone.localdate()
     latest = (
@@ -609,8 +650,10 @@ def qualification_progress(
         .order_by("-issued_at")
         .first()
     )
+    held = latest if latest is not None and latest.state(today).is_valid else None
+    renewing = latest is not None and (held is None or latest.renewal_due(today))
     counts_after: datetime.datetime | None = None
-    if latest is not None:
+    if latest is not None and renewing:
         counts_after = latest.revoked_at or latest.issued_at
     statuses = []
     for requirement in qualification.requirements.select_related("module"):
@@ -622,9 +665,15 @@ def qualification_progress(
         if counts_after is not None:
             completions = completions.filter(created_at__gt=counts_after)
         statuses.append(
-            RequirementStatus(requirement, completions.order_by("-score", "-completed_on").first())
+            RequirementStatus(
+                requirement,
+                completions.order_by("-score", "-completed_on").first(),
+                by_certificate=held is not None and not renewing,
+            )
         )
-    return QualificationProgress(qualification, statuses, latest, counts_after)
+    return QualificationProgress(
+        qualification, statuses, latest, counts_after, held=held, renewing=renewing
+    )
 
 
 def _issue_due_certificates(

@@ -20,6 +20,10 @@ urlpatterns = [
     path("certificates/", views.certificates, name="certificates"),
     path("certificates/<str:code>/", views.certificate_detail, name="certificate"),
     path("certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),
+    path("completions/<str:code>/", views.module_certificate, name="module_certificate"),
+    path(
+        "completions/<str:code>/pdf/", views.module_certificate_pdf, name="module_certificate_pdf"
+    ),
     # Public, no sign-in: anyone holding a certificate's code checks it here.
     path("verify/", views.verify, name="verify_form"),
     path("verify/<str:code>/", views.verify, name="verify"),

@@ -25,7 +25,11 @@ from liaison.registry.permissions import Action, can
 from liaison.registry.signed_in import current_user
 from liaison.registry.versioning import StaleEdit, conflict_form
 from liaison.training import policies, selectors, services
-from liaison.training.certificates import render_certificate_pdf
+from liaison.training.certificates import (
+    module_certificate_context,
+    render_certificate_pdf,
+    render_module_certificate_pdf,
+)
 from liaison.training.content import ContentError, extract_package
 from liaison.training.forms import (
     AttendanceForm,
@@ -117,9 +121,15 @@ def module_detail(request: HttpRequest, code: str) -> HttpResponse:
     lang = content_language(request, module)
     enrolment = permissions.visible(user, Enrolment).filter(officer=user, module=module).first()
     attempts = list(enrolment.attempts.order_by("-number")) if enrolment else []
+    today = timezone.localdate()
+    held = [
+        c
+        for c in permissions.visible(user, Completion).filter(officer=user, module=module)
+        if c.is_current(today)
+    ]
     sessions = (
         permissions.visible(user, TrainingSession)
-        .filter(module=module, ends_on__gte=timezone.localdate())
+        .filter(module=module, ends_on__gte=today)
         .select_related("host_blo")
         .order_by("starts_on")[:10]
     )
@@ -137,6 +147,11 @@ def module_detail(request: HttpRequest, code: str) -> HttpResponse:
             "has_quiz": module.questions.filter(active=True).exists(),
             "enrolment": enrolment,
             "attempts": attempts,
+            "completion": held[0] if held else None,
+            "quiz_locked": services.quiz_locked(enrolment, module),
+            "lessons_left": services.lessons_left(enrolment, module)
+            if module.lessons_required_before_quiz
+            else [],
             "references": selectors.reference_items(module, lang),
             "sources": [s.get(lang) or s.get("en", "") for s in module.sources],
             "sessions": sessions,
@@ -275,6 +290,9 @@ def attempt_view(request: HttpRequest, pk: int) -> HttpResponse:
     if attempt.is_open:
         if not can(user, Action.CHANGE, attempt):
             raise PermissionDenied
+        if request.method != "POST" and services.quiz_locked(attempt.enrolment, module):
+            messages.error(request, _("Open every lesson of this module before the quiz."))
+            return redirect(module.get_absolute_url())
         form = QuizForm(request.POST or None, attempt=attempt, texts=texts)
         if request.method == "POST" and form.is_valid():
             try:
@@ -523,6 +541,40 @@ def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+@login_required
+def module_certificate(request: HttpRequest, code: str) -> HttpResponse:
+    """A completed module's certificate, as a page to print."""
+    user = current_user(request)
+    completion = selectors.access_completion(user, code)
+    context = module_certificate_context(
+        completion,
+        services.holder_name(completion.officer),
+        request.build_absolute_uri(completion.verification_path()),
+    )
+    context["current"] = completion.is_current()
+    return render(request, "training/module_certificate.html", context)
+
+
+@login_required
+def module_certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    user = current_user(request)
+    completion = selectors.access_completion(user, code)
+    verify_url = request.build_absolute_uri(completion.verification_path())
+    record(
+        actor=user,
+        action=AuditAction.EXPORT,
+        obj=completion,
+        summary=f"Module certificate {completion.code} PDF",
+        request=request,
+    )
+    pdf = render_module_certificate_pdf(
+        completion, services.holder_name(completion.officer), verify_url
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="module-certificate-{completion.code}.pdf"'
+    return response
+
+
 # Public: anyone holding a certificate's code may check it, without an account.
 def verify(request: HttpRequest, code: str | None = None) -> HttpResponse:
     if code is None:
@@ -540,6 +592,18 @@ def verify(request: HttpRequest, code: str | None = None) -> HttpResponse:
         .filter(code=code)
         .first()
     )
+    completion = selectors.find_completion(code) if certificate is None else None
+    if completion is not None:
+        return render(
+            request,
+            "training/verify.html",
+            {
+                "completion": completion,
+                "holder": services.holder_name(completion.officer),
+                "valid": completion.is_current(),
+                "titles": [(lang, completion.module.text("title", lang)) for lang in ("vi", "en")],
+            },
+        )
     if certificate is None:
         response = render(
             request,

@@ -129,7 +129,7 @@ def test_a_submitted_attempt_cannot_be_submitted_again(catalogue, cau_treo):
 
 
 def test_answers_outside_the_drawn_options_count_for_nothing(catalogue, cau_treo):
-    module = catalogue["ods-hazardous-waste"]
+    module = catalogue["cites-basics"]
     enrolment = do_enrol_officer(cau_treo.mai, module, actor=cau_treo.mai)
     attempt = do_start_quiz_attempt(enrolment, language="en", actor=cau_treo.mai)
     answers = {q["code"]: ["invented"] for q in attempt.questions}
