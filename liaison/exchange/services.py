@@ -27,6 +27,7 @@ from liaison.exchange.access import (
     widens,
     widest_allowed_within,
 )
+from liaison.exchange.identifiers import IdentifierKind, containers_in, nominal_identifier
 from liaison.exchange.models import (
     EXPORT_KEPT,
     TLP,
@@ -43,6 +44,7 @@ from liaison.exchange.models import (
     MigrantSmugglingReport,
     NominalEntry,
     PersonCount,
+    RecordIdentifier,
     ReferenceCounter,
     RequestStatus,
     SeizureImport,
@@ -77,6 +79,49 @@ def next_reference(prefix: str, blo: BLO) -> str:
         counter.value += 1
         counter.save(update_fields=["value"])
     return f"{key}-{counter.value:05d}"
+
+
+# --- the identifiers index ----------------------------------------------------------------------
+
+
+def _incident_identifiers(
+    incident: Incident, nominal: Iterable[NominalEntry]
+) -> list[RecordIdentifier]:
+    """The index rows of an incident: its nominal entries' numbers (each row tied to its entry,
+    read only by the entry's readers) and the container numbers of its summary."""
+    region = incident.country.code
+    rows: list[RecordIdentifier] = []
+    for entry in nominal:
+        found = nominal_identifier(entry.kind, entry.name, entry.identifier, region=region)
+        if found is not None:
+            kind, value = found
+            rows.append(
+                RecordIdentifier(kind=kind, value=value, incident=incident, nominal_entry=entry)
+            )
+    for number in sorted(containers_in(incident.summary)):
+        rows.append(
+            RecordIdentifier(kind=IdentifierKind.CONTAINER, value=number, incident=incident)
+        )
+    return rows
+
+
+def _index_incident(incident: Incident) -> None:
+    """Rewrite an incident's index rows, in the caller's transaction."""
+    RecordIdentifier.objects.filter(incident=incident).delete()
+    RecordIdentifier.objects.bulk_create(
+        _incident_identifiers(incident, incident.nominal_entries.all())
+    )
+
+
+def _index_intelligence(report: IntelligenceReport) -> None:
+    """Rewrite a report's index rows (the container numbers its text names), in the caller's
+    transaction. Its linked nominal entries are indexed with their incidents."""
+    RecordIdentifier.objects.filter(intelligence=report).delete()
+    text = "\n".join([report.title, report.body, report.route])
+    RecordIdentifier.objects.bulk_create(
+        RecordIdentifier(kind=IdentifierKind.CONTAINER, value=number, intelligence=report)
+        for number in sorted(containers_in(text))
+    )
 
 
 # --- incidents ----------------------------------------------------------------------------------
@@ -228,6 +273,7 @@ def do_record_incident(
     if parts.smuggling is not None:
         parts.smuggling.incident = incident
         parts.smuggling.save()
+    _index_incident(incident)
     record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -304,6 +350,9 @@ def do_record_checked_incidents(
                         item.incident = incident
                         items.append(item)
                 SeizureItem.objects.bulk_create(items)
+                RecordIdentifier.objects.bulk_create(
+                    row for incident in created for row in _incident_identifiers(incident, [])
+                )
             incidents.extend(created)
             if written is not None:
                 written(len(incidents))
@@ -358,6 +407,7 @@ def discard_pending_import(batch: SeizureImport) -> int:
             if not chunk:
                 return discarded
             SeizureItem.objects.filter(incident_id__in=chunk).delete()
+            RecordIdentifier.objects.filter(incident_id__in=chunk).delete()
             Incident.with_pending.filter(pk__in=chunk).delete()
         discarded += len(chunk)
 
@@ -405,6 +455,7 @@ def do_update_incident(
     current.version += 1
     current.updated_at = timezone.now()
     current.save()
+    _index_incident(current)
     after = snapshot(current, INCIDENT_FIELDS)
     record(
         actor=actor,
@@ -691,6 +742,7 @@ def do_record_intelligence(
     report.nominal_entries.set(people)
     if source.strip():
         IntelligenceSource.objects.create(report=report, description=source.strip())
+    _index_intelligence(report)
     record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -746,6 +798,7 @@ def do_update_intelligence(
     current.version += 1
     current.updated_at = timezone.now()
     current.save()
+    _index_intelligence(current)
     audit = _audit_changes(IntelligenceReport, before, snapshot(current, INTELLIGENCE_FIELDS))
     record(
         actor=actor,

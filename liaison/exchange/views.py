@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -19,10 +20,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from liaison.exchange import services
 from liaison.exchange.access import access_incident_export, access_seizure_import, may_record_for
+from liaison.exchange.correlation import related_records, seen_before
 from liaison.exchange.forms import (
     VOCABULARY_MODELS,
     AlertForm,
@@ -47,6 +49,8 @@ from liaison.exchange.forms import (
     refuse_other_areas,
 )
 from liaison.exchange.idempotency import idempotent_form
+from liaison.exchange.identifiers import MAX_LENGTH as IDENTIFIER_MAX_LENGTH
+from liaison.exchange.identifiers import IdentifierKind, identity_data_in, normalise
 from liaison.exchange.imports import COLUMNS as SEIZURE_COLUMNS
 from liaison.exchange.imports import read_seizure_file
 from liaison.exchange.models import (
@@ -326,6 +330,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("Recorded as %(reference)s.") % {"reference": incident.reference}
             )
+            _warn_identity_data(request, incident.summary, user)
             return redirect(incident.get_absolute_url())
     return render(
         request,
@@ -448,10 +453,113 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "hidden_nominal": hidden_nominal,
             "smuggling": MigrantSmugglingReport.objects.filter(incident=incident).first(),
             "intelligence": visible(user, IntelligenceReport).filter(incidents=incident),
+            "related": related_records(user, incident),
             "may_change": can(user, Action.CHANGE, incident),
             "may_share": can(user, Action.SHARE, incident),
         },
     )
+
+
+SEEN_PER_MINUTE = 120
+"""'Seen before' lookups one person may make in a minute (a form asks once a field rests)."""
+
+
+def _within_lookup_rate(user: User) -> bool:
+    key = f"exchange:identifier-seen:{user.pk}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key) <= SEEN_PER_MINUTE
+    except ValueError:  # evicted between add and incr
+        return True
+
+
+@login_required
+@require_GET
+def identifier_seen(request: HttpRequest) -> HttpResponse:
+    """'Seen before': how many records the reader may read name this plate, number, company or
+    container (where the reader may read it), and the latest of them. For those who record; each
+    answer that names a record is in the audit log (its kind and the references, not the value)."""
+    user = _user(request)
+    if not may_record_somewhere(user):
+        raise PermissionDenied
+    params = request.GET
+    problems = [f"unknown parameter: {name}" for name in sorted(set(params) - {"kind", "value"})]
+    kind, raw = params.get("kind", ""), params.get("value", "")
+    value = ""
+    if kind not in IdentifierKind.values:
+        problems.append(f"kind: one of {', '.join(IdentifierKind.values)}")
+    if not raw.strip():
+        problems.append("value: required")
+    elif len(raw) > IDENTIFIER_MAX_LENGTH:
+        problems.append(f"value: at most {IDENTIFIER_MAX_LENGTH} characters")
+    elif kind in IdentifierKind.values:
+        region = user.country.code if user.country is not None else ""
+        value = normalise(kind, raw, region=region)
+        if not value:
+            problems.append(f"value: not a {kind} in a form Liaison can compare")
+    if problems:
+        return JsonResponse({"errors": problems}, status=400)
+    if not _within_lookup_rate(user):
+        response = JsonResponse({"errors": ["too many lookups: wait a minute"]}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    answer = seen_before(user, IdentifierKind(kind), value)
+    if answer["seen"]:
+        services.record_bulk_read(
+            user,
+            "identifier seen before",
+            filters={"kind": kind},
+            count=answer["seen"],
+            references=[r["reference"] for r in answer["records"]],
+            request=request,
+        )
+    response = JsonResponse(answer)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+SUMMARY_CHECKED_MAX = 20_000
+
+
+@login_required
+@require_POST
+def summary_check(request: HttpRequest) -> HttpResponse:
+    """What in a summary being typed looks like identity data (see
+    :func:`liaison.exchange.identifiers.identity_data_in`): the form warns before it is saved.
+    Nothing is stored."""
+    user = _user(request)
+    if not may_record_somewhere(user):
+        raise PermissionDenied
+    text = request.POST.get("summary", "")
+    if len(text) > SUMMARY_CHECKED_MAX:
+        return JsonResponse(
+            {"errors": [f"summary: at most {SUMMARY_CHECKED_MAX} characters"]}, status=400
+        )
+    region = user.country.code if user.country is not None else "VN"
+    hints = identity_data_in(text, region=region)
+    return JsonResponse(
+        {
+            "hints": [
+                {"kind": h.kind.value, "label": str(h.kind.label), "text": h.text} for h in hints
+            ],
+            "warning": _summary_warning(hints) if hints else "",
+        }
+    )
+
+
+def _summary_warning(hints: list[Any]) -> str:
+    kinds = ", ".join(dict.fromkeys(str(h.kind.label) for h in hints))
+    return _(
+        "The summary seems to hold identity data (%(kinds)s). The summary is read by everyone "
+        "the record is shared with; names, plates and numbers belong in the nominal part, which "
+        "is shared more narrowly."
+    ) % {"kinds": kinds}
+
+
+def _warn_identity_data(request: HttpRequest, summary: str, user: User) -> None:
+    hints = identity_data_in(summary, region=user.country.code if user.country else "VN")
+    if hints:
+        messages.warning(request, _summary_warning(hints))
 
 
 def _edit_versioned[R: Incident | IntelligenceReport](
@@ -751,6 +859,7 @@ def intelligence_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "report": report,
             "source": visible(user, IntelligenceSource).filter(report=report).first(),
             "incidents": visible(user, Incident).filter(intelligence=report),
+            "related": related_records(user, report),
             "may_change": can(user, Action.CHANGE, report),
             "may_share": can(user, Action.SHARE, report),
         },

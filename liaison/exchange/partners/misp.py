@@ -4,7 +4,8 @@ The TLP label is the MISP taxonomy tag (``tlp:amber``, ``tlp:amber+strict`` …)
 report's grading is the ``admiralty-scale`` taxonomy's two tags; the crime area is a
 ``liaison:crime-area`` tag. Where it happened is a ``geolocation`` object, an intelligence report
 a ``report`` object, and the nominal entries the reader may read are ``person`` and ``vehicle``
-objects and ``phone-number``/``passport-number`` attributes (none of those the reader may not).
+objects, ``legal-entity`` objects (companies), ``phone-number``/``passport-number``
+attributes and ``text`` attributes (container numbers) (none of those the reader may not).
 
 Distribution, never wider than Liaison's (MISP has no level for "these posts" or "this
 country", and a sharing group's id means nothing on another instance):
@@ -84,6 +85,23 @@ def _add_nominal(event: MISPEvent, entries: list[NominalEntry]) -> None:
             if entry.identifier:
                 vehicle.add_attribute("license-plate-number", entry.identifier)
             event.add_object(vehicle)
+        elif entry.kind == NominalKind.COMPANY:
+            company = MISPObject("legal-entity", standalone=False)
+            company.distribution = INHERIT_EVENT
+            company.add_attribute("name", entry.name)
+            if entry.identifier:
+                company.add_attribute("registration-number", entry.identifier)
+            company.add_attribute("text", entry.role)
+            event.add_object(company)
+        elif entry.kind == NominalKind.CONTAINER:
+            # MISP has no container number type: a text attribute, said so in its comment.
+            _add(
+                event,
+                "text",
+                entry.identifier or entry.name,
+                category="Other",
+                comment=f"Container (ISO 6346): {entry.name} ({entry.role})",
+            )
         else:
             kind = "phone-number" if entry.kind == NominalKind.TELEPHONE else "passport-number"
             _add(
