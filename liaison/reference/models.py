@@ -247,6 +247,19 @@ class ReferenceEntry(models.Model):
                 found.append((lang, str(value)))
         return found
 
+    def searchable_names(self) -> list[str]:
+        """The entry's code and names: what the full-text search weighs most."""
+        return [self.code, *(name for _lang, name in self.names())]
+
+    def descriptive_texts(self) -> list[str]:
+        """Every text of the entry's ``{language: text}`` fields (descriptions, hints, notes)."""
+        texts: list[str] = []
+        for field in self._meta.concrete_fields:
+            value = getattr(self, field.attname)
+            if isinstance(field, models.JSONField) and isinstance(value, dict):
+                texts.extend(str(v) for v in value.values() if isinstance(v, str))
+        return texts
+
     def searchable_parts(self) -> list[str]:
         """Texts a search should find this entry by; models add their own identifiers."""
         parts = [self.code, *(name for _lang, name in self.names())]
@@ -501,6 +514,31 @@ class GlossaryTerm(ReferenceEntry):
 
     def area_choices(self) -> list[CrimeArea]:
         return [CrimeArea(a) for a in self.areas]
+
+
+class SearchDocument(models.Model):
+    """An entry as the full-text search reads it, accent-folded and cut into words: its names
+    (weight A), its other names and identifiers (B), its descriptive texts (C).
+
+    Written by ``liaison.reference.search.reindex_library`` whenever the library is loaded. On
+    SQLite an FTS5 table (``reference_search_fts``, rowid = this row's id) holds the same texts;
+    on PostgreSQL a GIN index over the weighted ``simple`` text search vector serves them."""
+
+    kind = models.CharField(max_length=30)
+    entry_id = models.PositiveIntegerField()
+    names = models.TextField(blank=True, default="")
+    others = models.TextField(blank=True, default="")
+    descriptions = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "entry_id"], name="reference_search_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.entry_id}"
 
 
 class ReferenceLoad(models.Model):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from liaison.reference.language import fold
 from liaison.reference.models import ReferenceEntry
+from liaison.reference.search import full_text_hits, is_spaced, words_match
 from liaison.reference.vocabularies import VOCABULARIES, Vocabulary, vocabulary_for
 from liaison.registry import permissions
 from liaison.registry.permissions import AnyUser
@@ -55,31 +56,63 @@ def _rank(entry: ReferenceEntry, folded_query: str) -> tuple[int, str]:
     return rank, entry.name_en.casefold()
 
 
+def _tier(entry: ReferenceEntry, terms: list[str], folded_query: str) -> int:
+    """0: a name or identifier is the query; 1: one starts with it; 2: the names, other names
+    and identifiers hold every word; 3: only the descriptive texts do."""
+    rank = _rank(entry, folded_query)[0]
+    if rank < 2:
+        return rank
+    return 2 if words_match(terms, entry.search_text) else 3
+
+
 def search_reference(
     user: AnyUser, query: str, *, kind: str | None = None, limit: int = 25
 ) -> list[SearchGroup]:
-    """Entries of every vocabulary whose names, codes or identifiers contain every word of the
-    query, accents and case ignored (``ma tuy`` finds ``ma túy``); best matches first."""
+    """Entries of every vocabulary that hold every word of the query (accents and case
+    ignored: ``vay te te`` finds ``vảy tê tê``), best first: an exact name, a name beginning
+    with the query, names and other names, then descriptions only; species and goods before
+    the other lists; then the database's weighted full-text relevance. Lists are ordered by
+    their best entry."""
     terms = search_terms(query)
     if not terms:
         return []
     folded_query = " ".join(terms)
-    groups = []
+    unspaced = [t for t in terms if not is_spaced(t)]
+    scores: dict[tuple[str, int], float] = {
+        (hit.kind, hit.entry_id): hit.score for hit in full_text_hits(terms)
+    }
+    ranked: list[tuple[tuple[int, int, float, str], SearchGroup]] = []
     for vocabulary in VOCABULARIES:
         if kind and vocabulary.kind != kind:
             continue
         queryset = visible_entries(user, vocabulary)
-        for term in terms:
+        if len(unspaced) < len(terms):
+            ids = [entry_id for (k, entry_id) in scores if k == vocabulary.kind]
+            queryset = queryset.filter(pk__in=ids)
+        for term in unspaced:
             queryset = queryset.filter(search_text__contains=term)
-        matches = sorted(queryset, key=lambda e: _rank(e, folded_query))
+
+        def key(
+            entry: ReferenceEntry, vocabulary: Vocabulary = vocabulary
+        ) -> tuple[int, int, float, str]:
+            return (
+                _tier(entry, terms, folded_query),
+                0 if vocabulary.searched_first else 1,
+                -scores.get((vocabulary.kind, entry.pk), 0.0),
+                entry.name_en.casefold(),
+            )
+
+        matches = sorted(queryset, key=key)
         if matches:
-            groups.append(SearchGroup(vocabulary, matches[:limit], len(matches)))
-    return groups
+            ranked.append((key(matches[0]), SearchGroup(vocabulary, matches[:limit], len(matches))))
+    ranked.sort(key=lambda pair: pair[0])
+    return [group for _key, group in ranked]
 
 
 class IndexedVocabulary(TypedDict):
     kind: str
     title: str
+    first: bool
 
 
 class SearchIndex(TypedDict):
@@ -100,7 +133,13 @@ def search_index(user: AnyUser, lang: str, *, limit: int = 25) -> SearchIndex:
     vocabularies: list[IndexedVocabulary] = []
     entries: list[tuple[int, str, str, str, str]] = []
     for position, vocabulary in enumerate(VOCABULARIES):
-        vocabularies.append(IndexedVocabulary(kind=vocabulary.kind, title=str(vocabulary.title)))
+        vocabularies.append(
+            IndexedVocabulary(
+                kind=vocabulary.kind,
+                title=str(vocabulary.title),
+                first=vocabulary.searched_first,
+            )
+        )
         for entry in visible_entries(user, vocabulary).order_by("pk"):
             entries.append(
                 (

@@ -23,6 +23,7 @@ from liaison.audit.models import AuditAction
 from liaison.audit.services import record
 from liaison.reference.language import ENTRY_LANGUAGES
 from liaison.reference.models import ReferenceEntry, ReferenceLoad, Source
+from liaison.reference.search import index_is_empty, reindex_library
 from liaison.reference.vocabularies import VOCABULARIES, DataField, FieldType, Vocabulary
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -463,6 +464,9 @@ def do_load_reference(*, actor: Any = None, data_dir: Path | None = None) -> Loa
         known: dict[type[ReferenceEntry], dict[str, ReferenceEntry]] = {}
         for vocabulary in VOCABULARIES:
             report.counts[vocabulary.kind] = _load_vocabulary(vocabulary, data_dir, sources, known)
+        # The full-text search reads the library through its own copy: written in the same
+        # transaction, so a search never sees half a load.
+        reindex_library()
         if (
             report.changed
             or not ReferenceLoad.objects.filter(fingerprint=report.fingerprint).exists()
@@ -498,5 +502,7 @@ def ensure_reference_loaded(*, actor: Any = None) -> LoadReport | None:
     """
     current = fingerprint(DATA_DIR)
     if ReferenceLoad.objects.filter(fingerprint=current).exists():
+        if index_is_empty():  # a library loaded before the full-text search existed
+            reindex_library()
         return None
     return do_load_reference(actor=actor)

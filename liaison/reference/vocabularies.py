@@ -83,6 +83,8 @@ class Vocabulary:
     fields: tuple[DataField, ...] = field(default_factory=tuple)
     # The field an entry list groups by (the table, annex, appendix…), if any.
     group_by: str = ""
+    # Species and goods (what is seized) come before the other lists in search results.
+    searched_first: bool = False
 
     @property
     def m2m_fields(self) -> tuple[DataField, ...]:
@@ -104,6 +106,7 @@ def _choice(name: str, choices: type[models.TextChoices], *, required: bool = Tr
 VOCABULARIES: tuple[Vocabulary, ...] = (
     Vocabulary(
         kind=DrugType.kind,
+        searched_first=True,
         model=DrugType,
         data_file="drugs.json",
         title=_("Drug types"),
@@ -118,6 +121,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     ),
     Vocabulary(
         kind=Precursor.kind,
+        searched_first=True,
         model=Precursor,
         data_file="precursors.json",
         title=_("Precursor chemicals"),
@@ -134,6 +138,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     ),
     Vocabulary(
         kind=OzoneSubstance.kind,
+        searched_first=True,
         model=OzoneSubstance,
         data_file="ozone.json",
         title=_("Ozone depleting substances and HFCs"),
@@ -177,6 +182,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     ),
     Vocabulary(
         kind=SpecimenPart.kind,
+        searched_first=True,
         model=SpecimenPart,
         data_file="specimen_parts.json",
         title=_("Parts and derivatives"),
@@ -185,6 +191,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     ),
     Vocabulary(
         kind=Species.kind,
+        searched_first=True,
         model=Species,
         data_file="species.json",
         title=_("CITES species"),
@@ -202,6 +209,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     ),
     Vocabulary(
         kind=TimberSpecies.kind,
+        searched_first=True,
         model=TimberSpecies,
         data_file="timber.json",
         title=_("Timber"),

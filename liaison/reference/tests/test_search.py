@@ -84,3 +84,56 @@ def test_reference_choice_field_labels_in_the_readers_language(library):
         assert field.label_from_instance(anhydride) == "Anhydrit axetic"
     with translation.override("en"):
         assert field.label_from_instance(anhydride) == "Acetic anhydride"
+
+
+def _first(groups: list[SearchGroup]) -> str:
+    return groups[0].entries[0].code
+
+
+def test_te_te_puts_the_pangolin_first(library):
+    # "tê tê" is the pangolin; the Basel wastes whose English names hold "te" come nowhere near
+    groups = search_reference(make_user(), "te te")
+    assert groups[0].vocabulary.kind == "species"
+    assert _first(groups) == "manis-javanica"
+    assert "wastes" not in [g.vocabulary.kind for g in groups[:1]]
+
+
+def test_vay_te_te_finds_pangolin_scales(library):
+    groups = search_reference(make_user(), "vay te te")
+    found = {(g.vocabulary.kind, e.code) for g in groups for e in g.entries}
+    assert ("species", "manis-javanica") in found
+    assert ("parts", "scales") in found
+    assert groups[0].vocabulary.kind in {"species", "parts"}
+
+
+def test_search_is_accent_blind(library):
+    user = make_user()
+
+    def codes(q: str) -> list[str]:
+        return [e.code for g in search_reference(user, q) for e in g.entries]
+
+    assert codes("vảy tê tê") == codes("vay te te") == codes("VAY TE TE")
+
+
+def test_an_english_query_ranks_names_above_descriptions(library):
+    groups = search_reference(make_user(), "pangolin")
+    assert groups[0].vocabulary.kind == "species"
+    assert _first(groups).startswith("manis-") or _first(groups) == "pangolins-african"
+    # the scales part names no pangolin in its name but in its synonyms: found, after species
+    kinds = [g.vocabulary.kind for g in groups]
+    assert "parts" in kinds and kinds.index("species") < kinds.index("parts")
+
+
+def test_descriptions_are_searched_too(library):
+    # "keratin" is only in the identification hints of pangolin scales
+    groups = search_reference(make_user(), "keratin")
+    assert ("parts", "scales") in {(g.vocabulary.kind, e.code) for g in groups for e in g.entries}
+
+
+def test_the_search_index_follows_the_library(library):
+    from liaison.reference.models import SearchDocument, Species
+    from liaison.reference.search import reindex_library
+
+    assert SearchDocument.objects.filter(kind="species").count() == Species.objects.count()
+    assert reindex_library() == SearchDocument.objects.count()
+    assert _first(search_reference(make_user(), "te te")) == "manis-javanica"

@@ -3,7 +3,11 @@
    worker answers /reference/search/?q=… with that copy of the search page, and this script
    fills its results from the index: the same folding as the server (liaison/reference/
    language.py: accents and tone marks dropped, đ → d, case ignored), every word of the query in
-   the entry's search text, the same ranking and the same 25 entries per list. */
+   the entry's names, other names and identifiers as the server matches them (liaison/reference/
+   search.py: whole words, a prefix from 3 letters; words of unspaced scripts anywhere), the
+   same order (an exact name, a name beginning with the query, other matches; species and goods
+   first; lists by their best entry) and the same 25 entries per list. The server also finds
+   entries by their descriptions, which the tablet's copy leaves out to stay small. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -21,6 +25,36 @@
   }
 
   function compact(text) { return text.replace(/[- ]/g, ""); }
+
+  var PREFIX_FROM = 3;
+  function words(text) { return text.match(/[\p{L}\p{N}]+/gu) || []; }
+  function isSpaced(term) {
+    for (var i = 0; i < term.length; i++) { if (term.charCodeAt(i) >= 0x250) return false; }
+    return true;
+  }
+  function sequenceIn(wanted, textWords) {
+    var last = wanted.length - 1;
+    for (var start = 0; start + last < textWords.length; start++) {
+      var ok = true;
+      for (var offset = 0; offset <= last && ok; offset++) {
+        var candidate = textWords[start + offset], word = wanted[offset];
+        ok = offset === last && word.length >= PREFIX_FROM ? candidate.indexOf(word) === 0 : candidate === word;
+      }
+      if (ok) return true;
+    }
+    return false;
+  }
+  function wordsMatch(terms, text) {
+    var textWords = words(text);
+    return terms.every(function (term) {
+      if (!isSpaced(term)) return text.indexOf(term) !== -1;
+      var wanted = words(term);
+      return !wanted.length || sequenceIn(wanted, textWords);
+    });
+  }
+  function compareEntries(a, b) {
+    return a.rank - b.rank || a.first - b.first || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  }
 
   function rank(searchText, query) {
     var parts = searchText.split(" | ");
@@ -58,11 +92,13 @@
       var vocabulary = index.vocabularies[row[0]];
       if (kind && vocabulary.kind !== kind) return;
       var text = row[4];
-      if (terms.every(function (term) { return text.indexOf(term) !== -1; })) {
-        groups[row[0]].entries.push({ url: row[1], label: row[2], english: row[3], rank: rank(text, query), key: row[3].toLowerCase() });
+      if (wordsMatch(terms, text)) {
+        groups[row[0]].entries.push({ url: row[1], label: row[2], english: row[3], rank: rank(text, query), first: vocabulary.first ? 0 : 1, key: row[3].toLowerCase() });
       }
     });
     groups = groups.filter(function (g) { return g.entries.length; });
+    groups.forEach(function (group) { group.entries.sort(compareEntries); });
+    groups.sort(function (a, b) { return compareEntries(a.entries[0], b.entries[0]); });
     var hits = groups.reduce(function (n, g) { return n + g.entries.length; }, 0);
     box.textContent = "";
     box.appendChild(element("p", { "class": "offline-note", "id": "ref-offline-note" }, box.getAttribute("data-offline")));
@@ -72,7 +108,6 @@
     }
     box.appendChild(element("p", { "class": "muted", role: "status" }, box.getAttribute("data-found").replace("%(count)s", String(hits))));
     groups.forEach(function (group) {
-      group.entries.sort(function (a, b) { return a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0); });
       var section = element("section", { "class": "card", "aria-labelledby": "group-" + group.vocabulary.kind });
       var heading = element("h2", { id: "group-" + group.vocabulary.kind }, group.vocabulary.title + " ");
       heading.appendChild(element("span", { "class": "muted" }, "(" + group.entries.length + ")"));
