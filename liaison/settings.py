@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "liaison.training",
     "liaison.meetings",
     "liaison.pwa",
+    "liaison.notifications",
     "django_tasks_db",
 ]
 
@@ -354,6 +355,40 @@ TASK_WORKER_STARTUP = [
     "liaison.exchange.tasks.discard_abandoned_imports",
     "liaison.surveys.tasks.fail_abandoned_drawings",
 ]
+
+# --- notifications ------------------------------------------------------------------------
+# Officers are told by e-mail and Web Push that something waits for them in Liaison (an alert, a
+# request for information, an overdue request, a sharing approval); a message never carries a
+# record's text or reference, only a link to the app (see liaison/notifications).
+# The address the app is reached at, for the links in messages.
+SITE_URL = env_str("LIAISON_SITE_URL", "http://localhost:8000").rstrip("/")
+# SMTP (Django's mailers): no LIAISON_SMTP_HOST, no e-mail.
+SMTP_HOST = env_str("LIAISON_SMTP_HOST", "")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": SMTP_HOST or "localhost",
+            "port": env_int("LIAISON_SMTP_PORT", 587),
+            "username": env_str("LIAISON_SMTP_USER", ""),
+            "password": env_str("LIAISON_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("LIAISON_SMTP_TLS", True),  # STARTTLS
+            "timeout": env_int("LIAISON_SMTP_TIMEOUT_SECONDS", 20),
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("LIAISON_MAIL_FROM", "liaison@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Web Push (VAPID, RFC 8292): `liaison webpush keys` prints a new pair. No keys, no push.
+VAPID_PUBLIC_KEY = env_str("LIAISON_VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env_str("LIAISON_VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("LIAISON_VAPID_SUBJECT", f"mailto:{DEFAULT_FROM_EMAIL}")
+if bool(VAPID_PUBLIC_KEY) != bool(VAPID_PRIVATE_KEY):
+    raise ImproperlyConfigured(
+        "LIAISON_VAPID_PUBLIC_KEY and LIAISON_VAPID_PRIVATE_KEY are set together or not at all"
+    )
+# How long the SOP gives a post to acknowledge an alert before it shows as overdue.
+ALERT_ACKNOWLEDGE_HOURS = env_int("LIAISON_ALERT_ACKNOWLEDGE_HOURS", 24)
 
 # --- security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

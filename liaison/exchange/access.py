@@ -395,3 +395,36 @@ def access_incident_export(user: User, pk: int) -> IncidentExport:
         return IncidentExport.objects.get(pk=pk, requested_by=user)
     except IncidentExport.DoesNotExist:
         raise Http404 from None
+
+
+# --- a coordinator's view of the exchange between posts ------------------------------------------
+#
+# A national coordinator keeps the whole country (README, *Roles*): whether its posts acknowledge
+# alerts and answer requests in time is hers to watch. What she reads of an alert or a request
+# between two posts is its envelope alone: which post sent it to which, when it was sent,
+# acknowledged or answered, its deadline and status. Its text (subject, details, question,
+# answer) stays with the two posts (AlertPolicy, InformationRequestPolicy); she opens a record
+# only where those policies let her. Records (incidents) she counts through their own filter.
+
+
+def may_view_coordination(user: User) -> bool:
+    """The coordination page: national coordinators of a country. Programme staff and
+    administrators are outside every BLO's audience of operational records (see above), and
+    officers and heads have their post's own dashboard."""
+    return user.is_active and user.role == Role.NATIONAL_COORDINATOR and user.country_id is not None
+
+
+def coordinated_deliveries(user: User) -> Q:
+    """Alert deliveries whose sending or receiving post is of the coordinator's country: their
+    envelopes (times, posts), never their text. Nothing for anyone else."""
+    if not may_view_coordination(user):
+        return Q(pk__in=[])
+    return Q(to_blo__country_id=user.country_id) | Q(alert__from_blo__country_id=user.country_id)
+
+
+def coordinated_requests(user: User) -> Q:
+    """Requests for information asked or received by a post of the coordinator's country: their
+    envelopes (posts, dates, status), never their text. Nothing for anyone else."""
+    if not may_view_coordination(user):
+        return Q(pk__in=[])
+    return Q(to_blo__country_id=user.country_id) | Q(from_blo__country_id=user.country_id)

@@ -6,6 +6,7 @@ app_name = "exchange"
 
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
+    path("coordination/", views.coordination_view, name="coordination"),
     path("incidents/", views.incident_list, name="incidents"),
     path("incidents/new/", views.incident_new, name="incident_new"),
     path("incidents/import/", views.seizure_import, name="seizure_import"),

@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from liaison.exchange import services
-from liaison.exchange.access import access_incident_export, access_seizure_import, may_record_for
+from liaison.exchange.access import (
+    access_incident_export,
+    access_seizure_import,
+    may_record_for,
+    may_view_coordination,
+)
+from liaison.exchange.coordination import coordination
 from liaison.exchange.correlation import related_records, seen_before
 from liaison.exchange.forms import (
     VOCABULARY_MODELS,
@@ -123,8 +129,20 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "monthly_rows": monthly_rows,
             "map": dashboard_map(user, data),
             "may_record": may_record_somewhere(user),
+            "may_coordinate": may_view_coordination(user),
         },
     )
+
+
+@login_required
+@require_GET
+def coordination_view(request: HttpRequest) -> HttpResponse:
+    """Per post of the coordinator's country: alert and request timings, overdue lists, incidents
+    per crime area (see liaison.exchange.coordination)."""
+    user = _user(request)
+    if not may_view_coordination(user):
+        raise PermissionDenied(_("This page is for national coordinators."))
+    return render(request, "exchange/coordination.html", {"data": coordination(user)})
 
 
 # --- incidents ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import template
@@ -39,3 +40,11 @@ def minutes(value: float | None) -> str:
     if value < 60:
         return f"{value:.0f} min"
     return f"{value / 60:.1f} h"
+
+
+@register.filter
+def span(value: datetime.timedelta | None) -> str:
+    """A duration as the minutes filter shows it (a median or percentile of the database's)."""
+    if value is None:
+        return "—"
+    return minutes(value.total_seconds() / 60)
