@@ -47,6 +47,7 @@ from liaison.surveys.xlsform import (
     SELECT_MULTIPLE,
     SELECT_ONE,
     Form,
+    Group,
     Question,
 )
 from liaison.surveys.xpath import ExpressionError, to_string
@@ -132,6 +133,20 @@ class QuestionResult(TypedDict):
     unlisted: NotRequired[int]
     codes: NotRequired[dict[str, int]]
     """Of a text question of a stored round: coded passages of its answers, per code."""
+    repeat: NotRequired[str]
+    """Of a question inside a repeat: the repeat's name. Its figures count the repeat's
+    instances (``answered`` and ``missing`` are instances, percentages are of the instances
+    that answered); a ``by`` group is that of the instance's respondent."""
+    instances: NotRequired[int]
+    respondents_with_instances: NotRequired[int]
+
+
+class RepeatSummary(TypedDict):
+    label: str
+    parent: str | None
+    """The repeat it is nested in (``None``: asked once per respondent)."""
+    instances: int
+    respondents_with_instances: int
 
 
 class ThemeScore(TypedDict):
@@ -166,6 +181,28 @@ class AnalysisResult(TypedDict):
     where: str | None
     themes: dict[str, str]
     scores: ScoreSummary
+    repeats: dict[str, RepeatSummary]
+    """The form's repeats in form order, whether the data have instances of them or not."""
+
+
+@dataclass(frozen=True)
+class RepeatAnswers:
+    """The instances of one repeat: one row per instance, one column per question of the
+    repeat (as the respondents' frame), and per instance the row of its parent — in the
+    respondents' frame, or in the frame of the repeat it is nested in (``parent``)."""
+
+    name: str
+    answers: pd.DataFrame
+    parent_rows: IntArray
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class SurveyAnswers:
+    """What an analysis reads: the respondents, and the instances of the form's repeats."""
+
+    respondents: pd.DataFrame
+    repeats: tuple[RepeatAnswers, ...] = ()
 
 
 class ChoiceChange(TypedDict):
@@ -482,8 +519,15 @@ def _grouped_summaries(
 
 
 def analysable(question: Question) -> bool:
-    """Questions that get a result: answered ones and calculations, not notes or metadata."""
+    """Questions that get a result: answered ones and calculations, not notes or metadata.
+    Questions inside a repeat are analysed apart, over the repeat's instances."""
     return not (question.in_repeat or question.is_metadata or question.type == NOTE)
+
+
+def _in_repeat_scope(form: Form, question: Question, scope: Group | None) -> bool:
+    if scope is None:
+        return analysable(question)
+    return not (question.is_metadata or question.type == NOTE) and form.repeat_of(question) == scope
 
 
 def prepare(form: Form, answers: pd.DataFrame) -> pd.DataFrame:
@@ -510,15 +554,18 @@ def prepare(form: Form, answers: pd.DataFrame) -> pd.DataFrame:
 
 def filter_respondents(form: Form, frame: pd.DataFrame, where: str) -> pd.DataFrame:
     """The respondents for whom the ``where`` expression is true."""
+    return frame[_where_mask(form, frame, where)].reset_index(drop=True)
+
+
+def _where_mask(form: Form, frame: pd.DataFrame, where: str) -> BoolArray:
     try:
         xpath = to_xpath(form, where)
-        keep = holds_frame(form, xpath, frame)
+        return holds_frame(form, xpath, frame)
     except ExpressionError as error:
         raise AnalysisError(
             _("The filter %(where)s cannot be used: %(reason)s")
             % {"where": where, "reason": error.reason}
         ) from None
-    return frame[keep].reset_index(drop=True)
 
 
 def _by_question(form: Form, by: str) -> Question:
@@ -531,6 +578,15 @@ def _by_question(form: Form, by: str) -> Question:
             % {"name": by}
         )
     question = form.question(by)
+    repeat = form.repeat_of(question)
+    if repeat is not None:
+        raise AnalysisError(
+            _(
+                "%(name)s is inside the repeat %(repeat)s; --by takes a question asked once per "
+                "respondent (a repeat's questions are grouped by their respondent's answer)."
+            )
+            % {"name": by, "repeat": repeat.name}
+        )
     if question.type not in (SELECT_ONE, CALCULATE):
         raise AnalysisError(
             _("%(name)s is a %(type)s question; --by takes a select_one or calculate question.")
@@ -549,10 +605,18 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 class _Analysis:
-    def __init__(self, form: Form, frame: pd.DataFrame, language: str | None) -> None:
+    def __init__(
+        self,
+        form: Form,
+        frame: pd.DataFrame,
+        language: str | None,
+        scope: Group | None = None,
+    ) -> None:
         self.form = form
         self.frame = frame
         self.language = language
+        self.scope = scope
+        """The repeat whose instances are the rows (``None``: the respondents)."""
         self.n = len(frame)
         self.single: dict[str, _Categorical] = {}
         self.multi: dict[str, _MultiSelect] = {}
@@ -679,7 +743,11 @@ class _Analysis:
     ) -> tuple[dict[str, NumericSummary], dict[str, dict[int, NumericSummary]]]:
         """Summaries of every numeric question at once (one pandas pass, not one per question),
         overall and per ``by`` group."""
-        names = [q.name for q in self.form.questions if q.is_numeric and analysable(q)]
+        names = [
+            q.name
+            for q in self.form.questions
+            if q.is_numeric and _in_repeat_scope(self.form, q, self.scope)
+        ]
         if not names:
             return {}, {}
         values = {
@@ -881,8 +949,12 @@ def analyze(
     where: str | None = None,
     language: str | None = None,
     cluster: str | None = None,
+    repeats: Sequence[RepeatAnswers] = (),
 ) -> AnalysisResult:
     """Analyse the respondents in ``answers`` (one row each, columns by question name).
+
+    ``repeats`` holds the instances of the form's repeats: their questions are counted over
+    the instances, with the number of instances and of respondents with at least one.
 
     ``by`` cross-tabulates every question by a select_one or calculate question; ``where``
     keeps the respondents for whom an expression such as ``knows_ods = 'yes'`` holds;
@@ -892,8 +964,10 @@ def analyze(
     """
     by_question = _by_question(form, by) if by else None
     frame = prepare(form, answers)
+    kept: BoolArray | None = None
     if where:
-        frame = filter_respondents(form, frame, where)
+        kept = _where_mask(form, frame, where)
+        frame = frame[kept].reset_index(drop=True)
     analysis = _Analysis(form, frame, language)
     by_coded = _by_categorical(analysis, by_question) if by_question else None
     questions = {
@@ -901,6 +975,11 @@ def analyze(
         for question in form.questions
         if analysable(question)
     }
+    repeat_summaries: dict[str, RepeatSummary] = {}
+    if form.repeats():
+        repeat_results, repeat_summaries = _repeat_results(form, repeats, kept, by_coded, language)
+        questions.update(repeat_results)
+        questions = {q.name: questions[q.name] for q in form.questions if q.name in questions}
     cluster_name = cluster or by or ("cluster" if form.has_question("cluster") else None)
     cluster_coded: _Categorical | None = None
     if cluster_name:
@@ -926,9 +1005,60 @@ def analyze(
         where=where,
         themes=themes,
         scores=analysis.scores(cluster_coded, cluster_name),
+        repeats=repeat_summaries,
     )
     analysis.intervals.resolve()
     return result
+
+
+def _repeat_results(
+    form: Form,
+    repeats: Sequence[RepeatAnswers],
+    kept: BoolArray | None,
+    by: _Categorical | None,
+    language: str | None,
+) -> tuple[dict[str, QuestionResult], dict[str, RepeatSummary]]:
+    """The questions of every repeat, counted over its instances (those of the respondents
+    ``kept`` by the filter); an instance's ``by`` group is its respondent's."""
+    given = {repeat.name: repeat for repeat in repeats}
+    respondent_of: dict[str, IntArray] = {}
+    results: dict[str, QuestionResult] = {}
+    summaries: dict[str, RepeatSummary] = {}
+    for group in form.repeats():
+        outer = form.repeat_of(group)
+        repeat = given.get(group.name)
+        frame = pd.DataFrame()
+        respondents = np.zeros(0, dtype=np.int64)
+        if repeat is not None and (outer is None or outer.name in respondent_of):
+            parents = np.asarray(repeat.parent_rows, dtype=np.int64)
+            respondents = parents if outer is None else respondent_of[outer.name][parents]
+            frame = repeat.answers.reset_index(drop=True)
+        respondent_of[group.name] = respondents
+        if kept is not None:
+            inside = kept[respondents]
+            respondents = (np.cumsum(kept) - 1)[respondents[inside]]
+            frame = frame.iloc[np.flatnonzero(inside)].reset_index(drop=True)
+        analysis = _Analysis(form, frame, language, scope=group)
+        instance_by = None
+        if by is not None:
+            instance_by = _Categorical(codes=by.codes[respondents], categories=by.categories)
+        with_instances = len(np.unique(respondents))
+        for question in form.questions:
+            if not _in_repeat_scope(form, question, group):
+                continue
+            result = analysis.result(question, instance_by)
+            result["repeat"] = group.name
+            result["instances"] = len(frame)
+            result["respondents_with_instances"] = with_instances
+            results[question.name] = result
+        analysis.intervals.resolve()
+        summaries[group.name] = RepeatSummary(
+            label=form.label(group.labels, language) or group.name,
+            parent=outer.name if outer is not None else None,
+            instances=len(frame),
+            respondents_with_instances=with_instances,
+        )
+    return results, summaries
 
 
 def respondent_scores(form: Form, answers: pd.DataFrame) -> pd.DataFrame:
@@ -993,7 +1123,7 @@ def compare(
     questions: dict[str, QuestionChange] = {}
     for name, result in before["questions"].items():
         question = form.question(name)
-        if not (question.is_select or question.type == CALCULATE):
+        if not (question.is_select or question.type == CALCULATE) or "repeat" in result:
             continue
         later = after["questions"][name]
         categories = list(result["counts"])

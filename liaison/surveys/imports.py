@@ -60,6 +60,7 @@ from liaison.surveys.xlsform import (
     SELECT_MULTIPLE,
     SELECT_ONE,
     Form,
+    Group,
     Question,
 )
 from liaison.surveys.xpath import ExpressionError
@@ -92,6 +93,7 @@ ODK_METADATA = frozenset(
         "FormVersion",
         "isValidated",
         "instanceID",
+        "PARENT_KEY",
     }
 )
 REPEAT_MARKERS = frozenset({"_parent_index", "_parent_table_name", "PARENT_KEY"})
@@ -138,13 +140,20 @@ class RowProblem:
     row: int
     column: str
     reason: str
+    sheet: str = ""
+    """The sheet or the CSV file of an export holding several tables (``""``: the only one)."""
 
     def __str__(self) -> str:
-        return _("row %(row)s, column %(column)s: %(reason)s") % {
+        text = _("row %(row)s, column %(column)s: %(reason)s") % {
             "row": self.row,
             "column": self.column,
             "reason": self.reason,
         }
+        return _sheet_prefix(self.sheet) + text
+
+
+def _sheet_prefix(sheet: str) -> str:
+    return (_("sheet %(sheet)s, ") % {"sheet": sheet}) if sheet else ""
 
 
 class ExportError(Exception):
@@ -167,6 +176,7 @@ class ProblemGroup:
     """What is wrong, in the user's language (``unknown choice``, ``constraint`` …)."""
     count: int
     first: tuple[RowProblem, ...]
+    sheet: str = ""
 
     def __str__(self) -> str:
         rows = ", ".join(str(problem.row) for problem in self.first)
@@ -178,7 +188,7 @@ class ProblemGroup:
             "rows": rows,
             "more": (_(", %(count)s more") % {"count": more}) if more > 0 else "",
         }
-        return text
+        return _sheet_prefix(self.sheet) + text
 
 
 class ExportRejected(ExportError):
@@ -212,13 +222,77 @@ class ImportNotice:
     message: str
 
 
+type StoredAnswers = dict[str, str | list[StoredAnswers]]
+"""A submission's answers as stored: text by question name, and under a repeat's name the list
+of its instances (each the answers of the questions inside it, nested repeats likewise)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SubmissionRow:
     row: int
     instance_id: str | None
     submitted_at: str | None
-    answers: dict[str, str]
-    """Answers by question name; select_multiple space-separated; empty answers left out."""
+    answers: StoredAnswers
+    """Answers by question name; select_multiple space-separated; empty answers left out;
+    a repeat's instances as a list under the repeat's name."""
+
+
+@dataclass(frozen=True)
+class RepeatTable:
+    """The instances of one repeat in an export (a sheet of a KoboToolbox XLSX, a CSV file of
+    an ODK Central zip), each joined to its parent row."""
+
+    name: str
+    """The repeat's name in the form."""
+    parent: str | None
+    """The repeat it is nested in (``None``: it is asked once per submission)."""
+    sheet: str
+    answers: pd.DataFrame
+    """One row per instance, one column per question of the repeat (as in
+    :attr:`SubmissionTable.answers`)."""
+    parent_rows: npt.NDArray[np.int64]
+    """Per instance, the position of its parent row: in :attr:`SubmissionTable.answers`, or in
+    the parent repeat's ``answers``."""
+    file_rows: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+
+def _kept_repeats(
+    repeats: Sequence[RepeatTable], keep: npt.NDArray[np.bool_]
+) -> tuple[RepeatTable, ...]:
+    """The instances whose submission is kept (``keep`` over the submissions), their parent
+    positions renumbered; outer repeats come before the ones nested in them."""
+    kept: dict[str | None, npt.NDArray[np.bool_]] = {None: keep}
+    result: list[RepeatTable] = []
+    for repeat in repeats:
+        parent_keep = kept.get(repeat.parent)
+        if parent_keep is None:
+            continue
+        mine = parent_keep[repeat.parent_rows] if len(repeat) else np.zeros(0, dtype=bool)
+        renumber = np.cumsum(parent_keep) - 1
+        kept[repeat.name] = mine
+        result.append(
+            replace(
+                repeat,
+                answers=repeat.answers[mine].reset_index(drop=True),
+                parent_rows=renumber[repeat.parent_rows[mine]].astype(np.int64),
+                file_rows=repeat.file_rows[mine],
+            )
+        )
+    return tuple(result)
+
+
+def _answer_records(frame: pd.DataFrame) -> list[StoredAnswers]:
+    return [
+        {
+            str(name): str(value)
+            for name, value in record.items()
+            if isinstance(value, str) and value != ""
+        }
+        for record in frame.to_dict("records")
+    ]
 
 
 @dataclass(frozen=True)
@@ -236,22 +310,32 @@ class SubmissionTable:
     submitted_at: pd.Series
     file_rows: pd.Series
     notices: tuple[ImportNotice, ...] = field(default=())
+    repeats: tuple[RepeatTable, ...] = field(default=())
+    """The repeats' instances, outer repeats first; a repeat the file has no table for is
+    absent."""
 
     def __len__(self) -> int:
         return len(self.answers)
 
     def rows(self) -> list[SubmissionRow]:
-        """The submissions as plain rows (to store them one by one)."""
-        records = self.answers.to_dict("records")
+        """The submissions as plain rows (to store them one by one), each with its repeats'
+        instances nested in its answers."""
+        records = _answer_records(self.answers)
+        tables: dict[str | None, list[StoredAnswers]] = {None: records}
+        for repeat in self.repeats:
+            tables[repeat.name] = _answer_records(repeat.answers)
+        for repeat in self.repeats:
+            parents = tables.get(repeat.parent)
+            if parents is None:
+                continue
+            for instance, parent in zip(tables[repeat.name], repeat.parent_rows, strict=True):
+                holder = parents[int(parent)].setdefault(repeat.name, [])
+                if isinstance(holder, list):
+                    holder.append(instance)
         rows: list[SubmissionRow] = []
-        for index, record in enumerate(records):
+        for index, answers in enumerate(records):
             instance_id = str(self.instance_ids.iat[index]) or None
             submitted = str(self.submitted_at.iat[index]) or None
-            answers = {
-                str(name): str(value)
-                for name, value in record.items()
-                if isinstance(value, str) and value != ""
-            }
             rows.append(
                 SubmissionRow(
                     row=int(str(self.file_rows.iat[index])),
@@ -271,6 +355,7 @@ class SubmissionTable:
             instance_ids=self.instance_ids[keep].reset_index(drop=True),
             submitted_at=self.submitted_at[keep].reset_index(drop=True),
             file_rows=self.file_rows[keep].reset_index(drop=True),
+            repeats=_kept_repeats(self.repeats, keep),
         )
 
 
@@ -297,8 +382,10 @@ def read_export(
             % {"file": name, "size": SURVEY_EXPORT_LIMITS.file_bytes // MiB}
         )
     container_notices: list[ImportNotice] = []
+    sheet = ""
+    repeat_tables: list[tuple[str, bytes]] = []
     if raw.startswith(b"PK\x03\x04"):
-        raw, container_notices = _main_table(raw, name)
+        sheet, raw, repeat_tables, container_notices = _split_container(raw, name)
     encoding, data = decode_export(raw, name)
     _check_lines(data, name)
     header = _header(data, name)
@@ -311,16 +398,246 @@ def read_export(
     if not versions:
         raise ExportError(_("No form was given to read %(file)s with.") % {"file": name})
     chosen, other_version = _choose_version(versions, frame)
-    reader = _ExportReader(chosen, name, export_format, encoding, frame)
+    reader = _ExportReader(chosen, name, export_format, encoding, frame, sheet=sheet)
     reader.other_version = other_version
     reader.notices += container_notices
-    return reader.read()
+    rejections: list[ExportRejected] = []
+    table: SubmissionTable | None = None
+    try:
+        table = reader.read()
+    except ExportRejected as rejected:
+        rejections.append(rejected)
+    repeats = _RepeatReader(chosen, name, frame, export_format, rejections)
+    found = repeats.read(repeat_tables)
+    if rejections or table is None:
+        raise _combined(name, rejections)
+    return replace(
+        table,
+        repeats=_kept_repeats(found, reader.kept),
+        notices=(*table.notices, *repeats.notices),
+    )
 
 
-def _main_table(raw: bytes, name: str) -> tuple[bytes, list[ImportNotice]]:
-    """The respondents' table of a KoboToolbox XLSX export (its first sheet) or of an ODK
-    Central zip (the CSV without ``PARENT_KEY``), as CSV; the repeat tables are named in a
-    notice (their entries are not analysed)."""
+def _combined(name: str, rejections: Sequence[ExportRejected]) -> ExportRejected:
+    """One rejection for every table of an export: all its problems are said at once."""
+    return ExportRejected(
+        name,
+        [problem for rejected in rejections for problem in rejected.problems][:MAX_PROBLEMS],
+        sum(rejected.total for rejected in rejections),
+        [group for rejected in rejections for group in rejected.groups],
+    )
+
+
+def _key_text(value: object) -> str:
+    """A join key as text: ``_index`` read from a workbook may come back as ``3.0``."""
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
+
+
+class _RepeatReader:
+    """The repeat tables of an export, each checked against its repeat's questions and joined
+    to its parent: KoboToolbox by ``_parent_index`` (the parent sheet's ``_index``), ODK Central
+    by ``PARENT_KEY`` (the parent's ``KEY``). Nested repeats are joined the same way to the
+    table of the repeat they are in."""
+
+    def __init__(
+        self,
+        form: Form,
+        name: str,
+        main: pd.DataFrame,
+        main_format: ExportFormat,
+        rejections: list[ExportRejected],
+    ) -> None:
+        self.form = form
+        self.name = name
+        self.rejections = rejections
+        self.notices: list[ImportNotice] = []
+        key_column = "KEY" if main_format is ExportFormat.ODK_CENTRAL else "_index"
+        self.keys: dict[str | None, dict[str, int]] = {
+            None: _positions(main[key_column]) if key_column in main.columns else {}
+        }
+
+    def read(self, tables: Sequence[tuple[str, bytes]]) -> list[RepeatTable]:
+        found: dict[str, tuple[str, pd.DataFrame, ExportFormat, str]] = {}
+        for title, content in tables:
+            label = f"{self.name}: {title}"
+            encoding, data = decode_export(content, label)
+            _check_lines(data, label)
+            header = _header(data, label)
+            delimiter = _delimiter(header)
+            columns = _split_header(header, delimiter, label)
+            _check_header(columns, label)
+            if "PARENT_KEY" in columns:
+                export_format = ExportFormat.ODK_CENTRAL
+            elif "_parent_index" in columns:
+                export_format = ExportFormat.KOBOTOOLBOX
+            else:
+                self._ignored(title, _("it has no parent column (_parent_index or PARENT_KEY)"))
+                continue
+            frame = _read_frame(data, delimiter, label)
+            group = self._repeat_of_table(title, list(frame.columns), export_format)
+            if group is None:
+                self._ignored(title, _("it matches no repeat of the form"))
+                continue
+            if group.name in found:
+                self._ignored(
+                    title,
+                    _("the repeat %(name)s is already read from %(sheet)s")
+                    % {"name": group.name, "sheet": found[group.name][0]},
+                )
+                continue
+            found[group.name] = (title, frame, export_format, encoding)
+        result: list[RepeatTable] = []
+        missing: list[str] = []
+        for group in self.form.repeats():
+            if group.name not in found:
+                if self._asks_anything(group):
+                    missing.append(group.name)
+                continue
+            title, frame, export_format, encoding = found[group.name]
+            repeat = self._read_one(group, title, frame, export_format, encoding)
+            if repeat is not None:
+                result.append(repeat)
+        if missing:
+            self.notices.append(
+                ImportNotice(
+                    "",
+                    _(
+                        "%(file)s has no table for the repeat(s) %(names)s: their questions "
+                        "count no instances. (KoboToolbox's CSV export leaves repeats out; its "
+                        "XLSX export has a sheet for each.)"
+                    )
+                    % {"file": self.name, "names": ", ".join(missing)},
+                )
+            )
+        return result
+
+    def _asks_anything(self, group: Group) -> bool:
+        return any(
+            self.form.repeat_of(question) == group
+            and not question.is_metadata
+            and question.type not in (NOTE, CALCULATE)
+            for question in self.form.questions
+        )
+
+    def _ignored(self, title: str, reason: str) -> None:
+        self.notices.append(
+            ImportNotice(
+                "",
+                _("%(file)s: the table %(sheet)s is ignored: %(reason)s.")
+                % {"file": self.name, "sheet": title, "reason": reason},
+            )
+        )
+
+    def _repeat_of_table(
+        self, title: str, columns: Sequence[str], export_format: ExportFormat
+    ) -> Group | None:
+        """The repeat a table holds: by its title (Kobo names a sheet after the repeat, cut to
+        Excel's 31 characters; ODK Central names a file ``form-repeat.csv``), else by the
+        repeat whose questions most of its columns are."""
+        stem = title.removesuffix(".csv").removesuffix(".CSV").rsplit("/", 1)[-1]
+        by_title = [
+            group
+            for group in self.form.repeats()
+            if stem in (group.name, group.name[:31]) or stem.endswith(f"-{group.name}")
+        ]
+        if len(by_title) == 1:
+            return by_title[0]
+        best: tuple[int, Group | None] = (0, None)
+        for group in self.form.repeats():
+            index = _ColumnIndex(self.form, export_format.group_separators, scope=group)
+            matched = sum(1 for column in columns if isinstance(index.lookup(column), _Target))
+            if matched > best[0]:
+                best = (matched, group)
+        return best[1]
+
+    def _read_one(
+        self,
+        group: Group,
+        title: str,
+        frame: pd.DataFrame,
+        export_format: ExportFormat,
+        encoding: str,
+    ) -> RepeatTable | None:
+        outer = self.form.repeat_of(group)
+        parent = outer.name if outer is not None else None
+        parent_keys = self.keys.get(parent)
+        if parent_keys is None:
+            self._ignored(
+                title,
+                _("the repeat %(name)s is inside %(parent)s, which the file has no table for")
+                % {"name": group.name, "parent": parent},
+            )
+            return None
+        odk = export_format is ExportFormat.ODK_CENTRAL
+        parent_column, key_column = ("PARENT_KEY", "KEY") if odk else ("_parent_index", "_index")
+        reader = _ExportReader(
+            self.form,
+            f"{self.name}: {title}",
+            export_format,
+            encoding,
+            frame,
+            sheet=title,
+            scope=group,
+        )
+        table: SubmissionTable | None = None
+        try:
+            table = reader.read()
+        except ExportRejected as rejected:
+            self.rejections.append(rejected)
+        if key_column in frame.columns:
+            self.keys[group.name] = _positions(frame[key_column])
+        values = [_key_text(value) for value in frame[parent_column].to_numpy(dtype=object)]
+        parents = np.array([parent_keys.get(value, -1) for value in values], dtype=np.int64)
+        orphans = np.flatnonzero(parents < 0)
+        if len(orphans):
+            problems = _Problems(len(frame), sheet=title)
+            parent_sheet = _("the submissions") if parent is None else parent
+            problems.add(
+                orphans,
+                parent_column,
+                [
+                    _("no row of %(parent)s has %(column)s %(value)s")
+                    % {
+                        "parent": parent_sheet,
+                        "column": key_column,
+                        "value": values[row] or "''",
+                    }
+                    for row in orphans[:PROBLEMS_PER_KIND]
+                ],
+                _("parent row not found"),
+            )
+            self.rejections.append(problems.rejection(self.name))
+            return None
+        if table is None:
+            return None
+        return RepeatTable(
+            name=group.name,
+            parent=parent,
+            sheet=title,
+            answers=table.answers,
+            parent_rows=parents,
+            file_rows=np.arange(len(frame), dtype=np.int64) + 2,
+        )
+
+
+def _positions(keys: pd.Series) -> dict[str, int]:
+    """Each non-empty key's first row."""
+    positions: dict[str, int] = {}
+    for position, value in enumerate(keys.to_numpy(dtype=object)):
+        key = _key_text(value)
+        if key:
+            positions.setdefault(key, position)
+    return positions
+
+
+def _split_container(
+    raw: bytes, name: str
+) -> tuple[str, bytes, list[tuple[str, bytes]], list[ImportNotice]]:
+    """The respondents' table of a KoboToolbox XLSX export (the sheet without
+    ``_parent_index``) or of a zip of CSV files (ODK Central's, the file without
+    ``PARENT_KEY``; KoboToolbox CSVs likewise), as its title and CSV content, and the other
+    tables (the repeats') the same way."""
     from liaison.tabular import TableError, open_zip, read_workbook, zip_members
 
     try:
@@ -357,20 +674,20 @@ def _main_table(raw: bytes, name: str) -> tuple[bytes, list[ImportNotice]]:
             )
             % {"file": name}
         )
-    repeats = [title for title, _content in tables if title != main[0][0]]
-    notices = []
-    if repeats:
-        notices.append(
-            ImportNotice(
-                "",
-                _(
-                    "%(file)s: the table %(main)s is read as the respondents; the repeat "
-                    "table(s) %(repeats)s are not analysed yet."
-                )
-                % {"file": name, "main": main[0][0], "repeats": ", ".join(repeats)},
+    main_title, main_content = main[0]
+    notices = [
+        ImportNotice(
+            "",
+            _(
+                "%(file)s: the table %(sheet)s is ignored: %(main)s is read as the "
+                "submissions and it has no parent column either."
             )
+            % {"file": name, "sheet": title, "main": main_title},
         )
-    return main[0][1], notices
+        for title, _content in main[1:]
+    ]
+    repeats = [(title, content) for title, content in tables if (title, content) not in main]
+    return main_title, main_content, repeats, notices
 
 
 def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
@@ -681,17 +998,25 @@ class _Target:
 
 
 class _ColumnIndex:
-    """Every header a question (or a select_multiple option) may appear under."""
+    """Every header a question (or a select_multiple option) may appear under: the questions
+    asked once per submission, or those of one repeat (``scope``)."""
 
-    def __init__(self, form: Form, separators: Sequence[str]) -> None:
+    def __init__(self, form: Form, separators: Sequence[str], scope: Group | None = None) -> None:
         self.form = form
         self._keys: dict[str, _Target | None] = {}
         option_separators = ("/", *separators)
         for question in form.questions:
-            if question.in_repeat:
+            if scope is None and question.in_repeat:
+                continue
+            if scope is not None and form.repeat_of(question) != scope:
                 continue
             target = _Target(question.name)
             keys = self._question_keys(question, separators)
+            if scope is not None:
+                # A repeat's table may name its questions from the repeat down (ODK Central).
+                inner = question.group_path[len(scope.group_path) + 1 :]
+                for separator in separators:
+                    keys.add(separator.join((*inner, question.name)))
             for key in keys:
                 self._add(key, target)
             if question.type != SELECT_MULTIPLE:
@@ -747,7 +1072,8 @@ def _is_metadata(column: str, export_format: ExportFormat) -> bool:
 class _Problems:
     """Every problem of a file, grouped by column and kind (the first rows of each kept)."""
 
-    def __init__(self, rows: int) -> None:
+    def __init__(self, rows: int, sheet: str = "") -> None:
+        self.sheet = sheet
         self.total = 0
         self.bad = np.zeros(rows, dtype=bool)
         """Rows with a bad value: their constraints are not evaluated over it."""
@@ -766,13 +1092,19 @@ class _Problems:
         self._counts[key] = self._counts.get(key, 0) + len(rows)
         room = PROBLEMS_PER_KIND - len(kept)
         for row, reason in zip(rows[:room], reasons[:room], strict=False):
-            kept.append(RowProblem(row=int(row) + 2, column=column, reason=reason))
+            kept.append(
+                RowProblem(row=int(row) + 2, column=column, reason=reason, sheet=self.sheet)
+            )
 
     @property
     def groups(self) -> list[ProblemGroup]:
         return [
             ProblemGroup(
-                column=column, kind=kind, count=self._counts[column, kind], first=tuple(kept)
+                column=column,
+                kind=kind,
+                count=self._counts[column, kind],
+                first=tuple(kept),
+                sheet=self.sheet,
             )
             for (column, kind), kept in self._groups.items()
         ]
@@ -793,13 +1125,20 @@ class _ExportReader:
         export_format: ExportFormat,
         encoding: str,
         frame: pd.DataFrame,
+        *,
+        sheet: str = "",
+        scope: Group | None = None,
     ) -> None:
         self.form = form
         self.name = name
         self.format = export_format
         self.encoding = encoding
         self.frame = frame
-        self.problems = _Problems(len(frame))
+        self.scope = scope
+        """The repeat whose table this is (``None``: the submissions)."""
+        self.kept = np.ones(len(frame), dtype=bool)
+        """The rows read as submissions (a submission twice is kept once)."""
+        self.problems = _Problems(len(frame), sheet)
         self.notices: list[ImportNotice] = []
         self.answers: dict[str, pd.Series] = {}
         self.answered: dict[str, npt.NDArray[np.bool_]] = {}
@@ -810,7 +1149,7 @@ class _ExportReader:
         """Rows answered with another version of the form (from its version column)."""
 
     def read(self) -> SubmissionTable:
-        index = self._index = _ColumnIndex(self.form, self.format.group_separators)
+        index = self._index = _ColumnIndex(self.form, self.format.group_separators, self.scope)
         main_columns: dict[str, str] = {}
         option_columns: dict[str, dict[str, str]] = {}
         for column in self.frame.columns:
@@ -865,7 +1204,11 @@ class _ExportReader:
                 )
             if options:
                 self._options(question, options)
-        instance_ids = self._instance_ids()
+        instance_ids = (
+            self._instance_ids()
+            if self.scope is None
+            else pd.Series([""] * len(self.frame), dtype=object)
+        )
         self._check_expressions()
         if self.problems.total:
             raise self.problems.rejection(self.name)
@@ -878,6 +1221,7 @@ class _ExportReader:
         )
         file_rows = pd.Series(np.arange(len(self.frame)) + 2)
         keep = ~instance_ids.duplicated(keep="first").to_numpy() | (instance_ids == "").to_numpy()
+        self.kept = keep
         duplicates = int((~keep).sum())
         if duplicates:
             self._conflicting_duplicates(answers, instance_ids, keep)
@@ -904,7 +1248,9 @@ class _ExportReader:
         expected = [
             question.name
             for question in self.form.questions
-            if question.takes_answer and question.type != CALCULATE
+            if self.form.repeat_of(question) == self.scope
+            and not question.is_metadata
+            and question.type not in (NOTE, CALCULATE)
         ]
         found = [name for name in expected if name in matched]
         answer_columns = [
@@ -948,6 +1294,8 @@ class _ExportReader:
                     % {"count": len(missing), "names": shown},
                 )
             )
+        if self.scope is not None:
+            return
         if self.format is ExportFormat.PLAIN:
             self.notices.append(
                 ImportNotice(
@@ -1302,6 +1650,9 @@ class _ExportReader:
         Rows with a bad value are left out (a constraint over a value of the wrong type only
         adds noise); the others are checked in the same pass, so that a file shows all its
         problems at once."""
+        if self.scope is not None:
+            self._unchecked_repeat_rules()
+            return
         frame = pd.DataFrame(self.answers, index=self.frame.index)
         memo: dict[tuple[str, str], object] = {}
         good = ~self.problems.bad
@@ -1349,6 +1700,28 @@ class _ExportReader:
                         % {"name": question.name, "reason": error},
                     )
                 )
+
+    def _unchecked_repeat_rules(self) -> None:
+        """Inside a repeat the answers' types and choices are checked, not the rules: the
+        expression engine evaluates one instance of the form without repeats."""
+        names = [
+            question.name
+            for question in self.form.questions
+            if self.form.repeat_of(question) == self.scope
+            and question.name in self.answers
+            and (question.constraint or question.required)
+        ]
+        if names:
+            self.notices.append(
+                ImportNotice(
+                    "",
+                    _(
+                        "%(file)s: the constraints and required answers of %(names)s (inside a "
+                        "repeat) are not checked on import; their answers are taken as they are."
+                    )
+                    % {"file": self.name, "names": ", ".join(names[:SHOWN_NAMES])},
+                )
+            )
 
     def _check_required(
         self, frame: pd.DataFrame, question: Question, empty: npt.NDArray[np.bool_], column: str

@@ -78,11 +78,44 @@ class QuestionTable:
 
 
 def question_tables(result: AnalysisResult) -> list[QuestionTable]:
+    """The questions asked once per respondent (a repeat's are in :func:`repeat_sections`)."""
     groups = list(result["by_groups"])
     tables = []
     for name, question in result["questions"].items():
-        tables.append(_question_table(name, question, groups, result["themes"]))
+        if "repeat" not in question:
+            tables.append(_question_table(name, question, groups, result["themes"]))
     return tables
+
+
+@dataclass(frozen=True)
+class RepeatSection:
+    name: str
+    label: str
+    instances: int
+    respondents_with_instances: int
+    tables: list[QuestionTable]
+
+
+def repeat_sections(result: AnalysisResult) -> list[RepeatSection]:
+    """One section per repeat of the form, its questions counted over its instances."""
+    groups = list(result["by_groups"])
+    sections = []
+    for name, summary in result.get("repeats", {}).items():
+        tables = [
+            _question_table(question_name, question, groups, result["themes"])
+            for question_name, question in result["questions"].items()
+            if question.get("repeat") == name
+        ]
+        sections.append(
+            RepeatSection(
+                name=name,
+                label=summary["label"],
+                instances=summary["instances"],
+                respondents_with_instances=summary["respondents_with_instances"],
+                tables=tables,
+            )
+        )
+    return sections
 
 
 def _question_table(

@@ -308,6 +308,17 @@ def _numeric_rows(question: QuestionResult) -> list[dict[str, str]]:
     return rows
 
 
+def _without_repeats(result: AnalysisResult) -> AnalysisResult:
+    if not result.get("repeats"):
+        return result
+    questions = {
+        name: question for name, question in result["questions"].items() if "repeat" not in question
+    }
+    copied = result.copy()
+    copied["questions"] = questions
+    return copied
+
+
 class _ReportBuilder:
     def __init__(
         self,
@@ -318,8 +329,12 @@ class _ReportBuilder:
         options: ReportOptions,
     ) -> None:
         self.form = form
-        self.result = result
-        self.by_result = by_result if by_result is not None and by_result["by"] else None
+        # The report's sections are about respondents; a repeat's questions (counted over its
+        # instances) are on the results page and in the JSON, not in this report yet.
+        self.result = _without_repeats(result)
+        self.by_result = (
+            _without_repeats(by_result) if by_result is not None and by_result["by"] else None
+        )
         self.language = language
         self.options = options
         self.qa: QASection | None = None

@@ -9,18 +9,26 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from django.core.cache import caches
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import translation
 
 from liaison.registry.models import BLO
-from liaison.surveys.analysis import AnalysisResult, analyze, prepare
-from liaison.surveys.expressions import evaluate_frame
+from liaison.surveys.analysis import (
+    AnalysisResult,
+    RepeatAnswers,
+    SurveyAnswers,
+    analyze,
+    prepare,
+)
+from liaison.surveys.expressions import answer_text, evaluate_frame
 from liaison.surveys.imports import answers_frame
 from liaison.surveys.models import (
     Code,
@@ -35,7 +43,7 @@ from liaison.surveys.models import (
 )
 from liaison.surveys.qualitative import qa_section
 from liaison.surveys.report import SampleShortfall, sample_shortfalls
-from liaison.surveys.xlsform import CALCULATE, Form
+from liaison.surveys.xlsform import CALCULATE, NOTE, Form
 from liaison.surveys.xpath import to_string
 
 GROUP_KEYS = ("blo", "agency", "cluster")
@@ -71,10 +79,61 @@ def _fill_calculations(form: Form, frame: pd.DataFrame) -> pd.DataFrame:
 
 def round_frame(survey_round: SurveyRound, form: Form | None = None) -> pd.DataFrame:
     """One row per submitted respondent, one column per question (the analysis's input)."""
+    return round_answers_and_repeats(survey_round, form).respondents
+
+
+def round_answers_and_repeats(survey_round: SurveyRound, form: Form | None = None) -> SurveyAnswers:
+    """The round's respondents (as :func:`round_frame`) and the instances of its repeats."""
     form = form or survey_round.form()
     rows = list(submitted(survey_round).order_by("pk").values_list("answers", flat=True))
-    frame = answers_frame(form, [row if isinstance(row, dict) else {} for row in rows])
-    return prepare(form, _fill_calculations(form, frame))
+    stored = [row if isinstance(row, dict) else {} for row in rows]
+    frame = answers_frame(form, stored)
+    respondents = prepare(form, _fill_calculations(form, frame))
+    return SurveyAnswers(respondents, repeat_frames(form, stored))
+
+
+def repeat_frames(form: Form, rows: Sequence[Mapping[str, Any]]) -> tuple[RepeatAnswers, ...]:
+    """The instances of each repeat stored in the answers (a list of dicts under the repeat's
+    name; a nested repeat's under its name in each instance), outer repeats first."""
+    repeats = form.repeats()
+    if not repeats:
+        return ()
+    holders: dict[str | None, Sequence[Mapping[str, Any]]] = {None: rows}
+    found: list[RepeatAnswers] = []
+    for group in repeats:
+        outer = form.repeat_of(group)
+        parents = holders.get(outer.name if outer is not None else None)
+        if parents is None:
+            continue
+        names = [
+            question.name
+            for question in form.questions
+            if form.repeat_of(question) == group and question.type != NOTE
+        ]
+        instances: list[Mapping[str, Any]] = []
+        parent_rows: list[int] = []
+        for position, parent in enumerate(parents):
+            listed = parent.get(group.name)
+            if not isinstance(listed, list):
+                continue
+            for instance in listed:
+                if isinstance(instance, dict):
+                    instances.append(instance)
+                    parent_rows.append(position)
+        holders[group.name] = instances
+        frame = pd.DataFrame.from_records(
+            [{name: answer_text(row.get(name)) for name in names} for row in instances],
+            columns=names,
+        ).astype(object)
+        found.append(
+            RepeatAnswers(
+                name=group.name,
+                answers=frame,
+                parent_rows=np.array(parent_rows, dtype=np.int64),
+                parent=outer.name if outer is not None else None,
+            )
+        )
+    return tuple(found)
 
 
 def round_answers(survey_round: SurveyRound) -> list[dict[str, Any]]:
@@ -120,13 +179,15 @@ def round_result(
     cluster = survey_round.cluster_question
     if not cluster or not form.has_question(cluster):
         cluster = ""
+    data = round_answers_and_repeats(survey_round, form)
     return analyze(
         form,
-        round_frame(survey_round, form),
+        data.respondents,
         by=by or None,
         where=where or None,
         language=language,
         cluster=cluster or None,
+        repeats=data.repeats,
     )
 
 

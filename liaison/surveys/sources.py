@@ -1,9 +1,10 @@
 """Where the answers to analyse come from: an export file, or a survey round stored in the app.
 
-The ``survey`` command asks an :class:`AnswerSource` for a frame of answers (one row per
-respondent, one column per question name) and never cares where it was read from.
-:class:`ExportFile` reads a KoboToolbox or ODK Central CSV; :class:`StoredRound` turns a round's
-submitted questionnaires into the same frame (``liaison survey analyze FORM --round ID``).
+The ``survey`` command asks an :class:`AnswerSource` for the answers (a frame with one row per
+respondent, one column per question name, and the instances of the form's repeats) and never
+cares where they were read from. :class:`ExportFile` reads a KoboToolbox or ODK Central export
+(CSV, XLSX, zip); :class:`StoredRound` turns a round's submitted questionnaires into the same
+(``liaison survey analyze FORM --round ID``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import pandas as pd
 from django.utils.translation import gettext as _
 
 from liaison.surveys.imports import ExportError, ImportNotice, read_export
 from liaison.surveys.xlsform import Form
 
 if TYPE_CHECKING:
+    from liaison.surveys.analysis import SurveyAnswers
     from liaison.surveys.models import SurveyRound
 
 
@@ -31,7 +32,7 @@ class AnswerSource(Protocol):
         """How messages name the source (a file name, a round)."""
         ...
 
-    def load(self, form: Form) -> pd.DataFrame:
+    def load(self, form: Form) -> SurveyAnswers:
         """The answers, checked against ``form``; raises an error with a readable message."""
         ...
 
@@ -47,11 +48,19 @@ class ExportFile:
     def label(self) -> str:
         return self.path.name
 
-    def load(self, form: Form) -> pd.DataFrame:
+    def load(self, form: Form) -> SurveyAnswers:
+        from liaison.surveys.analysis import RepeatAnswers, SurveyAnswers
+
         table = read_export(self.path, form)
         for notice in table.notices:
             self.on_notice(notice)
-        return table.answers
+        return SurveyAnswers(
+            table.answers,
+            tuple(
+                RepeatAnswers(repeat.name, repeat.answers, repeat.parent_rows, repeat.parent)
+                for repeat in table.repeats
+            ),
+        )
 
 
 class StoredRoundError(ExportError):
@@ -68,10 +77,10 @@ class StoredRound:
     def label(self) -> str:
         return _("survey round %(id)s") % {"id": self.round_id}
 
-    def load(self, form: Form) -> pd.DataFrame:
-        from liaison.surveys.selectors import round_frame
+    def load(self, form: Form) -> SurveyAnswers:
+        from liaison.surveys.selectors import round_answers_and_repeats
 
-        return round_frame(self.stored(form), form)
+        return round_answers_and_repeats(self.stored(form), form)
 
     def stored(self, form: Form) -> SurveyRound:
         """The round, once it is known to answer ``form``."""

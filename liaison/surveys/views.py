@@ -499,7 +499,7 @@ def _results_round(request: HttpRequest, pk: int) -> SurveyRound:
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     from liaison.surveys.analysis import AnalysisError
-    from liaison.surveys.presenters import question_tables, score_table
+    from liaison.surveys.presenters import question_tables, repeat_sections, score_table
     from liaison.surveys.qualitative import code_counts
     from liaison.surveys.selectors import round_result
 
@@ -536,6 +536,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "survey_round": survey_round,
             "result": result,
             "tables": question_tables(result),
+            "repeat_sections": repeat_sections(result),
             "scores": score_table(result, cluster_labels),
             "groups": list(result["by_groups"].values()),
             "by": by,

@@ -322,6 +322,21 @@ class Form:
             if group is not None:
                 yield group
 
+    def repeat_of(self, item: Question | Group) -> Group | None:
+        """The innermost repeat holding a question or a group (``None``: once per submission)."""
+        prefix = "/" + self.root_name
+        found: Group | None = None
+        for name in item.group_path:
+            prefix = f"{prefix}/{name}"
+            group = self._groups_by_path.get(prefix)
+            if group is not None and group.repeat:
+                found = group
+        return found
+
+    def repeats(self) -> list[Group]:
+        """The repeats in form order (an outer repeat before the ones nested in it)."""
+        return [group for group in self.groups if group.repeat]
+
     def label(self, texts: Mapping[str, str], language: str | None = None) -> str:
         return localized(texts, language, self.default_language)
 

@@ -168,9 +168,15 @@ class Command(BaseCommand):
         from liaison.surveys.sources import StoredRound
 
         language = options.get("lang")
-        answers = source.load(form)
+        data = source.load(form)
+        answers = data.respondents
         result = analyze(
-            form, answers, by=options.get("by"), where=options.get("where"), language=language
+            form,
+            answers,
+            by=options.get("by"),
+            where=options.get("where"),
+            language=language,
+            repeats=data.repeats,
         )
         if isinstance(source, StoredRound):
             from liaison.surveys.qualitative import add_text_codes
@@ -204,7 +210,12 @@ class Command(BaseCommand):
         from liaison.surveys.analysis import compare
 
         language = options.get("lang")
-        result = compare(form, baseline.load(form), followup.load(form), language=language)
+        result = compare(
+            form,
+            baseline.load(form).respondents,
+            followup.load(form).respondents,
+            language=language,
+        )
         self.write_json(options.get("json"), result)
         if options.get("html") or options.get("pdf"):
             from liaison.surveys import report
