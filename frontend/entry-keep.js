@@ -7,6 +7,8 @@
 //   data-keep-sensitive on the form or on a field or fieldset holding nominal data: those values
 //       are encrypted at rest (AES-GCM, WebCrypto) with a non-extractable key of the user;
 //   data-keep-skip on a field that must never be kept;
+//   data-keep-local on a submit button ("Save draft") that, with the link down, only keeps the
+//       draft on the tablet instead of queueing a post;
 //   <div data-keep-queue="form"> / <div data-keep-queue="all">: where the waiting items are
 //       listed (those that came from this page / every item of the user).
 // base.html loads this file with the signed-in user's id (data-user) or data-signed-out, the
@@ -161,7 +163,8 @@ function same(a, b) {
 const forms = new Map(); // form -> { id, baseline, timer, restoring }
 
 function draftId(form) {
-  return `${config.user}|${location.pathname}${form.id ? `#${form.id}` : ""}`;
+  const id = form.getAttribute("id");
+  return `${config.user}|${location.pathname}${id ? `#${id}` : ""}`;
 }
 
 async function saveDraft(form) {
@@ -256,7 +259,8 @@ async function enqueue(form, submitter) {
   const body = new URLSearchParams(data).toString();
   const fields = snapshot(form);
   const isSensitive = form.hasAttribute("data-keep-sensitive") || form.querySelector("[data-keep-sensitive]") !== null;
-  const action = new URL(form.action || location.href, location.href);
+  // getAttribute: a field named "action" (the questionnaire's buttons) shadows form.action
+  const action = new URL(form.getAttribute("action") || location.href, location.href);
   const item = {
     id: newKey(),
     user: config.user,
@@ -490,9 +494,22 @@ async function submitKept(form, submitter) {
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !forms.has(form)) return;
-  if (form.dataset.keepNative === "yes" || (form.method || "").toLowerCase() !== "post") return;
-  if ((form.enctype || "").toLowerCase() === "multipart/form-data") return;
+  if (form.dataset.keepNative === "yes" || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+  if ((form.getAttribute("enctype") || "").toLowerCase() === "multipart/form-data") return;
+  // the page's own script stopped it (the questionnaire's answers need attention)
+  if (event.defaultPrevented) return;
   event.preventDefault();
+  // "Save draft" with the link down: the draft on the tablet is that draft; nothing to send
+  if (navigator.onLine === false && event.submitter && event.submitter.hasAttribute("data-keep-local")) {
+    const state = forms.get(form);
+    clearTimeout(state.timer);
+    saveDraft(form)
+      .then(() => {
+        notice(form, say("kept_local", "No connection: this draft is kept on this tablet.")).dataset.keepLocal = "";
+      })
+      .catch(() => {});
+    return;
+  }
   // a second press while the first is on its way would be a second submission with a new key
   if (form.dataset.keepBusy === "yes") return;
   form.dataset.keepBusy = "yes";

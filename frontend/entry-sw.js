@@ -76,6 +76,62 @@ registerRoute(
   emptyForms,
 );
 
+// A form on one record the officer was given (a round's questionnaire, an open quiz attempt, a
+// Q&A session's notes; liaison/pwa/offline.py, OFFLINE_COPY_PATTERNS): the network first; what
+// is kept for offline is only the copy the server names in its answer's header, rendered without
+// what was recorded (no draft answers, no notes, no messages), under the bare address. An answer
+// without the header (the round closed, the attempt submitted, the sign-in page) drops the copy.
+const COPY_PATTERNS = config.offlineCopyPatterns.map((pattern) => new RegExp(pattern));
+const COPY_HEADER = config.offlineCopyHeader;
+const COPY_ITSELF = config.offlineCopyItself;
+const NETWORK_SECONDS = 6;
+
+function isCopyPage(url, request) {
+  return request.method === "GET" && request.mode === "navigate" && url.origin === self.location.origin &&
+    url.search === "" && COPY_PATTERNS.some((pattern) => pattern.test(url.pathname));
+}
+
+async function keepCopy(url, response) {
+  const cache = await caches.open(FORMS_CACHE);
+  if (response.status >= 500 || response.status === 429) return; // a bad moment, not an answer
+  const named = response.status === 200 && !response.redirected ? response.headers.get(COPY_HEADER) : null;
+  if (!named) {
+    await cache.delete(url.pathname, { ignoreVary: true });
+    return;
+  }
+  let copy = response;
+  if (named !== COPY_ITSELF) {
+    const address = new URL(named, url);
+    if (address.origin !== url.origin || address.pathname !== url.pathname) return;
+    copy = await fetch(address.href, { credentials: "same-origin" });
+    if (copy.status !== 200 || copy.redirected || copy.headers.get(COPY_HEADER) !== COPY_ITSELF) return;
+  }
+  await cache.put(url.pathname, copy);
+}
+
+registerRoute(
+  ({ url, request }) => isCopyPage(url, request),
+  async ({ url, request, event }) => {
+    const network = fetch(request);
+    let response;
+    try {
+      response = await Promise.race([
+        network,
+        new Promise((_resolve, reject) => setTimeout(() => reject(new Error("slow")), NETWORK_SECONDS * 1000)),
+      ]);
+    } catch (error) {
+      const kept = await (await caches.open(FORMS_CACHE)).match(url.pathname, { ignoreVary: true });
+      if (kept) return kept;
+      response = await network;
+    }
+    const language = response.headers.get("Content-Language");
+    if (language) lastLanguage = language.toLowerCase();
+    const keeping = keepCopy(url, response.clone()).catch(() => {});
+    if (event && event.waitUntil) event.waitUntil(keeping);
+    return response;
+  },
+);
+
 // Records, the API, accounts: straight to the network, never into a cache.
 registerRoute(({ url }) => isRecord(url), new NetworkOnly({ plugins: [rememberLanguage] }));
 

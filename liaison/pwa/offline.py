@@ -4,8 +4,10 @@ One list feeds both sides: the server marks every record response ``Cache-Contro
 (:class:`NoStoreRecordsMiddleware`), and the service worker receives the same prefixes in its
 configuration and sends those requests to the network only (``frontend/entry-sw.js``). The
 reading paths are the only pages the worker keeps: the reference library and the training
-modules an officer has opened (module page, lesson pages, lesson images), never a quiz or an
-attempt.
+modules an officer has opened (module page, lesson pages, lesson images), never a quiz's
+results. Form pages on one record (a questionnaire, an open quiz attempt, a Q&A session's notes)
+are kept only as the copy the server renders for the tablet, without what was recorded (see
+:data:`OFFLINE_COPY_PATTERNS`).
 """
 
 from __future__ import annotations
@@ -57,6 +59,24 @@ _READABLE = tuple(re.compile(pattern) for pattern in READABLE_PATTERNS)
 OFFLINE_FORMS: tuple[str, ...] = ("exchange:incident_new", "exchange:intelligence_new")
 FORMS_CACHE = "liaison-forms"
 
+# Pages under the record prefixes that hold a form on one record the officer was given: a
+# round's questionnaire, an open quiz attempt, a Q&A session's notes. The worker may keep one
+# of them for offline (in FORMS_CACHE, under its bare address) only in the form its answer names
+# in OFFLINE_COPY_HEADER: the same page rendered for the tablet (``?offline-copy=1``), without
+# what was recorded — no draft answers, no notes of the session, no messages. A page answered
+# without the header is never kept, and the copy kept of its address is dropped. Regular
+# expressions on the path, read alike by Python and JavaScript.
+OFFLINE_COPY_PATTERNS: tuple[str, ...] = (
+    r"^/surveys/rounds/\d+/fill/$",
+    r"^/surveys/qa/\d+/$",
+    r"^/training/attempts/\d+/$",
+)
+OFFLINE_COPY_HEADER = "Liaison-Offline-Copy"
+OFFLINE_COPY_PARAMETER = "offline-copy"
+# The header's value on the copy itself.
+OFFLINE_COPY_ITSELF = "this"
+_OFFLINE_COPY = tuple(re.compile(pattern) for pattern in OFFLINE_COPY_PATTERNS)
+
 
 def is_record_path(path: str) -> bool:
     return path in RECORD_PATHS or path.startswith(RECORD_PREFIXES)
@@ -64,6 +84,27 @@ def is_record_path(path: str) -> bool:
 
 def is_readable_path(path: str) -> bool:
     return not is_record_path(path) and any(p.search(path) for p in _READABLE)
+
+
+def wants_offline_copy(request: HttpRequest) -> bool:
+    """Whether the worker asks for the copy of a form page it keeps for offline."""
+    return request.method == "GET" and request.GET.get(OFFLINE_COPY_PARAMETER) == "1"
+
+
+def offer_offline_copy(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Tell the worker which copy of this form page it may keep: the page itself when it was
+    rendered as that copy, else the address of the copy. Only for the pages of
+    OFFLINE_COPY_PATTERNS, answered to a GET with 200."""
+    path = request.path_info
+    if request.method != "GET" or response.status_code != 200:
+        return response
+    if not any(pattern.search(path) for pattern in _OFFLINE_COPY):
+        return response
+    if wants_offline_copy(request):
+        response[OFFLINE_COPY_HEADER] = OFFLINE_COPY_ITSELF
+    else:
+        response[OFFLINE_COPY_HEADER] = f"{request.path}?{OFFLINE_COPY_PARAMETER}=1"
+    return response
 
 
 class NoStoreRecordsMiddleware:

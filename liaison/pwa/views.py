@@ -22,7 +22,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from liaison.pwa.offline import FORMS_CACHE, OFFLINE_FORMS, READABLE_PATTERNS, RECORD_PREFIXES
+from liaison.pwa.offline import (
+    FORMS_CACHE,
+    OFFLINE_COPY_HEADER,
+    OFFLINE_COPY_ITSELF,
+    OFFLINE_COPY_PATTERNS,
+    OFFLINE_FORMS,
+    READABLE_PATTERNS,
+    RECORD_PREFIXES,
+)
 
 THEME_COLOUR = "#0b5563"
 BACKGROUND_COLOUR = "#f4f6f7"
@@ -62,6 +70,9 @@ class WorkerConfig(TypedDict):
     searchPath: str
     formPages: list[str]
     formsCache: str
+    offlineCopyPatterns: list[str]
+    offlineCopyHeader: str
+    offlineCopyItself: str
 
 
 def _language_codes() -> list[str]:
@@ -103,6 +114,9 @@ def worker_config() -> WorkerConfig:
         searchPath=reverse("reference:search"),
         formPages=[reverse(name) for name in OFFLINE_FORMS],
         formsCache=FORMS_CACHE,
+        offlineCopyPatterns=[*OFFLINE_COPY_PATTERNS],
+        offlineCopyHeader=OFFLINE_COPY_HEADER,
+        offlineCopyItself=OFFLINE_COPY_ITSELF,
     )
 
 

@@ -19,6 +19,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from liaison.exchange.idempotency import idempotent_form
+from liaison.pwa.offline import offer_offline_copy, wants_offline_copy
 from liaison.registry import permissions
 from liaison.registry.models import User
 from liaison.registry.signed_in import current_user
@@ -149,6 +151,7 @@ def qa_guide_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_form("surveys.qa_session_new")
 def qa_session_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     survey_round = _writable_round(user, pk)
@@ -238,12 +241,20 @@ def _session_page(
     status: int = 200,
 ) -> HttpResponse:
     """The session with each guide question's notes, passages coded and (for programme staff)
-    the forms; ``bound`` holds a refused form by guide question (notes) or note (coding)."""
+    the forms; ``bound`` holds a refused form by guide question (notes) or note (coding).
+
+    The copy a tablet keeps for offline (``?offline-copy=1``) holds no note, no passage and
+    nothing about who took part: the guide's questions, with an empty notes form for each
+    question that has no notes yet (notes recorded are edited online, from their text)."""
     user = current_user(request)
     survey_round = session.round
     writer = access.may_code(user, survey_round)
     bound = bound or {}
+    copy = wants_offline_copy(request)
     notes = {note.question_id: note for note in session.notes.all()}
+    noted: set[int] = set()
+    if copy:
+        noted, notes = set(notes), {}
     passages: dict[int, list[CodedPassage]] = {}
     for passage in (
         permissions.visible(user, CodedPassage)
@@ -276,12 +287,13 @@ def _session_page(
                 "question": question,
                 "text": question.text(_language()),
                 "note": note,
-                "passages": passages.get(note.pk, []) if note is not None else [],
+                "noted_elsewhere": copy and question.pk in noted,
+                "passages": [] if copy or note is None else passages.get(note.pk, []),
                 "note_form": note_form,
-                "passage_form": passage_form,
+                "passage_form": None if copy else passage_form,
             }
         )
-    return render(
+    response = render(
         request,
         "surveys/qa_session.html",
         {
@@ -290,9 +302,11 @@ def _session_page(
             "rows": rows,
             "may_code": writer,
             "has_codes": survey_round.codes.exists(),
+            "offline_copy": copy,
         },
         status=status,
     )
+    return offer_offline_copy(request, response) if writer else response
 
 
 @login_required
@@ -311,6 +325,7 @@ def _writable_session(user: User, pk: int) -> QASession:
 
 @login_required
 @require_POST
+@idempotent_form("surveys.qa_note")
 def qa_note(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     user = current_user(request)
     session = _writable_session(user, pk)

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liaison.csp import allow_document_styles
+from liaison.exchange.idempotency import idempotent_form
+from liaison.pwa.offline import offer_offline_copy, wants_offline_copy
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Country
 from liaison.registry.permissions import Action
@@ -321,56 +323,74 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@idempotent_form("surveys.fill")
 def fill(request: HttpRequest, pk: int) -> HttpResponse:
-    """The questionnaire of an open round, for an officer of one of its BLOs."""
+    """The questionnaire of an open round, for an officer of one of its BLOs.
+
+    Answers posted when they can no longer be taken (the round closed, the officer's post
+    changed, the questionnaire already submitted — a tablet's outbox sends them late) come back
+    with 409 on the page, with what was typed. The worker keeps the page for offline only as
+    its copy without the officer's draft (``?offline-copy=1``)."""
     user = current_user(request)
     survey_round = access.access_round(user, pk)
+    posted = request.method == "POST"
+    refusal = ""
     if not access.may_answer(user, survey_round):
         if not survey_round.accepts_answers:
-            raise PermissionDenied(_("This round does not take answers now."))
-        raise PermissionDenied(
-            _("The questionnaire is filled by the officers of the BLOs the round covers.")
-        )
+            refusal = _("This round does not take answers now.")
+        else:
+            refusal = _("The questionnaire is filled by the officers of the BLOs the round covers.")
+        if not posted:
+            raise PermissionDenied(refusal)
     mine = access.own_submission(user, survey_round)
     if mine is not None and not mine.is_draft:
-        messages.info(request, _("You have already submitted this questionnaire."))
-        return redirect(mine.get_absolute_url())
+        if not posted:
+            messages.info(request, _("You have already submitted this questionnaire."))
+            return redirect(mine.get_absolute_url())
+        refusal = refusal or _("You have already submitted this questionnaire.")
     form = _form_or_error(survey_round.questionnaire)
     language = _language()
     errors: dict[str, str] = {}
     general: list[str] = []
     status = 200
-    if request.method == "POST":
+    copy = wants_offline_copy(request)
+    if posted:
         answers = answers_from_post(form, request.POST)
         submit = request.POST.get("action") == "submit"
-        try:
-            saved = services.do_save_submission(
-                survey_round,
-                answers,
-                submit=submit,
-                language=language,
-                actor=user,
-                request=request,
-            )
-        except services.SubmissionRejected as rejected:
-            errors, general = error_map(rejected.errors)
-            status = 400
-            values = answers
-        else:
-            if submit:
-                messages.success(request, _("Thank you: your answers are submitted."))
-                return redirect(survey_round.get_absolute_url())
-            errors, general = error_map(saved.warnings)
-            messages.success(request, _("Draft saved. You can come back to it later."))
-            if not errors and not general:
-                return redirect(reverse("surveys:fill", args=[survey_round.pk]))
-            values = saved.submission.answers
-    elif mine is not None:
+        values = answers
+        if not refusal:
+            try:
+                saved = services.do_save_submission(
+                    survey_round,
+                    answers,
+                    submit=submit,
+                    language=language,
+                    actor=user,
+                    request=request,
+                )
+            except services.SubmissionRejected as rejected:
+                errors, general = error_map(rejected.errors)
+                status = 400
+            except PermissionDenied as denied:
+                refusal = str(denied) or _("Your answers cannot be taken now.")
+            else:
+                if submit:
+                    messages.success(request, _("Thank you: your answers are submitted."))
+                    return redirect(survey_round.get_absolute_url())
+                errors, general = error_map(saved.warnings)
+                messages.success(request, _("Draft saved. You can come back to it later."))
+                if not errors and not general:
+                    return redirect(reverse("surveys:fill", args=[survey_round.pk]))
+                values = saved.submission.answers
+        if refusal:
+            general = [refusal, _("Nothing was recorded; your answers are below.")]
+            status = 409
+    elif mine is not None and not copy:
         values = {str(key): str(value) for key, value in (mine.answers or {}).items()}
     else:
         values = profile_defaults(survey_round, form, user)
     items = build_items(form, language=language, values=values, errors=errors)
-    return render(
+    response = render(
         request,
         "surveys/fill.html",
         {
@@ -380,11 +400,13 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "general_errors": general,
             "spec": client_spec(form, language),
-            "draft": mine,
+            "draft": None if copy or (mine is not None and not mine.is_draft) else mine,
             "title": form.title,
+            "offline_copy": copy,
         },
         status=status,
     )
+    return offer_offline_copy(request, response)
 
 
 @login_required

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
+from liaison.exchange.idempotency import idempotent_form
+from liaison.pwa.offline import offer_offline_copy, wants_offline_copy
 from liaison.reference.models import CrimeArea
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Agency, AgencyKind, Cluster, Country, User
@@ -282,36 +284,53 @@ def _question_texts(attempt: QuizAttempt) -> dict[str, dict[str, Any]]:
 
 
 @login_required
+@idempotent_form("training.quiz_attempt")
 def attempt_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An open attempt's quiz (the questions, never which answers are right: the server scores
+    what arrives), or the attempt's result. Answers posted to an attempt already submitted (a
+    tablet's outbox sends them late) are not counted: 409, on the result."""
     user = current_user(request)
     attempt = permissions.access(user, QuizAttempt, pk=pk)
     module = attempt.enrolment.module
     texts = _question_texts(attempt)
+    posted = request.method == "POST"
+    status = 200
     if attempt.is_open:
         if not can(user, Action.CHANGE, attempt):
             raise PermissionDenied
         if request.method != "POST" and services.quiz_locked(attempt.enrolment, module):
             messages.error(request, _("Open every lesson of this module before the quiz."))
             return redirect(module.get_absolute_url())
-        form = QuizForm(request.POST or None, attempt=attempt, texts=texts)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.do_submit_quiz_attempt(
-                    attempt, form.answers(), actor=user, request=request
-                )
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+        # bound whenever posted: an attempt sent with nothing ticked is an answer too
+        form = QuizForm(request.POST if posted else None, attempt=attempt, texts=texts)
+        if not posted or not form.is_valid():
+            response = render(
+                request,
+                "training/quiz.html",
+                {
+                    "attempt": attempt,
+                    "module": module,
+                    "form": form,
+                    "title": module.text("title", attempt.language),
+                    "offline_copy": wants_offline_copy(request),
+                },
+                status=400 if posted else 200,
+            )
+            return offer_offline_copy(request, response)
+        try:
+            services.do_submit_quiz_attempt(attempt, form.answers(), actor=user, request=request)
+        except ValidationError as exc:
+            # submitted meanwhile
+            messages.error(request, " ".join(exc.messages))
+            attempt.refresh_from_db()
+            status = 409
+        else:
             return redirect(attempt.get_absolute_url())
-        return render(
-            request,
-            "training/quiz.html",
-            {
-                "attempt": attempt,
-                "module": module,
-                "form": form,
-                "title": module.text("title", attempt.language),
-            },
+    elif posted:
+        messages.error(
+            request, _("This attempt was already submitted: these answers were not counted.")
         )
+        status = 409
     lang = attempt.language
     results = []
     for index, drawn in enumerate(attempt.questions, start=1):
@@ -346,6 +365,7 @@ def attempt_view(request: HttpRequest, pk: int) -> HttpResponse:
             "certificates": certificates,
             "own": attempt.enrolment.officer_id == user.pk,
         },
+        status=status,
     )
 
 
