@@ -28,6 +28,7 @@ urlpatterns = [
     path("training/", include("liaison.training.urls")),
     path("meetings/", include("liaison.meetings.urls")),
     path("audit/", include("liaison.audit.urls")),
+    path("notifications/", include("liaison.notifications.urls")),
     path("api/", api.urls),
     # the service worker, manifest and offline page live at the root (the worker's scope)
     path("", include("liaison.pwa.urls")),

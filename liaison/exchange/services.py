@@ -54,6 +54,8 @@ from liaison.exchange.models import (
     SharingGroup,
 )
 from liaison.exchange.sections import IncidentSection, applies
+from liaison.notifications.models import NoticeKind
+from liaison.notifications.services import announce, announce_once, announced_ids
 from liaison.registry.models import BLO, User
 from liaison.registry.permissions import Action, can, require
 from liaison.registry.services import changed_fields, snapshot
@@ -545,6 +547,8 @@ def do_share_record(
         decided_by=actor if originator else None,
         decided_at=timezone.now() if originator else None,
     )
+    if not originator:
+        announce(NoticeKind.SHARE_APPROVAL, share_request, user_ids=[current.recorded_by_id])
     if originator:
         _apply_share(
             current, distribution, group, actor=actor, request=request, approval=share_request
@@ -905,6 +909,7 @@ def do_send_alert(
     alert.reference = next_reference("ALR", actor.blo)
     alert.save()
     AlertDelivery.objects.bulk_create([AlertDelivery(alert=alert, to_blo=b) for b in recipients])
+    announce(NoticeKind.ALERT, alert, blo_ids=[b.pk for b in recipients])
     record(
         actor=actor,
         action=AuditAction.SHARE,
@@ -993,6 +998,7 @@ def do_ask_for_information(
     info_request.full_clean(exclude=["reference"])
     info_request.reference = next_reference("RFI", actor.blo)
     info_request.save()
+    announce(NoticeKind.REQUEST, info_request, blo_ids=[info_request.to_blo_id])
     record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -1001,6 +1007,22 @@ def do_ask_for_information(
         request=request,
     )
     return info_request
+
+
+def announce_overdue_requests() -> int:
+    """Tell the receiving posts of the open requests now past their deadline, each request
+    once; the number announced. Run by ``liaison notify overdue`` (see the README)."""
+    overdue = (
+        InformationRequest.objects.filter(
+            status=RequestStatus.OPEN, deadline__lt=timezone.localdate()
+        )
+        .exclude(pk__in=announced_ids(InformationRequest, NoticeKind.OVERDUE_REQUEST))
+        .order_by("deadline", "pk")
+    )
+    return sum(
+        announce_once(NoticeKind.OVERDUE_REQUEST, info_request, blo_ids=[info_request.to_blo_id])
+        for info_request in overdue
+    )
 
 
 @transaction.atomic
