@@ -407,6 +407,11 @@ def read_export(
         table = reader.read()
     except ExportRejected as rejected:
         rejections.append(rejected)
+    if not repeat_tables and not chosen.repeats():
+        # The common case costs nothing more than before.
+        if table is None:
+            raise _combined(name, rejections)
+        return table
     repeats = _RepeatReader(chosen, name, frame, export_format, rejections)
     found = repeats.read(repeat_tables)
     if rejections or table is None:
@@ -452,10 +457,9 @@ class _RepeatReader:
         self.name = name
         self.rejections = rejections
         self.notices: list[ImportNotice] = []
-        key_column = "KEY" if main_format is ExportFormat.ODK_CENTRAL else "_index"
-        self.keys: dict[str | None, dict[str, int]] = {
-            None: _positions(main[key_column]) if key_column in main.columns else {}
-        }
+        self.main = main
+        self.main_format = main_format
+        self.keys: dict[str | None, dict[str, int]] = {}
 
     def read(self, tables: Sequence[tuple[str, bytes]]) -> list[RepeatTable]:
         found: dict[str, tuple[str, pd.DataFrame, ExportFormat, str]] = {}
@@ -487,6 +491,10 @@ class _RepeatReader:
                 )
                 continue
             found[group.name] = (title, frame, export_format, encoding)
+        if found:
+            key_column = "KEY" if self.main_format is ExportFormat.ODK_CENTRAL else "_index"
+            main = self.main
+            self.keys[None] = _positions(main[key_column]) if key_column in main.columns else {}
         result: list[RepeatTable] = []
         missing: list[str] = []
         for group in self.form.repeats():
