@@ -333,6 +333,10 @@ class Model:
 # --- the writes, through the services every page and API endpoint calls -----------------------
 
 
+SHARED_PLATE = "51F-123.45"
+SHARED_CONTAINER = "CSQU3054383"
+
+
 def record_incident(
     world: World,
     author: str,
@@ -353,11 +357,19 @@ def record_incident(
         tlp=tlp,
         crime_area=area,
         commodity="drug:heroin" if area == "drugs" else "species:manis-javanica",
-        summary=summary,
+        summary=f"{summary} {SHARED_CONTAINER}",
         confirmed_beyond_label=confirm,
         group=SharingGroup.objects.get(name=group) if distribution == "group" else None,
+        # Every nominal entry is the same truck, and every summary names the same container: the
+        # records are related to one another, for whoever may read them (and the entries).
         nominal=[
-            {"kind": "person", "role": role, "name": needle, "distribution": dist}
+            {
+                "kind": "vehicle",
+                "role": role,
+                "name": needle,
+                "identifier": SHARED_PLATE,
+                "distribution": dist,
+            }
             for needle, role, dist in nominal
         ],
     )

@@ -5,9 +5,9 @@ intelligence (with nominal data and sources), change a report's TLP, share wider
 and answer sharing approvals, propose, accept and end counterpart pairs, create sharing groups,
 send alerts. A model of the world, kept by the rules below from what the SOP says each write may
 do (never from what the services did), decides who may read what. After every step every persona
-asks every endpoint — lists, search, counts, the dashboard, exports, record pages, PDFs, the API
-(with its STIX and MISP exports), alerts, the audit log and the registry's staff list — and what
-they read must be exactly what the model allows.
+asks every endpoint — lists, search, counts, the dashboard, exports, record pages (with their
+related records), "seen before", PDFs, the API (with its STIX and MISP exports), alerts, the audit
+log and the registry's staff list — and what they read must be exactly what the model allows.
 
 The suite runs a short version; a long one is a separate command (README, *Security model*):
 ``LIAISON_LEAK_EXAMPLES=500 LIAISON_LEAK_SHARDS=2 ./run tests tests/test_stateful_leaks.py``.
@@ -494,6 +494,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         api = c.get("/api/exchange/incidents?limit=500").json()
         assert {i["reference"] for i in api["results"]} == incidents, where
         assert api["count"] == len(incidents), where
+        self._check_seen_before(reader, c, incidents, where)
         if self.alerts:
             look("/exchange/alerts/")
         if reader in AUDIT_READERS:
@@ -519,6 +520,30 @@ class ExchangeMachine(RuleBasedStateMachine):
             if deep or ref in self.dirty:
                 self._check_record_pages(reader, c, rec, expected[ref], where, deep=deep)
 
+    def _check_seen_before(self, reader: str, c: Client, incidents: set[str], where: str) -> None:
+        """Every incident names the same container (in its summary) and every nominal entry the
+        same plate: "seen before" counts exactly the incidents the reader reads, and for the plate
+        those of which the reader reads an entry; it names no other."""
+        by_plate = {
+            ref
+            for ref in incidents
+            if any(
+                self.model.may_read_nominal(reader, self.recs[ref], n)
+                for n in self.recs[ref].nominal
+            )
+        }
+        for kind, value, expected in [
+            ("container", sop.SHARED_CONTAINER, incidents),
+            ("plate", sop.SHARED_PLATE, by_plate),
+        ]:
+            response = c.get("/exchange/identifiers/seen/", {"kind": kind, "value": value})
+            if response.status_code == 403:
+                continue  # those who do not record do not ask
+            answer = response.json()
+            named = {r["reference"] for r in answer["records"]}
+            assert named <= expected, f"seen before ({kind}) names {named - expected} to {where}"
+            assert answer["seen"] == len(expected), (kind, answer["seen"], len(expected), where)
+
     def _check_staff_lists(self, reader: str, c: Client) -> None:
         for blo in BLOS:
             response = c.get(f"/registry/blos/{getattr(self.world, blo).code}/")
@@ -541,6 +566,16 @@ class ExchangeMachine(RuleBasedStateMachine):
         if allowed:
             text = response.content.decode()
             assert rec.needle in text, (where, ref)
+            if rec.kind == "incident":
+                # related through the shared container: every other incident the reader reads
+                readable = {
+                    r
+                    for r, s in self.recs.items()
+                    if s.kind == "incident" and r != ref and self.model.may_read(reader, s)
+                }
+                others = {r for r, s in self.recs.items() if s.kind == "incident" and r != ref}
+                related = _refs(text.partition('id="related"')[2], others)
+                assert related == readable, (where, ref, related ^ readable)
             for nominal in rec.nominal:
                 shown = nominal.needle in text
                 assert shown is self.model.may_read_nominal(reader, rec, nominal), (

@@ -11,17 +11,18 @@ counted, not hinted at.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from liaison.exchange.access import readable_identifiers
 from liaison.exchange.identifiers import IdentifierKind
-from liaison.exchange.models import Incident, IntelligenceReport
+from liaison.exchange.models import Incident, IntelligenceReport, RecordIdentifier
 from liaison.registry.models import User
 
 RELATED_SHOWN = 50
@@ -39,7 +40,7 @@ class RelatedRecord:
     matched: list[tuple[str, str]] = field(default_factory=list)  # (kind label, value)
 
 
-def _found(rows: list[dict[str, object]]) -> list[RelatedRecord]:
+def _found(rows: Iterable[Mapping[str, Any]]) -> list[RelatedRecord]:
     """Rows of (kind, value, record) as records, each with what matched, in the rows' order."""
     records: dict[str, RelatedRecord] = {}
     for row in rows:
@@ -65,8 +66,10 @@ def _found(rows: list[dict[str, object]]) -> list[RelatedRecord]:
     return list(records.values())
 
 
-def _rows(user: User, match: Q, exclude: Q | None = None) -> list[dict[str, object]]:
-    rows = readable_identifiers(user).filter(match)
+def _rows(
+    readable: QuerySet[RecordIdentifier], match: Q, exclude: Q | None = None
+) -> list[Mapping[str, Any]]:
+    rows = readable.filter(match)
     if exclude is not None:
         rows = rows.exclude(exclude)
     return list(
@@ -81,13 +84,14 @@ def _rows(user: User, match: Q, exclude: Q | None = None) -> list[dict[str, obje
 def related_records(user: User, record: Incident | IntelligenceReport) -> list[RelatedRecord]:
     """The records ``user`` may read that share an identifier ``user`` may read in ``record``."""
     own = Q(incident=record) if isinstance(record, Incident) else Q(intelligence=record)
-    mine = set(readable_identifiers(user).filter(own).values_list("kind", "value"))
+    readable = readable_identifiers(user)
+    mine = set(readable.filter(own).values_list("kind", "value"))
     if not mine:
         return []
     match = Q()
     for kind, value in sorted(mine):
         match |= Q(kind=kind, value=value)
-    return _found(_rows(user, match, exclude=own))[:RELATED_SHOWN]
+    return _found(_rows(readable, match, exclude=own))[:RELATED_SHOWN]
 
 
 class SeenRecord(TypedDict):
@@ -107,9 +111,10 @@ class SeenAnswer(TypedDict):
 def seen_before(user: User, kind: IdentifierKind, value: str) -> SeenAnswer:
     """How many records ``user`` may read name this (normalised) identifier where ``user`` may
     read it, and the most recent of them."""
-    rows = readable_identifiers(user).filter(kind=kind, value=value)
-    seen = rows.values("incident_id", "intelligence_id").distinct().count()
-    found = _found(_rows(user, Q(kind=kind, value=value)))[:SEEN_SHOWN] if seen else []
+    readable = readable_identifiers(user)
+    match = Q(kind=kind, value=value)
+    seen = readable.filter(match).values("incident_id", "intelligence_id").distinct().count()
+    found = _found(_rows(readable, match))[:SEEN_SHOWN] if seen else []
     return {
         "kind": kind.value,
         "value": value,

@@ -205,7 +205,19 @@ def load_demo_exchange() -> None:
                     quantity=Decimal("60"),
                     unit=Unit.CYLINDER,
                 )
-            ]
+            ],
+            # The truck of the pangolin scales, typed another way: the two records are related
+            # for the readers of both nominal parts (Moc Bai), not for Bavet, which reads both
+            # records but neither truck.
+            nominal=[
+                NominalEntry(
+                    kind=NominalKind.VEHICLE,
+                    role=NominalRole.OTHER,
+                    name="Xe tải Hino",
+                    identifier="70c 12345",
+                    distribution=Distribution.BLO,
+                )
+            ],
         ),
         actor=lan,
     )

@@ -217,14 +217,16 @@ def identity_data_in(text: str, *, region: str = "VN") -> list[IdentityHint]:
         taken.append((start, end))
         hints.append(IdentityHint(kind, found))
 
-    for match in phonenumbers.PhoneNumberMatcher(text, region.upper() or "VN"):
-        add(IdentityHintKind.PHONE, match.start, match.end, match.raw_string)
-    for match in _PLATE_IN_TEXT.finditer(text):
-        add(IdentityHintKind.PLATE, match.start(), match.end(), match.group())
-    for match in _DOCUMENT_IN_TEXT.finditer(text):
-        add(IdentityHintKind.DOCUMENT, match.start(), match.end(), match.group())
-    for match in _COURTESY_TITLE.finditer(text):
-        end = _name_after(text, match.end())
-        if end > match.end():
-            add(IdentityHintKind.NAME, match.start(), end, text[match.start() : end])
+    for number in phonenumbers.PhoneNumberMatcher(text, region.upper() or "VN"):
+        add(IdentityHintKind.PHONE, number.start, number.end, number.raw_string)
+    for pattern, kind in (
+        (_PLATE_IN_TEXT, IdentityHintKind.PLATE),
+        (_DOCUMENT_IN_TEXT, IdentityHintKind.DOCUMENT),
+    ):
+        for match in pattern.finditer(text):
+            add(kind, match.start(), match.end(), match.group())
+    for title in _COURTESY_TITLE.finditer(text):
+        end = _name_after(text, title.end())
+        if end > title.end():
+            add(IdentityHintKind.NAME, title.start(), end, text[title.start() : end])
     return hints
