@@ -183,3 +183,36 @@ setCatchHandler(async ({ request }) => {
   }
   return Response.error();
 });
+
+// Web Push (liaison/notifications): a message says only that something waits, and where. It is
+// shown as it came; a click opens (or focuses) the app at that page, on this origin only.
+self.addEventListener("push", (event) => {
+  let message = { title: "Liaison", body: "", url: "/" };
+  try {
+    message = { ...message, ...event.data.json() };
+  } catch (error) {
+    // an empty or unreadable push still tells the officer to look
+  }
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      icon: "/static/pwa/icon-192.png",
+      tag: message.url,
+      data: { url: message.url },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const wanted = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  const url = wanted.origin === self.location.origin ? wanted.href : self.location.origin + "/";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      for (const client of windows) {
+        if (client.url === url && "focus" in client) return client.focus();
+      }
+      return self.clients.openWindow(url);
+    }),
+  );
+});
