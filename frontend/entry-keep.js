@@ -452,6 +452,18 @@ async function renderQueues() {
 
 // --- submitting -------------------------------------------------------------------------------
 
+// Where the server sent the officer. The same page with another fragment (the Q&A notes answer
+// with the session's address and the question's anchor) would only scroll: load it again.
+function goTo(address) {
+  const target = new URL(address, location.href);
+  if (target.origin === location.origin && target.pathname === location.pathname && target.search === location.search) {
+    if (target.hash) location.hash = target.hash;
+    location.reload();
+    return;
+  }
+  location.assign(target.href);
+}
+
 async function submitKept(form, submitter) {
   const state = forms.get(form);
   const item = await enqueue(form, submitter);
@@ -459,7 +471,7 @@ async function submitKept(form, submitter) {
   if (result.outcome === "sent") {
     if (state) await (await db()).delete("drafts", state.id);
     if (state) state.baseline = snapshot(form);
-    location.assign(result.location);
+    goTo(result.location);
     return;
   }
   if (result.outcome === "conflict" || result.outcome === "refused") {

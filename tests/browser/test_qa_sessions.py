@@ -4,6 +4,8 @@ report; an officer of another country cannot open the session."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -60,6 +62,7 @@ def test_programme_staff_record_and_code_a_head_of_blo_interview_on_a_tablet(
     page.select_option("#id_language", "vi")
     page.fill("#id_participants", "Trưởng BLO – Công an tỉnh")
     page.click("#session-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/surveys/qa/\d+/$"))
     session = QASession.objects.get()
     assert page.url.endswith(session.get_absolute_url())
     assert session.blo == live_world.dien_bien and session.kind == SessionKind.HEAD_OF_BLO

@@ -1,5 +1,6 @@
 """Drafts and the outbox (keep.js): which pages load it and with what, and the only record-prefix
-pages the worker may keep — the two empty new-record forms."""
+pages the worker may keep — the two empty new-record forms, and the copies without records that
+the questionnaire, quiz attempt and Q&A session pages name."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from typing import Any, cast
 import pytest
 from django.test import Client
 
-from liaison.pwa.offline import FORMS_CACHE, is_record_path
+from liaison.pwa.offline import (
+    FORMS_CACHE,
+    OFFLINE_COPY_HEADER,
+    OFFLINE_COPY_ITSELF,
+    OFFLINE_COPY_PATTERNS,
+    is_record_path,
+)
 from tests.builders import build_world
 
 
@@ -70,3 +77,27 @@ def test_the_worker_keeps_only_the_two_empty_new_record_forms(db) -> None:
 def test_the_exchange_overview_has_the_outbox_list(world) -> None:
     page = signed_in(world.lan).get("/exchange/").content.decode()
     assert '<div data-keep-queue="all" hidden></div>' in page
+
+
+def test_the_worker_keeps_form_pages_on_one_record_only_as_the_copies_they_name(db) -> None:
+    body = Client().get("/sw.js").content.decode()
+    match = re.match(r"self\.__LIAISON_SW__=(\{.*?\});\n", body)
+    assert match
+    config = cast(dict[str, Any], json.loads(match.group(1)))
+    assert config["offlineCopyPatterns"] == [*OFFLINE_COPY_PATTERNS]
+    assert config["offlineCopyHeader"] == OFFLINE_COPY_HEADER
+    assert config["offlineCopyItself"] == OFFLINE_COPY_ITSELF
+    # the questionnaire, a Q&A session, an open attempt; never a result, a submission, a list
+    examples = {
+        "/surveys/rounds/7/fill/": True,
+        "/surveys/qa/3/": True,
+        "/training/attempts/12/": True,
+        "/surveys/rounds/7/": False,
+        "/surveys/rounds/7/results/": False,
+        "/surveys/submissions/4/": False,
+        "/surveys/qa/3/notes/2/": False,
+        "/training/attempts/": False,
+    }
+    for path, kept in examples.items():
+        assert any(re.search(p, path) for p in OFFLINE_COPY_PATTERNS) is kept, path
+        assert is_record_path(path)
