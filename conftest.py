@@ -113,3 +113,10 @@ def _english_unless_a_test_says_otherwise() -> Any:
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    # Uploaded files (attachments, questionnaires) go to the data folder's uploads: each test
+    # writes to a folder of its own, never to a developer's data folder.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("uploads")

@@ -292,6 +292,18 @@ CACHES = {
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Attachments of incidents, intelligence and requests (liaison.exchange.attachments): stored in
+# the uploads folder above, served only through the permission layer. Types are sniffed from the
+# bytes: JPEG, PNG and WebP photos, PDF documents.
+ATTACHMENT_MAX_BYTES = env_int("LIAISON_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+ATTACHMENT_TYPES = env_list(
+    "LIAISON_ATTACHMENT_TYPES", ["image/jpeg", "image/png", "image/webp", "application/pdf"]
+)
+ATTACHMENT_MAX_PER_RECORD = env_int("LIAISON_ATTACHMENT_MAX_PER_RECORD", 20)
+# A photo of more pixels is refused before it is decoded (a decompression bomb's few bytes
+# would otherwise take gigabytes of memory).
+ATTACHMENT_MAX_PIXELS = env_int("LIAISON_ATTACHMENT_MAX_PIXELS", 50_000_000)
+ATTACHMENT_THUMBNAIL_PIXELS = env_int("LIAISON_ATTACHMENT_THUMBNAIL_PIXELS", 320)
 STORAGES = {
     # uploads written whole (temporary name, fsync, link) or not at all: a full disk leaves
     # no truncated file behind

@@ -22,6 +22,7 @@ from liaison.exchange.models import (
     TLP,
     Alert,
     AlertDelivery,
+    Attachment,
     Distribution,
     Incident,
     IncidentExport,
@@ -36,7 +37,7 @@ from liaison.exchange.models import (
     SharingGroup,
 )
 from liaison.registry.models import BLO, Role, User
-from liaison.registry.permissions import Action, counterpart_blo_ids, register
+from liaison.registry.permissions import Action, can, counterpart_blo_ids, register, visible
 
 
 def _group_ids(user: User) -> list[int]:
@@ -362,14 +363,20 @@ class AlertDeliveryPolicy:
         return False
 
 
+def request_parties(user: User, *, origin: str = "") -> Q:
+    """The requests ``user`` is a party to: those of their post, asked or received (their own
+    only, for those of no post). ``origin`` prefixes the fields, as in :func:`audience`."""
+    if user.blo_id is None:
+        return Q(**{f"{origin}asked_by_id": user.pk})
+    return Q(**{f"{origin}from_blo_id": user.blo_id}) | Q(**{f"{origin}to_blo_id": user.blo_id})
+
+
 @register(InformationRequest)
 class InformationRequestPolicy:
     administrators_see_all = False
 
     def visible(self, user: User) -> Q:
-        if user.blo_id is None:
-            return Q(asked_by=user)
-        return Q(from_blo_id=user.blo_id) | Q(to_blo_id=user.blo_id)
+        return request_parties(user)
 
     def allows(self, user: User, action: Action, obj: InformationRequest) -> bool:
         if action == Action.CREATE:
@@ -379,6 +386,98 @@ class InformationRequestPolicy:
         if action == Action.CHANGE:  # close or withdraw
             return user.blo_id is not None and user.blo_id == obj.from_blo_id
         return False
+
+
+# --- attachments ---------------------------------------------------------------------------------
+#
+# An attachment is read by its record's readers. A photo of a person is nominal data: it is read
+# by the readers of the nominal entry it shows when one is named (that entry's distribution, the
+# victims' rule included), else by the originating unit alone — the default audience of a nominal
+# entry and of an intelligence source. A request's attachments, of a person or not, are for the
+# request's two posts, to whom the asking post addressed it.
+
+
+def _originating_unit(user: User, origin: str) -> Q:
+    q = Q(**{f"{origin}recorded_by_id": user.pk})
+    if user.blo_id is not None and user.agency_id is not None:
+        q |= Q(**{f"{origin}agency_id": user.agency_id, f"{origin}blo_id": user.blo_id})
+    return q
+
+
+def readable_attachments(user: User) -> Q:
+    """The attachments ``user`` may read, as one filter over the attachment's own joins."""
+    incident_readers = Q(incident__pending_import__isnull=True) & audience(
+        user, origin="incident__", distribution="incident__distribution"
+    )
+    victims = Q(nominal_entry__role=NominalRole.VICTIM) & ~_originating_unit(user, "incident__")
+    entry_readers = (
+        Q(nominal_entry__isnull=False)
+        & audience(user, origin="incident__", distribution="nominal_entry__distribution")
+        & ~victims
+    )
+    incident_person_readers = entry_readers | (
+        Q(nominal_entry__isnull=True) & _originating_unit(user, "incident__")
+    )
+    report_readers = audience(
+        user, origin="intelligence__", distribution="intelligence__distribution"
+    )
+    return (
+        (
+            Q(incident__isnull=False)
+            & incident_readers
+            & (Q(of_person=False) | incident_person_readers)
+        )
+        | (
+            Q(intelligence__isnull=False)
+            & report_readers
+            & (Q(of_person=False) | _originating_unit(user, "intelligence__"))
+        )
+        | (
+            Q(information_request__isnull=False)
+            & request_parties(user, origin="information_request__")
+        )
+    )
+
+
+def may_attach(user: User, record: Incident | IntelligenceReport | InformationRequest) -> bool:
+    """Who adds (and removes) a record's attachments: those who may change an incident or a
+    report; for a request, either of its two posts (the asking post changes it, the other answers
+    it). Asked of the stored record."""
+    if isinstance(record, InformationRequest):
+        return can(user, Action.CHANGE, record) or can(user, Action.ANSWER, record)
+    return can(user, Action.CHANGE, record)
+
+
+def may_remove_attachment(user: User, attachment: Attachment) -> bool:
+    """The uploader while they may still attach to the record, or whoever may change the record
+    (for a request: the asking post)."""
+    record = attachment.record
+    if attachment.uploaded_by_id == user.pk and may_attach(user, record):
+        return True
+    return can(user, Action.CHANGE, record)
+
+
+@register(Attachment)
+class AttachmentPolicy:
+    administrators_see_all = False
+
+    def visible(self, user: User) -> Q:
+        return readable_attachments(user)
+
+    def allows(self, user: User, action: Action, obj: Attachment) -> bool:
+        return action == Action.DELETE and may_remove_attachment(user, obj)
+
+
+def access_attachment(user: User, pk: int) -> Attachment:
+    """One attachment ``user`` may read; 404 for any other (its existence is not disclosed)."""
+    try:
+        return (
+            visible(user, Attachment)
+            .select_related("incident", "intelligence", "information_request")
+            .get(pk=pk)
+        )
+    except Attachment.DoesNotExist:
+        raise Http404 from None
 
 
 def access_seizure_import(user: User, pk: int) -> SeizureImport:

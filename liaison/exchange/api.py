@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -21,6 +22,7 @@ from liaison.exchange.idempotency import earlier_answer, idempotent_request, rem
 from liaison.exchange.models import (
     TLP,
     AlertDelivery,
+    Attachment,
     Distribution,
     Incident,
     NominalEntry,
@@ -73,6 +75,19 @@ class IncidentOut(Schema):
     items: list[ItemOut]
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    of_person: bool
+    url: str
+    thumbnail_url: str | None
+
+
 class IncidentDetailOut(IncidentOut):
     detection_method: str
     concealment_method: str
@@ -83,6 +98,7 @@ class IncidentDetailOut(IncidentOut):
     summary_language: str
     nominal: list[NominalOut]
     nominal_withheld: int
+    attachments: list[AttachmentOut]
 
 
 MAX_OFFSET = 1_000_000_000
@@ -227,6 +243,27 @@ def incident(request: HttpRequest, reference: str) -> IncidentDetailOut:
             for n in nominal
         ],
         nominal_withheld=found.nominal_entries.count() - nominal.count(),
+        attachments=[
+            AttachmentOut(
+                id=a.pk,
+                name=a.original_name,
+                content_type=a.content_type,
+                size=a.size,
+                sha256=a.sha256,
+                width=a.width,
+                height=a.height,
+                of_person=a.of_person,
+                url=request.build_absolute_uri(a.get_absolute_url()),
+                thumbnail_url=(
+                    request.build_absolute_uri(
+                        reverse("exchange:attachment_thumbnail", args=[a.pk])
+                    )
+                    if a.thumbnail
+                    else None
+                ),
+            )
+            for a in visible(user, Attachment).filter(incident=found)
+        ],
     )
 
 

@@ -28,6 +28,7 @@ from liaison.exchange.models import (
     InformationRequest,
     IntelligenceReport,
     NominalEntry,
+    NominalKind,
     PersonCount,
     SeizureItem,
     SharingGroup,
@@ -839,3 +840,50 @@ class SharingGroupForm(forms.Form):
         super().__init__(*args, **kwargs)
         members = visible(user, User).filter(is_active=True).exclude(pk=user.pk)
         self.fields["members"].queryset = members  # type: ignore[attr-defined]
+
+
+class AttachmentForm(forms.Form):
+    """An upload to a record: the file, and whether it shows a person (and whom)."""
+
+    # An empty file is refused by the service, with a message naming it.
+    file = forms.FileField(
+        label=_("Photo or document (JPEG, PNG, WebP or PDF)"),
+        allow_empty_file=True,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+        ),
+    )
+    of_person = forms.BooleanField(
+        label=_("This photo shows a person"),
+        required=False,
+        help_text=_("Then only those who may read the nominal data see it."),
+    )
+    nominal_entry = forms.ModelChoiceField(
+        label=_("Person shown"),
+        queryset=NominalEntry.objects.none(),
+        required=False,
+        empty_label=_("— not one of the nominal entries (originating agency only) —"),
+    )
+    keep_location = forms.BooleanField(
+        label=_("Keep the location where the photo was taken"),
+        required=False,
+        help_text=_(
+            "Left unticked, the place and device are removed from the photo. Tick only when "
+            "the location is evidence; the choice is recorded."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: User, record: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["data-max-bytes"] = settings.ATTACHMENT_MAX_BYTES
+        if isinstance(record, Incident):
+            people = visible(user, NominalEntry).filter(incident=record, kind=NominalKind.PERSON)
+            self.fields["nominal_entry"].queryset = people  # type: ignore[attr-defined]
+        else:
+            del self.fields["nominal_entry"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("nominal_entry") is not None and not data.get("of_person"):
+            data["of_person"] = True  # naming the person shown says the photo shows a person
+        return data

@@ -25,6 +25,11 @@ urlpatterns = [
     path("incidents/<str:reference>/edit/", views.incident_edit, name="incident_edit"),
     path("incidents/<str:reference>/share/", views.incident_share, name="incident_share"),
     path("incidents/<str:reference>/pdf/", views.incident_pdf, name="incident_pdf"),
+    path(
+        "incidents/<str:reference>/attachments/",
+        views.incident_attachments,
+        name="incident_attachments",
+    ),
     path("intelligence/", views.intelligence_list, name="intelligence_list"),
     path("intelligence/new/", views.intelligence_new, name="intelligence_new"),
     path("intelligence/<str:reference>/", views.intelligence_detail, name="intelligence"),
@@ -33,6 +38,11 @@ urlpatterns = [
         "intelligence/<str:reference>/share/", views.intelligence_share, name="intelligence_share"
     ),
     path("intelligence/<str:reference>/pdf/", views.intelligence_pdf, name="intelligence_pdf"),
+    path(
+        "intelligence/<str:reference>/attachments/",
+        views.intelligence_attachments,
+        name="intelligence_attachments",
+    ),
     path("sharing-requests/", views.share_requests, name="share_requests"),
     path("groups/", views.group_list, name="groups"),
     path("alerts/", views.alert_list, name="alerts"),
@@ -41,4 +51,14 @@ urlpatterns = [
     path("requests/", views.request_list, name="requests"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request"),
+    path(
+        "requests/<str:reference>/attachments/",
+        views.request_attachments,
+        name="request_attachments",
+    ),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
+    path(
+        "attachments/<int:pk>/thumbnail/", views.attachment_thumbnail, name="attachment_thumbnail"
+    ),
+    path("attachments/<int:pk>/remove/", views.attachment_remove, name="attachment_remove"),
 ]

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,11 +24,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liaison.exchange import services
 from liaison.exchange.access import (
+    access_attachment,
     access_incident_export,
     access_seizure_import,
+    may_attach,
     may_record_for,
+    may_remove_attachment,
     may_view_coordination,
 )
+from liaison.exchange.attachments import do_add_attachment, do_remove_attachment
 from liaison.exchange.coordination import coordination
 from liaison.exchange.correlation import related_records, seen_before
 from liaison.exchange.forms import (
@@ -36,6 +40,7 @@ from liaison.exchange.forms import (
     AlertForm,
     AlertResponseForm,
     AnswerForm,
+    AttachmentForm,
     IncidentEditForm,
     IncidentForm,
     InformationRequestForm,
@@ -63,6 +68,7 @@ from liaison.exchange.models import (
     TLP,
     Alert,
     AlertDelivery,
+    Attachment,
     Distribution,
     ExportKind,
     ExportStatus,
@@ -474,6 +480,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "related": related_records(user, incident),
             "may_change": can(user, Action.CHANGE, incident),
             "may_share": can(user, Action.SHARE, incident),
+            **_attachments_context(user, incident),
         },
     )
 
@@ -880,6 +887,7 @@ def intelligence_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "related": related_records(user, report),
             "may_change": can(user, Action.CHANGE, report),
             "may_share": can(user, Action.SHARE, report),
+            **_attachments_context(user, report),
         },
     )
 
@@ -1116,6 +1124,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "may_answer": can(user, Action.ANSWER, info),
             "may_close": can(user, Action.CHANGE, info),
+            **_attachments_context(user, info),
         },
     )
 
@@ -1140,3 +1149,147 @@ def group_list(request: HttpRequest) -> HttpResponse:
             return redirect("exchange:groups")
     groups = visible(user, SharingGroup).prefetch_related("members")
     return render(request, "exchange/group_list.html", {"groups": groups, "form": form})
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+AttachedRecord = Incident | IntelligenceReport | InformationRequest
+
+
+def _record_attachments(user: User, record_obj: AttachedRecord) -> list[Attachment]:
+    field = {
+        Incident: "incident",
+        IntelligenceReport: "intelligence",
+        InformationRequest: "information_request",
+    }[type(record_obj)]
+    return list(
+        visible(user, Attachment)
+        .filter(**{field: record_obj})
+        .select_related("uploaded_by", "nominal_entry", "incident", "intelligence")
+        .select_related("information_request")
+    )
+
+
+def _attachments_context(user: User, record_obj: AttachedRecord) -> dict[str, Any]:
+    """The attachments the reader may read, with whether they may remove each, and the upload
+    form for those who may attach."""
+    attachments = _record_attachments(user, record_obj)
+    for attachment in attachments:
+        attachment.removable = may_remove_attachment(user, attachment)  # type: ignore[attr-defined]
+    allowed = may_attach(user, record_obj)
+    return {
+        "attachments": attachments,
+        "attachment_form": AttachmentForm(user=user, record=record_obj) if allowed else None,
+        "attachment_upload_url": reverse(
+            {
+                Incident: "exchange:incident_attachments",
+                IntelligenceReport: "exchange:intelligence_attachments",
+                InformationRequest: "exchange:request_attachments",
+            }[type(record_obj)],
+            args=[record_obj.reference],
+        ),
+        "attachment_max_mb": f"{settings.ATTACHMENT_MAX_BYTES / 1_048_576:g}",
+    }
+
+
+def _add_attachment(request: HttpRequest, record_obj: AttachedRecord) -> HttpResponse:
+    user = _user(request)
+    if not may_attach(user, record_obj):
+        raise PermissionDenied(_("You may not add attachments to this record."))
+    form = AttachmentForm(request.POST, request.FILES, user=user, record=record_obj)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            attachment = do_add_attachment(
+                record_obj,
+                upload,
+                name=upload.name or "",
+                size=upload.size,
+                of_person=form.cleaned_data["of_person"],
+                nominal_entry=form.cleaned_data.get("nominal_entry"),
+                keep_location=form.cleaned_data["keep_location"],
+                actor=user,
+                request=request,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("“%(name)s” attached.") % {"name": attachment.original_name}
+            )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect(f"{record_obj.get_absolute_url()}#attachments")
+
+
+@login_required
+@require_POST
+def incident_attachments(request: HttpRequest, reference: str) -> HttpResponse:
+    return _add_attachment(request, access(_user(request), Incident, reference=reference))
+
+
+@login_required
+@require_POST
+def intelligence_attachments(request: HttpRequest, reference: str) -> HttpResponse:
+    return _add_attachment(request, access(_user(request), IntelligenceReport, reference=reference))
+
+
+@login_required
+@require_POST
+def request_attachments(request: HttpRequest, reference: str) -> HttpResponse:
+    return _add_attachment(request, access(_user(request), InformationRequest, reference=reference))
+
+
+def _serve(attachment: Attachment, *, thumbnail: bool) -> FileResponse:
+    stored = attachment.thumbnail if thumbnail else attachment.file
+    if not stored.name:
+        raise Http404
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = "image/jpeg" if thumbnail else attachment.content_type
+    inline = content_type.startswith("image/")
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=not inline,
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    # Opened on its own, the file runs nothing and embeds nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@login_required
+@require_GET
+def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
+    user = _user(request)
+    attachment = access_attachment(user, pk)
+    services.record_export(
+        user, f"{attachment.record.reference}: {attachment.original_name}", 1, request
+    )
+    return _serve(attachment, thumbnail=False)
+
+
+@login_required
+@require_GET
+def attachment_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    return _serve(access_attachment(_user(request), pk), thumbnail=True)
+
+
+@login_required
+@require_POST
+def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    attachment = access_attachment(user, pk)
+    back = f"{attachment.record.get_absolute_url()}#attachments"
+    do_remove_attachment(attachment, actor=user, request=request)
+    messages.success(request, _("“%(name)s” removed.") % {"name": attachment.original_name})
+    return redirect(back)
