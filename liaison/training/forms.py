@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.registry.models import BLO, Agency, Country, User
 from liaison.registry.versioning import add_version_field
+from liaison.surveys.models import SurveyRound
 from liaison.training.models import (
     DeliveryFormat,
     DepartureReason,
@@ -193,14 +194,35 @@ class DepartureForm(forms.Form):
 
 
 class TrainingPlanForm(forms.Form):
+    """A plan from a stored survey round's answers or from a CSV of respondents (one of them)."""
+
     title = forms.CharField(label=_("Title"), max_length=200)
-    country = forms.ModelChoiceField(
-        label=_("Country"), queryset=Country.objects.none(), required=False
+    survey_round = forms.ModelChoiceField(
+        label=_("Stored survey round"),
+        queryset=SurveyRound.objects.none(),
+        required=False,
+        help_text=_("The submitted answers of a round stored in Liaison; or upload a CSV below."),
+    )
+    file = forms.FileField(
+        label=_("Respondents (CSV)"),
+        required=False,
+        help_text=_(
+            "One row per respondent with the columns blo, agency, cluster and one per topic of the training grid."
+        ),
     )
     source = forms.CharField(
         label=_("Assessment"),
         max_length=300,
-        help_text=_("e.g. PATROL training needs assessment, Viet Nam, August 2010"),
+        required=False,
+        help_text=_(
+            "e.g. PATROL training needs assessment, Viet Nam, August 2010; left empty for a stored round: its title"
+        ),
+    )
+    country = forms.ModelChoiceField(
+        label=_("Country"),
+        queryset=Country.objects.none(),
+        required=False,
+        help_text=_("Left empty for a stored round: the round's country."),
     )
     starts_on = forms.DateField(
         label=_("Plan starts"), widget=DateInput, initial=timezone.localdate
@@ -209,25 +231,46 @@ class TrainingPlanForm(forms.Form):
     previous = forms.ModelChoiceField(
         label=_("Previous round's plan"), queryset=TrainingPlan.objects.none(), required=False
     )
-    file = forms.FileField(
-        label=_("Respondents (CSV)"),
-        help_text=_(
-            "One row per respondent with the columns blo, agency, cluster and one per topic of the training grid."
-        ),
-    )
 
     def __init__(
-        self, *args: Any, countries: QuerySet[Country], plans: QuerySet[TrainingPlan], **kwargs: Any
+        self,
+        *args: Any,
+        countries: QuerySet[Country],
+        plans: QuerySet[TrainingPlan],
+        rounds: QuerySet[SurveyRound],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"].queryset = countries  # type: ignore[attr-defined]
         self.fields["previous"].queryset = plans  # type: ignore[attr-defined]
+        self.fields["survey_round"].queryset = rounds  # type: ignore[attr-defined]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload and upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
         return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        survey_round: SurveyRound | None = data.get("survey_round")
+        if "survey_round" not in data or "file" not in data:
+            return data  # one of them is already in error
+        if (survey_round is None) == (not data.get("file")):
+            raise forms.ValidationError(
+                _("Choose a stored survey round or upload a CSV of respondents, not both."),
+                code="one_source",
+            )
+        if survey_round is None:
+            if not data.get("source"):
+                self.add_error("source", forms.Field.default_error_messages["required"])
+            return data
+        if not data.get("source"):
+            data["source"] = survey_round.title
+        countries = self.fields["country"].queryset  # type: ignore[attr-defined]
+        if data.get("country") is None and countries.filter(pk=survey_round.country_id).exists():
+            data["country"] = survey_round.country
+        return data
 
 
 class ContentImportForm(forms.Form):

@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
@@ -22,6 +23,9 @@ from liaison.reference.vocabularies import vocabulary_for
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Role, User
 from liaison.registry.permissions import AnyUser, coordinates_country, heads_blo, is_network_wide
+from liaison.surveys.access import rounds_with_results
+from liaison.surveys.models import SurveyRound
+from liaison.surveys.selectors import round_answers
 from liaison.training.models import (
     Certificate,
     CertificateState,
@@ -33,6 +37,7 @@ from liaison.training.models import (
     TrainingModule,
     TrainingPlan,
 )
+from liaison.training.planning import PATROL_TNA_COLUMNS, respondents_from_rows
 from liaison.training.policies import training_blo_filter
 
 # A BLO whose share of trained staff in a crime area falls below this gets a warning.
@@ -316,6 +321,26 @@ def visible_plans(user: AnyUser) -> QuerySet[TrainingPlan]:
 
 def access_plan(user: AnyUser, pk: int) -> TrainingPlan:
     return permissions.access(user, TrainingPlan, pk=pk)
+
+
+def plan_rounds(user: AnyUser) -> QuerySet[SurveyRound]:
+    """The stored survey rounds ``user`` may make a plan from: those whose results they read."""
+    return rounds_with_results(user).select_related("country").order_by("-starts_on", "-pk")
+
+
+def respondents_from_round(survey_round: SurveyRound) -> list[dict[str, Any]]:
+    """The planner's respondents from a round's submitted answers, each respondent's BLO named by
+    the registry's code (``VN-MOCBAI``) as the round's sites map to the questionnaire's choices
+    (``moc_bai``), so that a plan from the round is the plan from the same answers as CSV.
+    An answer naming no site of the round is kept as the questionnaire gives it."""
+    sites = survey_round.site_choices(survey_round.form())
+    codes = dict(BLO.objects.filter(pk__in=sites).values_list("pk", "code"))
+    blo_codes = {choice: codes[pk] for pk, choice in sites.items() if pk in codes}
+    respondents = respondents_from_rows(round_answers(survey_round), PATROL_TNA_COLUMNS)
+    for respondent in respondents:
+        answer = str(respondent.get("blo") or "")
+        respondent["blo"] = blo_codes.get(answer, answer)
+    return respondents
 
 
 @dataclass

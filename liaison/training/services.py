@@ -27,6 +27,7 @@ from liaison.registry import services as registry_services
 from liaison.registry.models import BLO, Agency, Country, User
 from liaison.registry.permissions import Action, can, require
 from liaison.registry.versioning import check_version, displayed
+from liaison.surveys.models import SurveyRound
 from liaison.training import quiz
 from liaison.training.content import (
     ContentError,
@@ -68,6 +69,7 @@ from liaison.training.models import (
 )
 from liaison.training.planning import analyse_training_needs
 from liaison.training.policies import manages_training, session_blo_filter
+from liaison.training.selectors import respondents_from_round
 
 FAMILY_NAME_FIRST = {"VN", "KH", "CN"}
 
@@ -1082,3 +1084,38 @@ def do_create_training_plan(
         username="" if actor else "liaison training",
     )
     return plan
+
+
+@transaction.atomic
+def do_create_training_plan_from_round(
+    survey_round: SurveyRound,
+    *,
+    title: str,
+    country: Country | None,
+    source: str,
+    starts_on: datetime.date,
+    ranking: PlanRanking = PlanRanking.NEED,
+    previous: TrainingPlan | None = None,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> TrainingPlan:
+    """A plan from the submitted answers of a survey round stored in the app, its respondents'
+    BLOs named through the registry (``respondents_from_round``). The round's answers are its
+    results: the actor must be one who reads them (the command, with no actor, reads any)."""
+    if actor is not None:
+        require(actor, Action.EXPORT, survey_round)
+    respondents = respondents_from_round(survey_round)
+    if not any(r.get(topic.value) is not None for r in respondents for topic in GridTopic):
+        raise ValidationError(_("The round has no answers to the training grid."))
+    return do_create_training_plan(
+        title=title,
+        country=country,
+        source=source,
+        respondents=respondents,
+        starts_on=starts_on,
+        ranking=ranking,
+        previous=previous,
+        survey_round_id=survey_round.pk,
+        actor=actor,
+        request=request,
+    )

@@ -875,29 +875,39 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         request.FILES or None,
         countries=countries,
         plans=selectors.visible_plans(user),
+        rounds=selectors.plan_rounds(user),
     )
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        data = form.cleaned_data
+        common: dict[str, Any] = {
+            "title": data["title"],
+            "country": data["country"],
+            "source": data["source"],
+            "starts_on": data["starts_on"],
+            "ranking": PlanRanking(data["ranking"]),
+            "previous": data["previous"],
+            "actor": user,
+            "request": request,
+        }
         try:
-            text = upload.read().decode("utf-8-sig")
-            respondents = read_respondents_csv(text)
-            plan = services.do_create_training_plan(
-                title=form.cleaned_data["title"],
-                country=form.cleaned_data["country"],
-                source=form.cleaned_data["source"],
-                respondents=respondents,
-                starts_on=form.cleaned_data["starts_on"],
-                ranking=PlanRanking(form.cleaned_data["ranking"]),
-                previous=form.cleaned_data["previous"],
-                actor=user,
-                request=request,
-            )
+            if data["survey_round"] is not None:
+                plan = services.do_create_training_plan_from_round(data["survey_round"], **common)
+            else:
+                text = data["file"].read().decode("utf-8-sig")
+                plan = services.do_create_training_plan(
+                    respondents=read_respondents_csv(text), **common
+                )
         except UnicodeDecodeError:
             form.add_error("file", _("Save the file as UTF-8 CSV."))
         except PlanInputError as exc:
             problems = [str(p) for p in exc.problems]
-            form.add_error("file", _("The file has problems; nothing was saved."))
+            if data["survey_round"] is not None:
+                form.add_error(
+                    "survey_round", _("The round's answers have problems; nothing was saved.")
+                )
+            else:
+                form.add_error("file", _("The file has problems; nothing was saved."))
         except ValidationError as exc:
             form.add_error(None, exc)
         except PermissionDenied:

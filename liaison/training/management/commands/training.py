@@ -3,6 +3,7 @@
 liaison training import [PATH …] [--check]
 liaison training certificates [--base-url URL] [--all]
 liaison training plan RESPONDENTS.csv --title T --source S [--country VN] [--rank-by need|required]
+liaison training plan --round ID --title T [--source S] [--country VN] [--rank-by need|required]
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from liaison.registry.models import Country
+from liaison.surveys.models import SurveyRound
 from liaison.training.content import ContentError, read_folder
 from liaison.training.demo import CONTENT_DIR
 from liaison.training.models import Certificate, CertificateState, PlanRanking
-from liaison.training.planning import PlanInputError, read_respondents_csv, respondents_from_rows
+from liaison.training.planning import PlanInputError, read_respondents_csv
 from liaison.training.services import (
     do_create_training_plan,
+    do_create_training_plan_from_round,
     do_import_content,
     reference_exists,
 )
@@ -69,9 +73,13 @@ class Command(BaseCommand):
         )
         planning.add_argument("--title", required=True)
         planning.add_argument(
-            "--source", required=True, help="the assessment round, e.g. 'PATROL TNA Viet Nam 2010'"
+            "--source",
+            default="",
+            help="the assessment round, e.g. 'PATROL TNA Viet Nam 2010' (a stored round's title)",
         )
-        planning.add_argument("--country", default="", help="ISO code of the country, e.g. VN")
+        planning.add_argument(
+            "--country", default="", help="ISO code of the country, e.g. VN (a stored round's)"
+        )
         planning.add_argument(
             "--rank-by", choices=PlanRanking.values, default=PlanRanking.NEED.value
         )
@@ -143,37 +151,38 @@ class Command(BaseCommand):
         round_id = options.get("survey_round")
         if (round_id is None) == (options["respondents"] is None):
             raise CommandError("Give either a respondents CSV or --round ID, not both or neither.")
+        common: dict[str, Any] = {
+            "title": options["title"],
+            "country": country,
+            "starts_on": timezone.localdate(),
+            "ranking": PlanRanking(options["rank_by"]),
+            "actor": None,
+        }
         try:
             if round_id is not None:
-                respondents = respondents_from_rows(_stored_round_answers(round_id))
+                survey_round = SurveyRound.objects.filter(pk=round_id).first()
+                if survey_round is None:
+                    raise CommandError(f"No survey round {round_id}.")
+                # the same path as the page: the round's BLOs named through the registry
+                common["country"] = country or survey_round.country
+                plan = do_create_training_plan_from_round(
+                    survey_round, source=options["source"] or survey_round.title, **common
+                )
             else:
+                if not options["source"]:
+                    raise CommandError("Give --source: the assessment the CSV comes from.")
                 respondents = read_respondents_csv(
                     options["respondents"].read_text(encoding="utf-8-sig")
+                )
+                plan = do_create_training_plan(
+                    source=options["source"], respondents=respondents, **common
                 )
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {options['respondents']}: {exc}") from exc
         except PlanInputError as exc:
             raise CommandError("\n".join(str(p) for p in exc.problems)) from exc
-        plan = do_create_training_plan(
-            title=options["title"],
-            country=country,
-            source=options["source"],
-            respondents=respondents,
-            starts_on=timezone.localdate(),
-            ranking=PlanRanking(options["rank_by"]),
-            survey_round_id=round_id,
-            actor=None,
-        )
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
         for item in plan.items.prefetch_related("modules"):
             modules = ", ".join(m.code for m in item.modules.all()) or "-"
             self.stdout.write(f"{item.rank}. {item.topic}\t{item.need_share}%\t{modules}")
-
-
-def _stored_round_answers(round_id: int) -> list[dict[str, Any]]:
-    from liaison.surveys.models import SurveyRound
-    from liaison.surveys.selectors import round_answers
-
-    survey_round = SurveyRound.objects.filter(pk=round_id).first()
-    if survey_round is None:
-        raise CommandError(f"No survey round {round_id}.")
-    return round_answers(survey_round)
