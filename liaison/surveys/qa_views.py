@@ -316,6 +316,11 @@ def qa_session(request: HttpRequest, pk: int) -> HttpResponse:
     return _session_page(request, session)
 
 
+# Posted by a notes form shown without notes (the question's first notes): notes written
+# meanwhile by someone else are not written over.
+FIRST_NOTES = "first_notes"
+
+
 def _writable_session(user: User, pk: int) -> QASession:
     session = access.access_qa_session(user, pk)
     if not access.may_code(user, session.round):
@@ -333,6 +338,7 @@ def qa_note(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     if question is None:
         raise Http404(_("This question is not in the round's interview guide."))
     form = NoteForm(request.POST, survey_round=session.round, prefix=f"q{question.pk}")
+    status = 400
     if form.is_valid():
         try:
             services.do_record_note(
@@ -341,14 +347,18 @@ def qa_note(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 translation=form.cleaned_data["translation"],
                 translation_language=form.cleaned_data["translation_language"],
+                first=request.POST.get(FIRST_NOTES) == "1",
                 actor=user,
                 request=request,
             )
         except ValidationError as error:
             _errors_onto(form, error)
+            # written over by nobody: a tablet's outbox keeps them as a conflict to reopen
+            if getattr(error, "code", None) == "notes_exist":
+                status = 409
         else:
             return redirect(f"{session.get_absolute_url()}#question-{question.position}")
-    return _session_page(request, session, bound={question.pk: form}, status=400)
+    return _session_page(request, session, bound={question.pk: form}, status=status)
 
 
 @login_required

@@ -636,12 +636,16 @@ def do_record_note(
     text: str,
     translation: str = "",
     translation_language: str = "",
+    first: bool = False,
     actor: User | None,
     request: HttpRequest | None = None,
 ) -> SessionNote:
     """Write (or rewrite) the notes of one guide question in a session, with their translation.
 
-    Rewriting a note whose passages are coded is refused: the codes would point elsewhere."""
+    Rewriting a note whose passages are coded is refused: the codes would point elsewhere.
+    ``first``: the notes were written as the question's first (on a form without notes, e.g.
+    offline on a tablet); if someone wrote notes meanwhile they are refused, code
+    ``notes_exist``, rather than written over."""
     text = text.strip()
     translation = translation.strip()
     with transaction.atomic():
@@ -659,6 +663,14 @@ def do_record_note(
             )
         note = SessionNote.objects.filter(session=stored, question=question).first()
         created = note is None
+        if first and note is not None:
+            raise ValidationError(
+                _(
+                    "Notes were written for this question meanwhile; yours were not saved. "
+                    "Compare them with the notes above, then save yours again."
+                ),
+                code="notes_exist",
+            )
         if note is not None and note.text != text and note.passages.exists():
             raise ValidationError(
                 {"text": [_("Passages of these notes are coded; the notes cannot be rewritten.")]}

@@ -234,3 +234,24 @@ def test_a_session_sent_twice_with_one_key_is_recorded_once(world) -> None:
     again = keyed(ainsley, path, data, "session-1")
     assert sent.status_code == again.status_code == 201
     assert QASession.objects.filter(blo=world.moc_bai).count() == 1
+
+
+def test_first_notes_sent_late_do_not_write_over_notes_written_meanwhile(world) -> None:
+    # given Ainsley's tablet holds first notes for a question, written offline
+    session, first, _second = interview(world)
+    path = f"/surveys/qa/{session.pk}/notes/{first.pk}/"
+    # and meanwhile notes for that question were written at the desk
+    do_record_note(session, first, text="Ghi chép tại văn phòng.", actor=world.ainsley)
+    # when the tablet's outbox sends hers
+    late = keyed(
+        english(world.ainsley),
+        path,
+        {f"q{first.pk}-text": NOTES, "first_notes": "1"},
+        "notes-late",
+    )
+    # then they come back as a conflict, with her text, and the desk's notes stand
+    assert late.status_code == 409
+    body = late.content.decode()
+    assert "Notes were written for this question meanwhile" in body and NOTES in body
+    assert SessionNote.objects.get().text == "Ghi chép tại văn phòng."
+    assert not IdempotencyKey.objects.filter(user=world.ainsley).exists()
