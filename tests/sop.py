@@ -17,7 +17,7 @@ from liaison.registry.models import Role
 from tests.builders import World, build_world, ensure_vocabulary, make_incident, make_user
 
 if TYPE_CHECKING:
-    from tests.test_stateful_leaks import AlertSpec, NominalSpec, RecordSpec
+    from tests.test_stateful_leaks import AlertSpec, AttachmentSpec, NominalSpec, RecordSpec
 
 OPERATIONAL_ROLES = {"officer", "head_of_blo", "national_coordinator"}
 
@@ -158,6 +158,21 @@ class Model:
         ):
             return False
         return nominal.role != "victim" or self.originating_unit(reader, rec)
+
+    def may_read_attachment(self, reader: str, rec: RecordSpec, attachment: AttachmentSpec) -> bool:
+        """A record's attachment is its readers'; a photo of a person is the readers' of the
+        nominal entry it shows, or, showing none, the originating unit's."""
+        if not self.may_read(reader, rec):
+            return False
+        if not attachment.of_person:
+            return True
+        if attachment.entry is None:
+            return self.originating_unit(reader, rec)
+        return self.may_read_nominal(reader, rec, rec.nominal[attachment.entry])
+
+    def may_attach(self, rec: RecordSpec, actor: str) -> bool:
+        """Those who may change the record (its originating unit, the head of its post)."""
+        return self.may_share(rec, actor)
 
     def may_read_source(self, reader: str, rec: RecordSpec) -> bool:
         return self.originating_unit(reader, rec)
@@ -408,6 +423,29 @@ def record_intelligence(
         raise PermissionDenied
     return do_record_intelligence(
         report, source=source, actor=actor, confirmed_beyond_label=confirm
+    )
+
+
+def attach(
+    world: World, rec: RecordSpec, actor: str, *, name: str, of_person: bool, entry: int | None
+) -> Any:
+    """Attach a photo to a record; of a person, showing its ``entry``-th nominal entry or none."""
+    import io
+
+    from liaison.exchange.attachments import do_add_attachment
+    from tests.attachment_files import photo
+
+    record = _record(rec)
+    shown = None
+    if entry is not None:
+        shown = record.nominal_entries.order_by("pk")[entry]
+    return do_add_attachment(
+        record,
+        io.BytesIO(photo("PNG", (2, 2))),
+        name=name,
+        of_person=of_person,
+        nominal_entry=shown,
+        actor=getattr(world, actor),
     )
 
 

@@ -3,10 +3,10 @@
 Personas of several agencies, posts and countries perform random *writes* — record incidents and
 intelligence (with nominal data and sources), change a report's TLP, share wider or narrower, ask
 and answer sharing approvals, propose, accept and end counterpart pairs, create sharing groups,
-send alerts. A model of the world, kept by the rules below from what the SOP says each write may
+send alerts, attach photos (of goods, of a person). A model of the world, kept by the rules below from what the SOP says each write may
 do (never from what the services did), decides who may read what. After every step every persona
 asks every endpoint — lists, search, counts, the dashboard, exports, record pages (with their
-related records), "seen before", PDFs, the API (with its STIX and MISP exports), alerts, the audit
+related records and attachments), every attachment's file, "seen before", PDFs, the API (with its STIX and MISP exports), alerts, the audit
 log and the registry's staff list — and what they read must be exactly what the model allows.
 
 The suite runs a short version; a long one is a separate command (README, *Security model*):
@@ -73,6 +73,17 @@ class NominalSpec:
 
 
 @dataclass
+class AttachmentSpec:
+    """One photo attached to a record: of goods, or of a person (showing the record's
+    ``entry``-th nominal entry, or none)."""
+
+    pk: int
+    needle: str
+    of_person: bool
+    entry: int | None
+
+
+@dataclass
 class RecordSpec:
     """The model's view of one record: who recorded it and who may read it."""
 
@@ -85,6 +96,7 @@ class RecordSpec:
     needle: str
     nominal: list[NominalSpec] = field(default_factory=list)
     source_needle: str = ""
+    attachments: list[AttachmentSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -420,6 +432,37 @@ class ExchangeMachine(RuleBasedStateMachine):
             return multiple()
         return multiple(*[(p, *sop.proposal_sides(self.world, p)) for p in outcome])
 
+    @rule(
+        reference=records,
+        actor=st.sampled_from(WRITERS),
+        of_person=st.booleans(),
+        entry=st.integers(min_value=-1, max_value=1),
+    )
+    def attach(self, reference: str, actor: str, of_person: bool, entry: int) -> None:
+        """A photo on a record: of goods, or of a person — showing one of the record's nominal
+        entries (``entry`` ≥ 0, when it has that many) or none."""
+        rec = self.recs[reference]
+        shown = entry if of_person and 0 <= entry < len(rec.nominal) else None
+        needle = self.needle("att")
+        try:
+            attachment = sop.attach(
+                self.world, rec, actor, name=f"{needle}.png", of_person=of_person, entry=shown
+            )
+        except (ValidationError, PermissionDenied):
+            attached = False
+        else:
+            attached = True
+        # one names only a person one may read
+        permitted = self.model.may_attach(rec, actor) and (
+            shown is None or self.model.may_read_nominal(actor, rec, rec.nominal[shown])
+        )
+        assert attached is permitted, f"{actor} attaching to {rec}: {attached}"
+        if not attached:
+            return
+        event(f"attached: {'person' if of_person else 'goods'}")
+        rec.attachments.append(AttachmentSpec(attachment.pk, needle, of_person, shown))
+        self.dirty.add(reference)
+
     @rule(sender=st.sampled_from(WRITERS), reference=records)
     def alert(self, sender: str, reference: str) -> None:
         rec: RecordSpec | None = self.recs[reference]
@@ -585,6 +628,11 @@ class ExchangeMachine(RuleBasedStateMachine):
                 )
             if rec.source_needle:
                 assert (rec.source_needle in text) is self.model.may_read_source(reader, rec)
+            for attachment in rec.attachments:
+                listed = attachment.needle in text
+                may = self.model.may_read_attachment(reader, rec, attachment)
+                assert listed is may, (where, ref, attachment)
+        self._check_attachments(reader, c, rec, where, deep=deep)
         if rec.kind == "incident":
             detail = c.get(f"/api/exchange/incidents/{ref}")
             assert (detail.status_code == 200) is allowed, (where, ref, detail.status_code)
@@ -592,6 +640,13 @@ class ExchangeMachine(RuleBasedStateMachine):
                 for nominal in rec.nominal:
                     shown = nominal.needle in detail.content.decode()
                     assert shown is self.model.may_read_nominal(reader, rec, nominal), (where, ref)
+                names = {a["name"] for a in detail.json()["attachments"]}
+                readable_names = {
+                    f"{a.needle}.png"
+                    for a in rec.attachments
+                    if self.model.may_read_attachment(reader, rec, a)
+                }
+                assert names == readable_names, (where, ref, names ^ readable_names)
         # The partner formats answer as the detail does; their nominal part as the detail's, and
         # an intelligence source never leaves in them (not even for its author). A refusal is
         # cheap and asked whenever the record's readers may have changed; building an allowed
@@ -612,6 +667,20 @@ class ExchangeMachine(RuleBasedStateMachine):
         if not allowed or (deep and reader == rec.author):
             pdf = c.get(f"/exchange/{base}/{ref}/pdf/")
             assert (pdf.status_code == 200) is allowed, (where, ref, "pdf")
+
+    def _check_attachments(
+        self, reader: str, c: Client, rec: RecordSpec, where: str, *, deep: bool
+    ) -> None:
+        """Every attachment of the record is fetched (its thumbnail after each step that may
+        change its readers, the file itself at the end of the run): exactly those the model
+        lets the reader read answer, every other is a 404."""
+        for attachment in rec.attachments:
+            may = self.model.may_read_attachment(reader, rec, attachment)
+            path = f"/exchange/attachments/{attachment.pk}/"
+            for url in (f"{path}thumbnail/", path) if deep else (f"{path}thumbnail/",):
+                response = c.get(url)
+                expected = 200 if may else 404
+                assert response.status_code == expected, (where, rec.reference, attachment, url)
 
 
 def _refs(text: str, known: set[str]) -> set[str]:

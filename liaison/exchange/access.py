@@ -439,6 +439,31 @@ def readable_attachments(user: User) -> Q:
     )
 
 
+def attachments_of_read_record(
+    user: User,
+    record: Incident | IntelligenceReport | InformationRequest,
+    *,
+    readable_entries: QuerySet[NominalEntry] | None = None,
+) -> QuerySet[Attachment]:
+    """The attachments ``user`` may read of a record they were just given by ``access`` (its
+    readers' rule is not asked again): those not of a person, and those of a person whose entry
+    is among ``readable_entries`` (the record page's own ``visible`` entries, read as a subquery)
+    or, showing none, of the originating unit. The same rule as :func:`readable_attachments`, for
+    a page that has paid for the record's audience already."""
+    if isinstance(record, Incident):
+        if readable_entries is None:
+            readable_entries = visible(user, NominalEntry).filter(incident=record)
+        person = Q(nominal_entry__in=readable_entries.values("pk")) | (
+            Q(nominal_entry__isnull=True) & _originating_unit(user, "incident__")
+        )
+        return Attachment.objects.filter(Q(of_person=False) | person, incident=record)
+    if isinstance(record, IntelligenceReport):
+        return Attachment.objects.filter(
+            Q(of_person=False) | _originating_unit(user, "intelligence__"), intelligence=record
+        )
+    return Attachment.objects.filter(information_request=record)
+
+
 def may_attach(user: User, record: Incident | IntelligenceReport | InformationRequest) -> bool:
     """Who adds (and removes) a record's attachments: those who may change an incident or a
     report; for a request, either of its two posts (the asking post changes it, the other answers

@@ -858,11 +858,11 @@ class AttachmentForm(forms.Form):
         required=False,
         help_text=_("Then only those who may read the nominal data see it."),
     )
-    nominal_entry = forms.ModelChoiceField(
+    nominal_entry = forms.TypedChoiceField(
         label=_("Person shown"),
-        queryset=NominalEntry.objects.none(),
         required=False,
-        empty_label=_("— not one of the nominal entries (originating agency only) —"),
+        coerce=int,
+        empty_value=None,
     )
     keep_location = forms.BooleanField(
         label=_("Keep the location where the photo was taken"),
@@ -873,14 +873,36 @@ class AttachmentForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, user: User, record: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        user: User,
+        record: Any,
+        readable_entries: Iterable[NominalEntry] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``readable_entries``: the record's nominal entries the uploader reads, when the page
+        has read them already."""
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["data-max-bytes"] = settings.ATTACHMENT_MAX_BYTES
-        if isinstance(record, Incident):
-            people = visible(user, NominalEntry).filter(incident=record, kind=NominalKind.PERSON)
-            self.fields["nominal_entry"].queryset = people  # type: ignore[attr-defined]
-        else:
+        self.people: dict[int, NominalEntry] = {}
+        if not isinstance(record, Incident):
             del self.fields["nominal_entry"]
+            return
+        if readable_entries is None:
+            readable_entries = visible(user, NominalEntry).filter(incident=record)
+        self.people = {e.pk: e for e in readable_entries if e.kind == NominalKind.PERSON}
+        set_choices(
+            self.fields["nominal_entry"],
+            [
+                ("", _("— not one of the nominal entries (originating agency only) —")),
+                *((pk, str(entry)) for pk, entry in self.people.items()),
+            ],
+        )
+
+    def clean_nominal_entry(self) -> NominalEntry | None:
+        chosen = self.cleaned_data.get("nominal_entry")
+        return None if chosen is None else self.people.get(chosen)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,6 +28,7 @@ from liaison.exchange.access import (
     access_attachment,
     access_incident_export,
     access_seizure_import,
+    attachments_of_read_record,
     may_attach,
     may_record_for,
     may_remove_attachment,
@@ -480,7 +482,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "related": related_records(user, incident),
             "may_change": can(user, Action.CHANGE, incident),
             "may_share": can(user, Action.SHARE, incident),
-            **_attachments_context(user, incident),
+            **_attachments_context(user, incident, readable_entries=nominal),
         },
     )
 
@@ -1156,30 +1158,28 @@ def group_list(request: HttpRequest) -> HttpResponse:
 AttachedRecord = Incident | IntelligenceReport | InformationRequest
 
 
-def _record_attachments(user: User, record_obj: AttachedRecord) -> list[Attachment]:
-    field = {
-        Incident: "incident",
-        IntelligenceReport: "intelligence",
-        InformationRequest: "information_request",
-    }[type(record_obj)]
-    return list(
-        visible(user, Attachment)
-        .filter(**{field: record_obj})
+def _attachments_context(
+    user: User,
+    record_obj: AttachedRecord,
+    *,
+    readable_entries: QuerySet[NominalEntry] | None = None,
+) -> dict[str, Any]:
+    """The attachments the reader may read (of a record ``access`` gave them), with whether they
+    may remove each, and the upload form for those who may attach."""
+    attachments = list(
+        attachments_of_read_record(user, record_obj, readable_entries=readable_entries)
         .select_related("uploaded_by", "nominal_entry", "incident", "intelligence")
         .select_related("information_request")
     )
-
-
-def _attachments_context(user: User, record_obj: AttachedRecord) -> dict[str, Any]:
-    """The attachments the reader may read, with whether they may remove each, and the upload
-    form for those who may attach."""
-    attachments = _record_attachments(user, record_obj)
     for attachment in attachments:
         attachment.removable = may_remove_attachment(user, attachment)  # type: ignore[attr-defined]
     allowed = may_attach(user, record_obj)
+    form = None
+    if allowed:
+        form = AttachmentForm(user=user, record=record_obj, readable_entries=readable_entries)
     return {
         "attachments": attachments,
-        "attachment_form": AttachmentForm(user=user, record=record_obj) if allowed else None,
+        "attachment_form": form,
         "attachment_upload_url": reverse(
             {
                 Incident: "exchange:incident_attachments",
@@ -1261,8 +1261,11 @@ def _serve(attachment: Attachment, *, thumbnail: bool) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
-    # Opened on its own, the file runs nothing and embeds nothing.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    # Opened on its own, the file runs nothing and embeds nothing; the browser's own viewer of
+    # a photo styles its page inline (a photo document holds no markup of ours).
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 
