@@ -21,8 +21,10 @@ import contextlib
 import hashlib
 import io
 import struct
+import threading
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -34,7 +36,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from liaison.audit.models import AuditAction
 from liaison.audit.services import record
@@ -148,6 +150,23 @@ def check_file(data: bytes, name: str, *, keep_location: bool) -> CheckedFile:
     return _check_photo(data, name, allowed, wrong_type, keep_location=keep_location)
 
 
+_STRICT_DECODING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _truncated_photos_refused() -> Iterator[None]:
+    """Decode with Pillow's module-wide tolerance of cut-off photos turned off: WeasyPrint turns
+    it on when it is imported (for the images of PDFs), and a cut-off upload would then be
+    stored with its missing half painted grey instead of refused."""
+    with _STRICT_DECODING:
+        tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
 def _check_photo(
     data: bytes,
     name: str,
@@ -179,7 +198,8 @@ def _check_photo(
         raise damaged from None
     try:
         with Image.open(io.BytesIO(data), formats=list(PHOTO_FORMATS)) as photo:
-            photo.load()
+            with _truncated_photos_refused():
+                photo.load()
             had_location = _has_location(photo)
             upright = ImageOps.exif_transpose(photo)
             stored = data if keep_location else _reencode(upright, photo, content_type)
@@ -364,11 +384,8 @@ def do_remove_attachment(
 ) -> None:
     """Remove an attachment and, once that has committed, its files."""
     with transaction.atomic():
-        current = (
-            Attachment.objects.select_for_update()
-            .select_related("incident", "intelligence", "information_request")
-            .get(pk=attachment.pk)
-        )
+        # locked alone: PostgreSQL locks no row of an outer join's nullable side
+        current = Attachment.objects.select_for_update().get(pk=attachment.pk)
         _locked(current.record)
         if not visible(actor, Attachment).filter(pk=current.pk).exists():
             raise PermissionDenied

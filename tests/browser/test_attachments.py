@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from liaison.exchange.models import Attachment
@@ -61,7 +63,9 @@ def test_recorder_attaches_a_counterpart_sees_the_goods_and_another_country_gets
     sign_in(lan, base, "lan", PASSWORD)
     lan.goto(f"{base}/exchange/incidents/{incident.reference}/")
     upload(lan, "scales.jpg", files.photo_with_location())
-    expect(lan.locator(".messages")).to_contain_text("“scales.jpg” attached.")
+    with translation.override("vi"):  # Lan's pages are in Vietnamese
+        attached = gettext("“%(name)s” attached.") % {"name": "scales.jpg"}
+    expect(lan.locator(".messages")).to_contain_text(attached)
     upload(lan, "driver.jpg", files.photo("JPEG", (640, 480)), of_person=True)
 
     # then she sees both thumbnails, drawn (the phone photo turned upright: 240 × 320)
@@ -74,7 +78,7 @@ def test_recorder_attaches_a_counterpart_sees_the_goods_and_another_country_gets
 
     # and a bad upload is refused on the page, naming the file
     upload(lan, "notes.jpg", b"not a photo at all")
-    expect(lan.locator(".messages")).to_contain_text("“notes.jpg” is not a file that may be")
+    expect(lan.locator(".messages .msg-error")).to_contain_text("“notes.jpg”")
     assert Attachment.objects.count() == 2
 
     # Dara, at the counterpart post, sees the goods and not the person

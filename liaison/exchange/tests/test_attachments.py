@@ -16,8 +16,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
-from PIL import Image
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from PIL import Image, ImageFile
 
 from liaison.audit.models import AuditEntry
 from liaison.exchange.attachments import clean_file_name, do_add_attachment, do_remove_attachment
@@ -163,6 +164,23 @@ def test_bad_uploads_are_refused_naming_the_file_and_nothing_is_kept(
     assert stored_files(settings) == []
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_cut_off_photo_is_refused_even_where_pillow_tolerates_them(
+    exchange_world, counterpart_incident, settings, monkeypatch, fmt: str
+) -> None:
+    # given WeasyPrint's setting, made when it is imported for the PDFs
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    noise = io.BytesIO()
+    Image.effect_noise((400, 300), 50).convert("RGB").save(noise, fmt)
+    cut = noise.getvalue()[: len(noise.getvalue()) // 2]
+
+    with pytest.raises(ValidationError, match="damaged"):
+        attach(counterpart_incident, cut, "cut.img", actor=exchange_world.lan)
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # and left as it was
+    assert stored_files(settings) == []
+
+
 def test_an_oversized_file_is_refused_before_it_is_read(
     exchange_world, counterpart_incident, settings
 ) -> None:
@@ -206,7 +224,15 @@ def test_a_record_holds_at_most_the_set_number_of_attachments(
     assert stored_files(settings) == before  # the third file was written, then removed
 
 
-def test_a_refusal_through_the_page_names_the_file(exchange_world, counterpart_incident) -> None:
+def in_lans_language(message: str, **values: str) -> str:
+    """A message as Lan reads it: her pages are in Vietnamese."""
+    with translation.override("vi"):
+        return gettext(message) % values
+
+
+def test_a_refusal_through_the_page_names_the_file_in_the_readers_language(
+    exchange_world, counterpart_incident
+) -> None:
     client = client_of(exchange_world.lan)
     upload = SimpleUploadedFile("rỗng.jpg", b"", content_type="image/jpeg")
 
@@ -218,7 +244,9 @@ def test_a_refusal_through_the_page_names_the_file(exchange_world, counterpart_i
 
     assert response.status_code == 200
     assert not Attachment.objects.exists()
-    assert "“rỗng.jpg” is empty: nothing was attached." in response.content.decode()
+    assert 'lang="vi"' in response.content.decode()
+    expected = in_lans_language("“%(name)s” is empty: nothing was attached.", name="rỗng.jpg")
+    assert expected in response.content.decode()
 
 
 # --- who attaches -------------------------------------------------------------------------------
@@ -474,6 +502,6 @@ def test_upload_through_the_page_shows_the_thumbnail(exchange_world, counterpart
 
     attachment = Attachment.objects.get()
     text = response.content.decode()
-    assert "“scales.jpg” attached." in text
+    assert in_lans_language("“%(name)s” attached.", name="scales.jpg") in text
     assert f'src="/exchange/attachments/{attachment.pk}/thumbnail/"' in text
     assert files.gps_of(Path(attachment.file.path).read_bytes()) == {}
