@@ -323,6 +323,11 @@ class Submission(models.Model):
     )
     instance_id = models.CharField(_("instance ID"), max_length=100)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
+    instance_xml = models.TextField(
+        _("ODK instance XML"),
+        blank=True,
+        help_text=_("The instance as the ODK form engine submitted it (empty for other sources)."),
+    )
     status = models.CharField(
         _("status"),
         max_length=20,

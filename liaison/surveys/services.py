@@ -40,6 +40,7 @@ from liaison.surveys.expressions import (
     validate_submission,
 )
 from liaison.surveys.imports import read_export
+from liaison.surveys.instances import OdkInstance
 from liaison.surveys.models import (
     Code,
     CodedPassage,
@@ -358,12 +359,16 @@ def do_save_submission(
     language: str,
     actor: User,
     request: HttpRequest | None = None,
+    instance: OdkInstance | None = None,
 ) -> SavedSubmission:
     """Save the actor's draft, or submit it.
 
     The server validates again whatever the browser did: a draft may be incomplete (its other
     problems come back as warnings), a submission may not — it raises
     :class:`SubmissionRejected` and nothing is saved.
+
+    ``instance`` is what the ODK form engine submitted (its XML, instance ID and repeats): the
+    XML is kept beside the answers, the repeats' instances stored under their names.
     """
     # The stored round decides whether it takes answers and from whom.
     survey_round = SurveyRound.objects.get(pk=survey_round.pk)
@@ -373,7 +378,9 @@ def do_save_submission(
     errors = validate_submission(form, clean, language=language or None)
     if submit and errors:
         raise SubmissionRejected(errors)
-    stored = _with_calculations(form, clean)
+    stored: dict[str, object] = dict(_with_calculations(form, clean))
+    if instance is not None:
+        stored.update(instance.repeats)
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update()
@@ -392,6 +399,12 @@ def do_save_submission(
             raise PermissionDenied(_("This questionnaire is already submitted."))
         else:
             permissions.require(actor, Action.CHANGE, submission)
+        if instance is not None:
+            taken = Submission.objects.filter(round=survey_round, instance_id=instance.instance_id)
+            if taken.exclude(pk=submission.pk).exists():
+                raise PermissionDenied(_("This instance is already recorded in the round."))
+            submission.instance_id = instance.instance_id
+            submission.instance_xml = instance.xml
         submission.answers = stored
         submission.language = language[:20]
         if submit:

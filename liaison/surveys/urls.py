@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.surveys import qa_views, views
+from liaison.surveys import odk_views, qa_views, views
 
 app_name = "surveys"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/edit/", views.round_edit, name="round_edit"),
     path("rounds/<int:pk>/fill/", views.fill, name="fill"),
+    path("rounds/<int:pk>/fill/odk/", odk_views.fill_odk, name="fill_odk"),
+    path("rounds/<int:pk>/xform.xml", odk_views.round_xform, name="round_xform"),
+    path("rounds/<int:pk>/submission/", odk_views.submit_odk, name="submit_odk"),
     path("rounds/<int:pk>/import/", views.import_export, name="import"),
     path("rounds/<int:pk>/results/", views.results, name="results"),
     path("rounds/<int:pk>/report.<str:fmt>", views.report, name="report"),

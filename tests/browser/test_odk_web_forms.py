@@ -1,0 +1,331 @@
+"""The questionnaire filled in ODK Web Forms: an officer answers the PATROL questionnaire and the
+instance she sends is recorded with its answers and XML; then every form of pyxform's example
+corpus that Liaison loads is opened in the engine, its required questions answered with generated
+values, and sent.
+
+The corpus walk shares one browser page and one database set up once per module (a round per
+form, all open to Lan), so that some fifty forms take seconds each, not a world each.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import override_settings
+from lxml import etree  # type: ignore[import-untyped]
+from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from pytest_django.live_server_helper import LiveServer
+
+import liaison
+from liaison.registry.models import User
+from liaison.surveys.models import Questionnaire, Submission, SubmissionStatus, SurveyRound
+from liaison.surveys.services import do_upload_questionnaire
+from liaison.surveys.tests.rounds import make_round, patrol_round
+from liaison.surveys.xlsform import FormError
+from tests.browser.conftest import screenshot, sign_in
+from tests.builders import PASSWORD, build_world
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class EngineErrors:
+    """What the page reported as going wrong: uncaught exceptions and console errors."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def listen(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.messages.append(f"console: {message.text}")
+                if message.type == "error"
+                else None
+            ),
+        )
+
+    def take(self) -> list[str]:
+        taken, self.messages = self.messages, []
+        return taken
+
+
+def question(page: Page, label: str) -> Locator:
+    return page.locator(".question-container").filter(
+        has=page.locator(".control-text label", has_text=label)
+    )
+
+
+def choose(page: Page, label: str, value: str) -> None:
+    question(page, label).locator(f"label.value-option:has(input[value='{value}'])").click()
+
+
+def type_number(container: Locator, value: str) -> None:
+    # PrimeVue's number input reads keys as typed and commits on blur, not on a filled value.
+    field = container.locator("input[inputmode=numeric], input[inputmode=decimal]").first
+    field.press_sequentially(value)
+    field.blur()
+
+
+def open_engine(page: Page, url: str) -> None:
+    response = page.goto(url)
+    if "/login/" in page.url:
+        # each test gets fresh caches (conftest), and with them the signed-in session goes
+        base = url.split("/surveys/", 1)[0]
+        sign_in(page, base, "lan", PASSWORD)
+        response = page.goto(url)
+    assert response is not None and response.ok, f"{url}: {response and response.status}"
+    try:
+        page.wait_for_selector(
+            ".form-questions, .form-load-failure-dialog, [data-odk-status]:visible"
+        )
+    except PlaywrightTimeout:
+        screenshot(page, "odk-web-forms-not-opened")
+        raise AssertionError(page.locator("main").inner_text()[:2000]) from None
+
+
+# --- an officer fills the PATROL questionnaire -----------------------------------------------
+
+
+def test_officer_answers_the_patrol_questionnaire_in_odk_web_forms(
+    live_server, live_world, browser: Browser, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    # given an open round of the PATROL questionnaire over Moc Bai and Dien Bien
+    survey_round = patrol_round(live_world)
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = EngineErrors()
+    errors.listen(page)
+    sign_in(page, live_server.url, "lan", PASSWORD)
+
+    # when Lan, a customs officer at Moc Bai, opens it from the round's page
+    page.goto(f"{live_server.url}{survey_round.get_absolute_url()}")
+    page.click("#fill-odk")
+    expect(page.locator(".form-questions")).to_be_visible()
+    expect(question(page, "Which agency do you belong to?")).to_be_visible()
+
+    # then the form's relevance works: what CITES is asks only those who heard of it
+    cites_what = question(page, "3.4 What is CITES?")
+    expect(cites_what).to_have_count(0)
+    choose(page, "Which agency do you belong to?", "customs")
+    choose(page, "At which Border Liaison Office (BLO) do you work?", "moc_bai")
+    type_number(question(page, "How many years have you worked at this border section?"), "4")
+    choose(page, "dealt with a case of migrant smuggling", "no")
+    choose(page, "heard of CITES", "yes")
+    expect(cites_what).to_be_visible()
+    choose(page, "3.4 What is CITES?", "convention")
+    choose(page, "Mr. Y is an old friend", "refuse")
+    screenshot(page, "odk-web-forms-patrol")
+
+    # when she sends it
+    status, text = outcome(page)
+    assert status == 201, text
+    page.wait_for_url(f"**{survey_round.get_absolute_url()}")
+
+    # then her submission holds the answers as the analysis reads them, and the instance XML
+    submission = Submission.objects.get(round=survey_round, respondent=live_world.lan)
+    assert submission.status == SubmissionStatus.SUBMITTED
+    assert submission.answers["agency"] == "customs"
+    assert submission.answers["blo"] == "moc_bai"
+    assert submission.answers["years_border"] == "4"
+    assert submission.answers["heard_cites"] == "yes"
+    assert submission.answers["cites_what"] == "convention"
+    assert submission.answers["integrity"] == "refuse"
+    assert submission.answers["years_band"] == "y3_7"  # the form's calculation
+    instance = etree.fromstring(submission.instance_xml.encode())
+    assert instance.get("id") == survey_round.questionnaire.form_id
+    assert submission.instance_id.startswith("uuid:")
+    assert submission.instance_id in submission.instance_xml
+    expect(page.locator("#my-submission .badge.ok")).to_be_visible()
+    assert errors.take() == []
+    context.close()
+
+
+# --- every form of the corpus ------------------------------------------------------------------
+
+
+def _examples_root() -> Path:
+    return Path(liaison.__file__).resolve().parents[2] / "shared" / "xlsform-examples"
+
+
+CORPUS = sorted(
+    [*_examples_root().glob("example_xls/*"), *_examples_root().glob("bug_example_xls/*")],
+    key=lambda path: (path.parent.name, path.name),
+)
+
+# Forms that open in the engine but are not sent with generated answers, and why. The test
+# fails when one of them starts to be sent (take it off the list) or another stops.
+NOT_SENT: dict[str, str] = {}
+
+
+@dataclass
+class Corpus:
+    base_url: str
+    media: Path
+    rounds: dict[str, SurveyRound]
+    refused: dict[str, str]
+    officer: User
+    page: Page
+    errors: EngineErrors
+
+
+@pytest.fixture(scope="module")
+def corpus(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    browser: Browser,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Corpus]:
+    # A server of the module's own: pytest-django gives every test that uses `live_server` a
+    # transactional database, emptied after each test, which would take the rounds with it.
+    live_server = LiveServer("localhost")
+    live_server._live_server_modified_settings.enable()
+    media = tmp_path_factory.mktemp("corpus-media")
+    rounds: dict[str, SurveyRound] = {}
+    refused: dict[str, str] = {}
+    # The live server's thread reads this data: the database stays open for the module.
+    unblocked = django_db_blocker.unblock()
+    unblocked.__enter__()
+    # the hasher every test runs with (conftest), so Lan can sign in again in any of them
+    with override_settings(
+        MEDIA_ROOT=media,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        world = build_world()
+        for path in CORPUS:
+            key = f"{path.parent.name}/{path.name}"
+            try:
+                questionnaire = do_upload_questionnaire(
+                    data=path.read_bytes(), file_name=path.name, actor=world.ainsley
+                )
+            except FormError as error:
+                refused[key] = str(error)
+                continue
+            except ValidationError as error:  # the same file already uploaded from the other folder
+                refused[key] = f"{path.name}: {' '.join(error.messages)}"
+                continue
+            rounds[key] = make_round(
+                questionnaire,
+                world.ainsley,
+                [world.moc_bai],
+                title=key[:200],
+                site_question="",
+                agency_question="",
+                cluster_question="",
+            )
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    errors = EngineErrors()
+    errors.listen(page)
+    sign_in(page, live_server.url, "lan", PASSWORD)
+    yield Corpus(live_server.url, media, rounds, refused, world.lan, page, errors)
+    context.close()
+    from liaison.reference.services import ensure_reference_loaded
+
+    live_server._live_server_modified_settings.disable()
+    live_server.stop()
+    call_command("flush", interactive=False, verbosity=0)
+    ensure_reference_loaded()
+    unblocked.__exit__(None, None, None)
+
+
+def answer_required(page: Page) -> None:
+    """Answer each shown required question with the first choice or a plain generated value;
+    again while answers reveal more of them."""
+    for _ in range(4):
+        answered = 0
+        containers = page.locator(".question-container:has(.control-text label.required)")
+        for index in range(containers.count()):
+            container = containers.nth(index)
+            if not container.is_visible():
+                continue
+            if container.locator("input:checked").count():
+                continue
+            option = container.locator("label.value-option")
+            numeric = container.locator("input[inputmode=numeric], input[inputmode=decimal]")
+            date = container.locator("input[type=date]")
+            text = container.locator("input.p-inputtext:not([inputmode]), textarea")
+            if option.count():
+                option.first.click()
+            elif numeric.count():
+                type_number(container, "1")
+            elif date.count():
+                date.first.fill(datetime.date(2026, 3, 2).isoformat())
+            elif text.count() and not text.first.input_value():
+                text.first.fill("generated answer")
+            else:
+                continue
+            answered += 1
+        if not answered:
+            return
+
+
+def outcome(page: Page) -> tuple[int | None, str]:
+    """Press Send: the submission endpoint's status and text, or why the engine did not send."""
+    try:
+        with page.expect_response(lambda r: r.url.endswith("/submission/"), timeout=5000) as sent:
+            page.get_by_role("button", name="Send").click()
+    except PlaywrightTimeout:
+        shown = page.locator(
+            ".validation-message:visible, .form-error-message:visible, [data-odk-status]:visible"
+        )
+        reasons = sorted({text.strip() for text in shown.all_inner_texts() if text.strip()})
+        failing = page.locator(".question-container:has(.validation-message:visible)")
+        reasons += [
+            f"at “{label.strip()[:80]}”"
+            for label in failing.locator(".control-text label").all_inner_texts()
+        ]
+        return None, "; ".join(reasons) or "the engine did not send"
+    response = sent.value
+    try:
+        return response.status, response.text()
+    except PlaywrightError:  # the page went on to the round once the instance was taken
+        return response.status, ""
+
+
+@pytest.mark.django_db
+def test_the_corpus_is_walked(corpus: Corpus) -> None:
+    # Every form either became a round or was refused at upload with the reason kept.
+    assert len(corpus.rounds) + len(corpus.refused) == len(CORPUS) > 50
+    assert len(corpus.rounds) > 30, corpus.refused
+
+
+@pytest.mark.django_db  # the module's data is committed; each test's own writes roll back
+@pytest.mark.parametrize("key", [f"{p.parent.name}/{p.name}" for p in CORPUS])
+def test_corpus_form_renders_and_is_sent_in_odk_web_forms(corpus: Corpus, key: str) -> None:
+    if key in corpus.refused:
+        # refused at upload, with the message the corpus test checks (names the file)
+        assert Path(key).name in corpus.refused[key]
+        return
+    survey_round = corpus.rounds[key]
+    page = corpus.page
+    with override_settings(MEDIA_ROOT=corpus.media):
+        open_engine(page, f"{corpus.base_url}/surveys/rounds/{survey_round.pk}/fill/odk/")
+        load_failure = page.locator(".form-load-failure-dialog")
+        assert not load_failure.count(), load_failure.inner_text()
+        expect(page.locator(".form-questions")).to_be_visible()
+        answer_required(page)
+        status, text = outcome(page)
+    errors = corpus.errors.take()
+    assert errors == [], errors
+    if key in NOT_SENT:
+        assert status != 201, f"{key} is now sent: take it off NOT_SENT"
+        return
+    assert status == 201, f"{key}: {status} {text}"
+    submission = Submission.objects.get(round=survey_round, respondent=corpus.officer)
+    assert submission.instance_xml.lstrip().startswith("<")
+    assert Questionnaire.objects.get(pk=survey_round.questionnaire_id).form_id in (
+        submission.instance_xml
+    )
