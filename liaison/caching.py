@@ -26,10 +26,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 
 VERSION_KEY = "liaison:data-version"
 TIMEOUT = 300
@@ -58,6 +60,7 @@ def data_changed() -> None:
     rows) are not answered from the cache, and again once the transaction commits, so that an
     entry another worker computed in between, from the rows before the commit, is never read."""
     turn_over_version()
+    forget_request_memo()
     transaction.on_commit(turn_over_version, robust=True)
 
 
@@ -100,3 +103,46 @@ def for_reader[T](user: Any, name: str, compute: Callable[[], T], *extra: object
     value = compute()
     cache.set(key, value, timeout=TIMEOUT)
     return value
+
+
+# --- once per request ---------------------------------------------------------------------------
+#
+# A page asks "which groups is this reader in, which posts are paired with theirs" once for every
+# list, record, count and panel it shows: ten times over on a record page. The answers are kept
+# for the length of one request only, and forgotten at the first write in it (``data_changed``
+# is called by every write), so no read after a change in the same request sees the earlier
+# answer. Outside a request (commands, tasks, tests calling the services) nothing is kept.
+
+_request_memo: ContextVar[dict[tuple[object, ...], Any] | None] = ContextVar(
+    "liaison_request_memo", default=None
+)
+
+
+def per_request[T](key: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, once per request for ``key`` (and again after any write in it)."""
+    memo = _request_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def forget_request_memo() -> None:
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()
+
+
+class RequestMemoMiddleware:
+    """Opens the request's memo (see :func:`per_request`) and closes it with the answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_memo.reset(token)

@@ -135,6 +135,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # the reader's groups and paired posts read once per request, not once per list shown
+    "liaison.caching.RequestMemoMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "liaison.registry.middleware.UserLanguageMiddleware",
     "liaison.registry.middleware.TwoFactorRequiredMiddleware",

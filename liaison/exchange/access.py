@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from liaison.caching import per_request, reader_key
 from liaison.exchange.models import (
     TLP,
     Alert,
@@ -41,7 +42,10 @@ from liaison.registry.permissions import Action, can, counterpart_blo_ids, regis
 
 
 def _group_ids(user: User) -> list[int]:
-    return list(SharingGroup.objects.filter(members=user).values_list("id", flat=True))
+    return per_request(
+        ("sharing groups", *reader_key(user)),
+        lambda: list(SharingGroup.objects.filter(members=user).values_list("id", flat=True)),
+    )
 
 
 def audience(user: User, *, origin: str = "", distribution: str = "distribution") -> Q:
@@ -73,7 +77,9 @@ def audience(user: User, *, origin: str = "", distribution: str = "distribution"
             }
         )
         # The post itself is in the set too; the clause above already admits it.
-        counterparts = list(counterpart_blo_ids(user))
+        counterparts = per_request(
+            ("paired posts", *reader_key(user)), lambda: list(counterpart_blo_ids(user))
+        )
         q |= Q(**{dist: Distribution.COUNTERPART, f"{origin}blo_id__in": counterparts})
     q |= Q(**{dist: Distribution.NATIONAL, f"{origin}country_id": user.country_id})
     q |= Q(**{dist: Distribution.NETWORK})
