@@ -29,6 +29,7 @@ from liaison.surveys import access, services
 from liaison.surveys.instances import MAX_INSTANCE_BYTES, InstanceRejected, parse_instance
 from liaison.surveys.models import SurveyRound
 from liaison.surveys.xlsform import Form, FormError
+from liaison.surveys.xpath import ExpressionError
 
 
 def _engine_csp() -> dict[str, Collection[str] | str]:
@@ -157,6 +158,12 @@ def submit_odk(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user,
             request=request,
             instance=instance,
+        )
+    except ExpressionError as error:
+        # The server's expression engine cannot evaluate every function ODK's can (pulldata(),
+        # …): the instance is refused with the reason rather than recorded unchecked.
+        return _text(
+            _("The server cannot check these answers: %(reason)s") % {"reason": error}, 422
         )
     except services.SubmissionRejected as rejected:
         lines = [_("The answers were not recorded:")]

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import override_settings
 from lxml import etree  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Response, expect
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pytest_django.live_server_helper import LiveServer
@@ -76,17 +76,22 @@ def type_number(container: Locator, value: str) -> None:
     field.blur()
 
 
-def open_engine(page: Page, url: str) -> None:
+def signed_in(page: Page, url: str) -> Response | None:
     response = page.goto(url)
     if "/login/" in page.url:
         # each test gets fresh caches (conftest), and with them the signed-in session goes
-        base = url.split("/surveys/", 1)[0]
-        sign_in(page, base, "lan", PASSWORD)
+        sign_in(page, url.split("/surveys/", 1)[0], "lan", PASSWORD)
         response = page.goto(url)
+    return response
+
+
+def open_engine(page: Page, url: str) -> None:
+    response = signed_in(page, url)
     assert response is not None and response.ok, f"{url}: {response and response.status}"
     try:
         page.wait_for_selector(
-            ".form-questions, .form-load-failure-dialog, [data-odk-status]:visible"
+            ".form-wrapper button[aria-label=Send], .form-load-failure-dialog,"
+            " [data-odk-status]:visible"
         )
     except PlaywrightTimeout:
         screenshot(page, "odk-web-forms-not-opened")
@@ -96,21 +101,19 @@ def open_engine(page: Page, url: str) -> None:
 # --- an officer fills the PATROL questionnaire -----------------------------------------------
 
 
+@pytest.mark.django_db  # the module's data is committed; the test's own writes roll back
 def test_officer_answers_the_patrol_questionnaire_in_odk_web_forms(
-    live_server, live_world, browser: Browser, settings, tmp_path
+    corpus: Corpus, settings: Any
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEDIA_ROOT = corpus.media
     # given an open round of the PATROL questionnaire over Moc Bai and Dien Bien
-    survey_round = patrol_round(live_world)
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors = EngineErrors()
-    errors.listen(page)
-    sign_in(page, live_server.url, "lan", PASSWORD)
+    survey_round = corpus.patrol
+    page = corpus.page
+    errors = corpus.errors
+    errors.take()
+    signed_in(page, f"{corpus.base_url}{survey_round.get_absolute_url()}")
 
     # when Lan, a customs officer at Moc Bai, opens it from the round's page
-    page.goto(f"{live_server.url}{survey_round.get_absolute_url()}")
     page.click("#fill-odk")
     expect(page.locator(".form-questions")).to_be_visible()
     expect(question(page, "Which agency do you belong to?")).to_be_visible()
@@ -134,7 +137,7 @@ def test_officer_answers_the_patrol_questionnaire_in_odk_web_forms(
     page.wait_for_url(f"**{survey_round.get_absolute_url()}")
 
     # then her submission holds the answers as the analysis reads them, and the instance XML
-    submission = Submission.objects.get(round=survey_round, respondent=live_world.lan)
+    submission = Submission.objects.get(round=survey_round, respondent=corpus.officer)
     assert submission.status == SubmissionStatus.SUBMITTED
     assert submission.answers["agency"] == "customs"
     assert submission.answers["blo"] == "moc_bai"
@@ -149,7 +152,6 @@ def test_officer_answers_the_patrol_questionnaire_in_odk_web_forms(
     assert submission.instance_id in submission.instance_xml
     expect(page.locator("#my-submission .badge.ok")).to_be_visible()
     assert errors.take() == []
-    context.close()
 
 
 # --- every form of the corpus ------------------------------------------------------------------
@@ -166,7 +168,23 @@ CORPUS = sorted(
 
 # Forms that open in the engine but are not sent with generated answers, and why. The test
 # fails when one of them starts to be sent (take it off the list) or another stops.
-NOT_SENT: dict[str, str] = {}
+NOT_SENT: dict[str, str] = {
+    "bug_example_xls/UCL_Biomass_Plot_Form.xlsx": (
+        "the generated answers do not meet its constraints (a 10-digit telephone number, a "
+        "tree measured inside the plot) and it asks for a geopoint"
+    ),
+    "example_xls/widgets.xls": "its date widget takes only future dates; the generated is past",
+    "example_xls/pull_data.xlsx": (
+        "422: the server's expression engine cannot evaluate pulldata() when it checks the "
+        "answers again (the engine did, with the CSV attachment missing)"
+    ),
+}
+
+# Console errors a form causes that are the page's policy at work, not the engine failing.
+EXPECTED_CONSOLE: dict[str, str] = {
+    # the map of a geopoint question asks OpenStreetMap for tiles: the CSP keeps images 'self'
+    "example_xls/widgets.xls": "tile.openstreetmap.org",
+}
 
 
 @dataclass
@@ -176,6 +194,7 @@ class Corpus:
     rounds: dict[str, SurveyRound]
     refused: dict[str, str]
     officer: User
+    patrol: SurveyRound
     page: Page
     errors: EngineErrors
 
@@ -224,13 +243,14 @@ def corpus(
                 agency_question="",
                 cluster_question="",
             )
+        patrol = patrol_round(world)
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10000)
     errors = EngineErrors()
     errors.listen(page)
     sign_in(page, live_server.url, "lan", PASSWORD)
-    yield Corpus(live_server.url, media, rounds, refused, world.lan, page, errors)
+    yield Corpus(live_server.url, media, rounds, refused, world.lan, patrol, page, errors)
     context.close()
     from liaison.reference.services import ensure_reference_loaded
 
@@ -290,9 +310,12 @@ def outcome(page: Page) -> tuple[int | None, str]:
         return None, "; ".join(reasons) or "the engine did not send"
     response = sent.value
     try:
-        return response.status, response.text()
+        text = response.text()
     except PlaywrightError:  # the page went on to the round once the instance was taken
-        return response.status, ""
+        text = ""
+    if response.status == 201:
+        page.wait_for_url("**/surveys/rounds/*/")
+    return response.status, text
 
 
 @pytest.mark.django_db
@@ -315,10 +338,13 @@ def test_corpus_form_renders_and_is_sent_in_odk_web_forms(corpus: Corpus, key: s
         open_engine(page, f"{corpus.base_url}/surveys/rounds/{survey_round.pk}/fill/odk/")
         load_failure = page.locator(".form-load-failure-dialog")
         assert not load_failure.count(), load_failure.inner_text()
-        expect(page.locator(".form-questions")).to_be_visible()
+        expect(page.locator(".form-questions")).to_be_attached()
         answer_required(page)
         status, text = outcome(page)
-    errors = corpus.errors.take()
+    expected = EXPECTED_CONSOLE.get(key)
+    errors = [e for e in corpus.errors.take() if expected is None or expected not in e]
+    if key in NOT_SENT:  # the refusal's status is logged by the browser too
+        errors = [e for e in errors if "Failed to load resource" not in e]
     assert errors == [], errors
     if key in NOT_SENT:
         assert status != 201, f"{key} is now sent: take it off NOT_SENT"
