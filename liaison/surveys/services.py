@@ -60,6 +60,7 @@ from liaison.surveys.models import (
     cached_form,
 )
 from liaison.surveys.xlsform import CALCULATE, SELECT_ONE, TEXT, Form, load_form
+from liaison.surveys.xpath import ExpressionError
 
 _SYSTEM = "system"
 
@@ -374,11 +375,25 @@ def do_save_submission(
     survey_round = SurveyRound.objects.get(pk=survey_round.pk)
     permissions.require(actor, Action.ANSWER, survey_round)
     form = survey_round.form()
-    clean = applicable_answers(form, answers)
-    errors = validate_submission(form, clean, language=language or None)
-    if submit and errors:
-        raise SubmissionRejected(errors)
-    stored: dict[str, object] = dict(_with_calculations(form, clean))
+    try:
+        clean = applicable_answers(form, answers)
+        errors = validate_submission(form, clean, language=language or None)
+        if submit and errors:
+            raise SubmissionRejected(errors)
+        stored: dict[str, object] = dict(_with_calculations(form, clean))
+    except ExpressionError as error:
+        # A function the server's engine cannot evaluate (pulldata() without its file, …): the
+        # answers are refused with the reason, never stored unchecked nor answered with a 500.
+        raise SubmissionRejected(
+            [
+                FieldError(
+                    name="",
+                    code=FieldErrorCode.EXPRESSION,
+                    message=_("The server cannot check these answers: %(reason)s")
+                    % {"reason": error},
+                )
+            ]
+        ) from error
     if instance is not None:
         stored.update(instance.repeats)
     with transaction.atomic():

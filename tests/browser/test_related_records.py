@@ -47,7 +47,9 @@ def test_related_records_shown_to_one_reader_and_invisible_to_another(
     first = make_incident(w.lan, distribution="blo", nominal=[plate("51F-123.45")])
     second = make_incident(w.minh, distribution="blo", nominal=[plate("51f 12345")])
 
-    # when Tuan, head of Moc Bai, opens Minh's record
+    # when Tuan, head of Moc Bai, reading in English, opens Minh's record
+    w.tuan.preferred_language = "en"
+    w.tuan.save(update_fields=["preferred_language"])
     tuan = new_page(browser)
     refused: list[str] = []
     tuan.on(

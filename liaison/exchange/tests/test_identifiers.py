@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from liaison.audit.models import AuditEntry
 from liaison.exchange import services
@@ -338,7 +339,10 @@ def test_summary_check_warns_of_identity_data(exchange_world) -> None:
     )
     answer = json.loads(response.content)
     assert {h["kind"] for h in answer["hints"]} == {"name", "plate"}
-    assert "identity data" in answer["warning"]
+    # the warning is in Lan's language and names what it saw
+    with translation.override(exchange_world.lan.preferred_language or "vi"):
+        assert translation.gettext("a vehicle plate") in answer["warning"]
+        assert translation.gettext("a person's name") in answer["warning"]
     assert client.get("/exchange/identifiers/summary-check/").status_code == 405
     quiet = client.post("/exchange/identifiers/summary-check/", {"summary": "12 kg of scales"})
     assert json.loads(quiet.content) == {"hints": [], "warning": ""}

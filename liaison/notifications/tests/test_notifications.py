@@ -314,7 +314,7 @@ def test_alert_is_pushed_encrypted_and_signed_to_the_tablet(
     assert payload["url"] == "/exchange/alerts/"
     assert payload["title"] == "Liaison"
     assert SECRET not in payload["body"] and "ALR-" not in json.dumps(payload)
-    assert "alert" in payload["body"].lower() or "Cảnh báo" in payload["body"]
+    assert "alert" in payload["body"].lower() or "cảnh báo" in payload["body"].lower()
 
 
 def test_a_subscription_the_push_service_has_dropped_is_forgotten(
