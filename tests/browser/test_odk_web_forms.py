@@ -346,7 +346,9 @@ def walk(corpus: Corpus, key: str) -> None:
     )
 
 
-@pytest.mark.django_db  # the data is committed by the fixture; the test's own writes too
+# Transactional: the fixture's rounds and accounts are committed, so that the live server's
+# thread (another connection on PostgreSQL) reads them; the database is emptied after the test.
+@pytest.mark.django_db(transaction=True)
 def test_the_patrol_questionnaire_and_every_corpus_form_are_answered_in_odk_web_forms(
     corpus: Corpus,
 ) -> None:
