@@ -13,19 +13,29 @@ are one unit with them; they follow the same rules: authorised against the store
 one transaction with the audit entry, files written before the commit and removed again if it
 fails (:func:`liaison.operations.storage.files_removed_unless_committed`), removed files deleted
 only once the removal has committed.
+
+An attachment's files go with its row however the row goes: removed on its own, or with its
+incident, report or request when that is deleted (a cascade, which runs no service). The one
+place Django runs for every row a cascade deletes is the ``post_delete`` signal, so the file
+deletion is a receiver (:func:`delete_files_of_removed_attachment`, connected in the app's
+``ready``) rather than a step of each service: this is housekeeping of the storage, not a rule of
+the exchange. Files that lost their row anyway (a restore of an older database, a crash between
+commit and deletion) are found by :func:`orphan_files` (``liaison attachments orphans``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import io
 import struct
 import threading
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
@@ -391,7 +401,6 @@ def do_remove_attachment(
             raise PermissionDenied
         if not may_remove_attachment(actor, current):
             raise PermissionDenied(_("You may not remove this attachment."))
-        names = [f.name for f in (current.file, current.thumbnail) if f.name]
         record(
             actor=actor,
             action=AuditAction.DELETE,
@@ -404,11 +413,90 @@ def do_remove_attachment(
             },
             request=request,
         )
+        # the files go once the deletion has committed (delete_files_of_removed_attachment)
         current.delete()
 
-        def delete_files() -> None:
-            for stored in names:
-                with contextlib.suppress(OSError):
-                    default_storage.delete(stored)
 
-        transaction.on_commit(delete_files)
+# --- files without their row --------------------------------------------------------------------
+
+ATTACHMENTS_FOLDER = "attachments"
+
+
+def delete_files_after_commit(names: Iterable[str]) -> None:
+    """Delete these stored files once the current transaction commits (at once outside one); a
+    rolled-back deletion keeps them."""
+    stored = [name for name in names if name]
+    if not stored:
+        return
+
+    def delete_files() -> None:
+        for name in stored:
+            with contextlib.suppress(OSError):
+                default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
+def delete_files_of_removed_attachment(
+    sender: type[Attachment], instance: Attachment, **kwargs: Any
+) -> None:
+    """``post_delete`` receiver: a deleted attachment's file and thumbnail follow it after the
+    commit, whether it was removed alone or with its record."""
+    delete_files_after_commit([instance.file.name or "", instance.thumbnail.name or ""])
+
+
+@dataclass(frozen=True)
+class OrphanFile:
+    name: str  # the storage name, as a row would hold it
+    size: int
+    modified: datetime.datetime
+
+
+def orphan_files(*, older_than: datetime.timedelta) -> list[OrphanFile]:
+    """Files of the attachment store (the data folder's uploads/attachments) that no attachment
+    names as its file or thumbnail, last written longer ago than ``older_than``. The age keeps
+    out an upload under way: its files are written before its row is committed."""
+    root = Path(settings.MEDIA_ROOT) / ATTACHMENTS_FOLDER
+    if not root.is_dir():
+        return []
+    cutoff = timezone.now() - older_than
+    on_disk: list[OrphanFile] = []
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        stat = path.stat()
+        modified = datetime.datetime.fromtimestamp(stat.st_mtime, tz=datetime.UTC)
+        if modified > cutoff:
+            continue
+        name = path.relative_to(settings.MEDIA_ROOT).as_posix()
+        on_disk.append(OrphanFile(name=name, size=stat.st_size, modified=modified))
+    if not on_disk:
+        return []
+    named: set[str] = set()
+    for file_name, thumbnail_name in Attachment.objects.values_list("file", "thumbnail").iterator(
+        chunk_size=5000
+    ):
+        named.add(file_name)
+        if thumbnail_name:
+            named.add(thumbnail_name)
+    return [orphan for orphan in on_disk if orphan.name not in named]
+
+
+def remove_orphan_files(*, older_than: datetime.timedelta) -> list[OrphanFile]:
+    """Delete the attachment store's orphan files (see :func:`orphan_files`), with an audit
+    entry naming them; the files deleted."""
+    orphans = orphan_files(older_than=older_than)
+    removed: list[OrphanFile] = []
+    for orphan in orphans:
+        with contextlib.suppress(FileNotFoundError):
+            default_storage.delete(orphan.name)
+            removed.append(orphan)
+    if removed:
+        record(
+            actor=None,
+            action=AuditAction.DELETE,
+            object_type="exchange.Attachment",
+            summary=f"{len(removed)} attachment file(s) without an attachment removed",
+            changes={"files": [orphan.name for orphan in removed]},
+        )
+    return removed

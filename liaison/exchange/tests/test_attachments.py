@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -22,8 +26,15 @@ from PIL import Image, ImageFile
 
 from liaison.audit.models import AuditEntry
 from liaison.exchange.attachments import clean_file_name, do_add_attachment, do_remove_attachment
-from liaison.exchange.models import Attachment, InformationRequest, NominalEntry, SharingGroup
-from liaison.exchange.services import do_ask_for_information
+from liaison.exchange.models import (
+    Attachment,
+    Incident,
+    InformationRequest,
+    IntelligenceReport,
+    NominalEntry,
+    SharingGroup,
+)
+from liaison.exchange.services import do_ask_for_information, do_record_intelligence
 from liaison.pwa.offline import is_record_path
 from tests import attachment_files as files
 from tests.builders import make_incident
@@ -486,6 +497,129 @@ def test_removal_deletes_the_row_and_after_the_commit_the_files(
     assert AuditEntry.objects.filter(
         object_type="exchange.Attachment", action="delete", object_id=str(attachment.pk)
     ).exists()
+
+
+def _record_of_each_kind(kind: str, w: Any) -> Any:
+    if kind == "incident":
+        return make_incident(w.lan, distribution="counterpart", tlp="AMBER")
+    if kind == "intelligence":
+        return do_record_intelligence(
+            IntelligenceReport(
+                blo=w.moc_bai,
+                title="Route via Cai Mep",
+                crime_area="wildlife",
+                source_reliability="B",
+                information_credibility="2",
+                body="Trucks at night.",
+                distribution="blo",
+                tlp="AMBER",
+            ),
+            source="",
+            actor=w.lan,
+        )
+    return do_ask_for_information(
+        InformationRequest(
+            to_blo=w.bavet,
+            question="Was this truck seen at Bavet?",
+            deadline=timezone.localdate() + datetime.timedelta(days=3),
+        ),
+        actor=w.lan,
+    )
+
+
+@pytest.mark.parametrize("kind", ["incident", "intelligence", "request"])
+def test_deleting_a_record_deletes_its_attachments_files_after_the_commit(
+    exchange_world, kind, settings, django_capture_on_commit_callbacks
+) -> None:
+    # given a record with a photo (file and thumbnail) and a PDF
+    record = _record_of_each_kind(kind, exchange_world)
+    photo = attach(record, files.photo(), "p.png", actor=exchange_world.lan)
+    pdf = attach(record, files.pdf(), "log.pdf", actor=exchange_world.lan)
+    paths = [Path(photo.file.path), Path(photo.thumbnail.path), Path(pdf.file.path)]
+    assert all(p.exists() for p in paths)
+
+    # when the record is deleted (the deletion cascades to its attachments, no service runs)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        type(record)._default_manager.filter(pk=record.pk).delete()
+        # nothing is deleted on disk before the commit
+        assert all(p.exists() for p in paths)
+
+    # then after the commit the rows and their files are gone, nothing else left in the store
+    assert callbacks
+    assert not Attachment.objects.exists()
+    assert not any(p.exists() for p in paths)
+    assert stored_files(settings) == []
+
+
+def test_a_deletion_rolled_back_keeps_the_files(exchange_world, counterpart_incident) -> None:
+    attachment = attach(counterpart_incident, files.photo(), "p.png", actor=exchange_world.lan)
+    paths = [Path(attachment.file.path), Path(attachment.thumbnail.path)]
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Incident.objects.filter(pk=counterpart_incident.pk).delete()
+        raise RuntimeError("the deletion fails")
+
+    assert Attachment.objects.filter(pk=attachment.pk).exists()
+    assert all(p.exists() for p in paths)
+
+
+def _age(path: Path, hours: float) -> None:
+    when = time.time() - hours * 3600
+    os.utime(path, (when, when))
+
+
+def test_orphan_files_are_listed_then_removed_and_named_ones_kept(
+    exchange_world, counterpart_incident, settings
+) -> None:
+    # given an attachment whose files are kept, and in the store two files no row names (one
+    # old, one just written as by an upload under way) and a temporary file of a crashed upload
+    kept = attach(counterpart_incident, files.photo(), "p.png", actor=exchange_world.lan)
+    store = Path(settings.MEDIA_ROOT) / "attachments" / "2026" / "01"
+    store.mkdir(parents=True, exist_ok=True)
+    old_orphan = store / "0123456789abcdef.jpg"
+    old_orphan.write_bytes(b"left behind")
+    crashed = store / ".upload-x1y2z3"
+    crashed.write_bytes(b"half")
+    recent = store / "fedcba9876543210.jpg"
+    recent.write_bytes(b"upload under way")
+    for path in (old_orphan, crashed, Path(kept.file.path), Path(kept.thumbnail.path)):
+        _age(path, 3)
+    outside = Path(settings.MEDIA_ROOT) / "questionnaires" / "form.xlsx"
+    outside.parent.mkdir(parents=True)
+    outside.write_bytes(b"not an attachment")
+    _age(outside, 3)
+
+    # when an administrator lists them
+    listed = io.StringIO()
+    call_command("attachments", "orphans", stdout=listed)
+
+    # then only the two old files without a row are listed, nothing is deleted
+    lines = listed.getvalue().splitlines()
+    assert sorted(line.split("\t")[0] for line in lines[:-1]) == [
+        "attachments/2026/01/.upload-x1y2z3",
+        "attachments/2026/01/0123456789abcdef.jpg",
+    ]
+    assert lines[-1].startswith("2 file(s) without an attachment (15 bytes)")
+    assert old_orphan.exists() and crashed.exists()
+
+    # when she removes them
+    removed = io.StringIO()
+    call_command("attachments", "orphans", "--remove", stdout=removed)
+
+    # then they are gone, with an audit entry naming them; the rest is untouched
+    assert removed.getvalue().splitlines()[-1].startswith("2 file(s) without an attachment removed")
+    assert not old_orphan.exists() and not crashed.exists()
+    assert recent.exists() and outside.exists()
+    assert Path(kept.file.path).exists() and Path(kept.thumbnail.path).exists()
+    entry = AuditEntry.objects.filter(object_type="exchange.Attachment", action="delete").get()
+    assert sorted(entry.changes["files"]) == [
+        "attachments/2026/01/.upload-x1y2z3",
+        "attachments/2026/01/0123456789abcdef.jpg",
+    ]
+    # a second pass finds nothing
+    again = io.StringIO()
+    call_command("attachments", "orphans", stdout=again)
+    assert again.getvalue().startswith("0 file(s)")
 
 
 def test_upload_through_the_page_shows_the_thumbnail(exchange_world, counterpart_incident) -> None:
