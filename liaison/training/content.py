@@ -28,8 +28,15 @@ from typing import Any
 import nh3
 from lxml import etree  # type: ignore[import-untyped]
 
+from liaison.reference.language import ENTRY_LANGUAGES
 from liaison.reference.models import CrimeArea
-from liaison.training.models import DeliveryFormat, GridTopic, QuestionKind, Skill
+from liaison.training.models import (
+    DeliveryFormat,
+    GridTopic,
+    QuestionKind,
+    Skill,
+    TranslationReview,
+)
 
 MODULE_FORMAT = "liaison-training-module/1"
 QUALIFICATIONS_FORMAT = "liaison-training-qualifications/1"
@@ -45,7 +52,7 @@ IMAGE_TYPES = {
 }
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[a-z]+)?$")
+PAGE_FILE_PATTERN = re.compile(r"^(?P<stem>.+)\.(?P<lang>[A-Za-z]{2,3}(-[A-Za-z]+)?)\.html$")
 REFERENCE_PATTERN = re.compile(r"^([a-z]+):([A-Za-z0-9][A-Za-z0-9.\-]*)$")
 
 # HTML a lesson page may use: text structure, lists, tables, figures, links and images.
@@ -174,6 +181,8 @@ class ModuleContent:
     skill: str
     formats: list[str]
     languages: list[str]
+    # language → why its text awaits a native speaker's review (TranslationReview)
+    review: dict[str, str]
     duration_minutes: int
     pass_mark: int
     questions_per_attempt: int | None
@@ -385,12 +394,12 @@ class _PackageReader:
                 "format", "code", "version", "title", "summary", "objectives", "crime_areas",
                 "skill", "formats", "languages", "duration_minutes", "pass_mark",
                 "questions_per_attempt", "validity_months", "grid_topics", "references",
-                "sources", "position", "pages", "lessons_required_before_quiz",
+                "sources", "position", "pages", "lessons_required_before_quiz", "review",
             }
         )  # fmt: skip
         if raw.get("format") != MODULE_FORMAT:
             f.fail("format", f"must be {MODULE_FORMAT!r}")
-        languages = f.choices("languages", _language_codes(raw.get("languages")))
+        languages = f.choices("languages", ENTRY_LANGUAGES)
         code = f.string("code", pattern=CODE_PATTERN)
         skill = f.string("skill")
         if skill and skill not in Skill.values:
@@ -405,6 +414,7 @@ class _PackageReader:
             skill=skill,
             formats=f.choices("formats", DeliveryFormat.values),
             languages=languages,
+            review=self._review(f, raw.get("review"), languages),
             duration_minutes=f.integer(
                 "duration_minutes", default=None, low=1, high=10000, required=True
             )
@@ -444,6 +454,28 @@ class _PackageReader:
             if not value.get(lang):
                 f.fail("objectives", f"has no objectives in {lang}")
         return {str(k): [str(i) for i in v] for k, v in value.items()}
+
+    def _review(self, f: _Fields, value: Any, languages: list[str]) -> dict[str, str]:
+        """``{"km": "machine-assisted", …}``: the languages whose text a native speaker has yet
+        to review; officers reading one of them are told so."""
+        if value is None:
+            return {}
+        states = TranslationReview.values
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            f.fail("review", f'must be {{"language": "{states[0]}", …}}')
+            return {}
+        review: dict[str, str] = {}
+        for lang, state in value.items():
+            if lang not in languages:
+                f.fail(
+                    "review",
+                    f"{lang!r} is not one of the module's languages ({', '.join(languages)})",
+                )
+            elif state not in states:
+                f.fail("review", f"{lang}: {state!r} is not one of: {', '.join(states)}")
+            else:
+                review[lang] = state
+        return review
 
     def _references(self, f: _Fields, value: Any) -> list[tuple[str, str]]:
         if value is None:
@@ -514,6 +546,7 @@ class _PackageReader:
         images = {image.name for image in module.images}
         pages: list[PageContent] = []
         slugs: set[str] = set()
+        stems: set[str] = set()
         for index, item in enumerate(value, start=1):
             if not isinstance(item, dict):
                 f.fail("pages", f"page {index} must be an object")
@@ -555,7 +588,36 @@ class _PackageReader:
             pages.append(
                 PageContent(slug=slug, title=page.texts("title", module.languages), body=bodies)
             )
+            stems.add(stem)
+        self._check_page_files(stems, module.languages)
         return pages
+
+    def _check_page_files(self, stems: set[str], languages: list[str]) -> None:
+        """Every file of ``pages/`` is a listed page in a listed language: a translation the
+        module does not declare would otherwise be left out of the import without a word."""
+        folder = self.package / "pages"
+        if not folder.is_dir():
+            return
+        listed = ", ".join(languages)
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            relative = self.file(f"pages/{path.name}")
+            match = PAGE_FILE_PATTERN.match(path.name)
+            if match is None or not path.is_file():
+                self.problems.append(
+                    Problem(relative, "is not a page file (<file>.<language>.html)")
+                )
+            elif match["stem"] not in stems:
+                self.problems.append(Problem(relative, "is not a page listed in module.json"))
+            elif match["lang"] not in languages:
+                self.problems.append(
+                    Problem(
+                        relative,
+                        f'is written in {match["lang"]!r}, which module.json\'s "languages" '
+                        f"does not list ({listed}): add it there, or remove the file",
+                    )
+                )
 
     def _quiz(self, path: Path, languages: list[str]) -> list[QuestionContent]:
         raw = _load_json(path, self.problems)
@@ -626,12 +688,6 @@ class _PackageReader:
                 ChoiceContent(code=code, text=c.texts("text", languages), correct=correct)
             )
         return choices
-
-
-def _language_codes(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [v for v in value if isinstance(v, str) and LANGUAGE_PATTERN.match(v)]
 
 
 def _read_qualifications(path: Path, problems: list[Problem]) -> list[QualificationContent]:

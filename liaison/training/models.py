@@ -106,6 +106,14 @@ class GridAnswer(models.TextChoices):
         return self in {GridAnswer.ADVANCED, GridAnswer.REQUIRED}
 
 
+class TranslationReview(models.TextChoices):
+    """Why a module's text in a language still awaits a native speaker's review (``module.json``'s
+    ``review``); once reviewed, the language is taken out of ``review``."""
+
+    MACHINE_ASSISTED = "machine-assisted", _("translated with machine assistance")
+    UNREVIEWED = "unreviewed", _("translated, not yet reviewed")
+
+
 class QuestionKind(models.TextChoices):
     SINGLE = "single", _("One answer")
     MULTIPLE = "multiple", _("Several answers")
@@ -170,6 +178,12 @@ class TrainingModule(Localised):
     skill = models.CharField(_("skill"), max_length=30, choices=Skill.choices)
     formats = models.JSONField(_("formats"), default=list)
     languages = models.JSONField(_("languages"), default=list)
+    review = models.JSONField(
+        _("translations awaiting review"),
+        default=dict,
+        blank=True,
+        help_text=_("{language: why it awaits review by a native speaker}"),
+    )
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
     pass_mark = models.PositiveSmallIntegerField(
         _("pass mark (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -220,6 +234,10 @@ class TrainingModule(Localised):
     @property
     def area_values(self) -> list[str]:
         return [a.area for a in self.areas.all()]
+
+    def awaits_review(self, lang: str) -> bool:
+        """Whether the module's text in ``lang`` still awaits review by a native speaker."""
+        return lang in (self.review or {})
 
     def completion_valid_until(self, completed_on: datetime.date) -> datetime.date | None:
         if self.validity_months is None:

@@ -38,7 +38,7 @@ def copy_package(tmp_path: Path, code: str = "precursor-identification") -> Path
 @pytest.mark.parametrize("code", FULL_MODULES)
 def test_shipped_module_is_complete_in_vietnamese_and_english(shipped, code):
     module = next(m for m in shipped.modules if m.code == code)
-    assert module.languages == ["en", "vi"]
+    assert module.languages[:2] == ["en", "vi"]
     assert len(module.pages) >= 5
     assert len(module.questions) >= 10
     assert module.pass_mark == 80
