@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from liaison.api import api
-from liaison.exchange import views as exchange_views
+from liaison.exchange.views import pickers as exchange_pickers
 from liaison.operations import health
 from liaison.registry import views as registry_views
 
@@ -20,8 +20,8 @@ urlpatterns = [
     path("registry/", include("liaison.registry.urls")),
     # The incident form's pickers read the commodities and countries (no record) here, among the
     # reference pages a tablet may keep for offline use; the exchange decides who may read it.
-    path("reference/commodities/", exchange_views.commodities, name="commodities"),
-    path("reference/countries/", exchange_views.countries, name="countries"),
+    path("reference/commodities/", exchange_pickers.commodities, name="commodities"),
+    path("reference/countries/", exchange_pickers.countries, name="countries"),
     path("reference/", include("liaison.reference.urls")),
     path("exchange/", include("liaison.exchange.urls")),
     path("surveys/", include("liaison.surveys.urls")),

@@ -37,12 +37,12 @@ from liaison.training.models import (
 )
 from liaison.training.planning import read_respondents_csv
 from liaison.training.services import (
-    _issue_due_certificates,
     do_create_training_plan,
     do_import_content,
     holder_name,
     new_verification_code,
 )
+from liaison.training.services.certificates import _issue_due_certificates
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 GRID_FIXTURE = Path(__file__).resolve().parent / "data" / "patrol-vn-2010-training-grid.csv"

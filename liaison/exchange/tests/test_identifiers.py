@@ -314,7 +314,7 @@ def test_seen_before_is_refused_to_those_who_do_not_record(exchange_world, perso
 
 
 def test_seen_before_is_get_only_and_limited_per_minute(exchange_world, settings) -> None:
-    from liaison.exchange import views
+    from liaison.exchange.views import checks as views
 
     client = _client(exchange_world.lan)
     assert client.post("/exchange/identifiers/seen/").status_code == 405

@@ -1,0 +1,1 @@
+"""Pages of training: parse, authorise, call a service, render. One module per section."""
