@@ -31,10 +31,11 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +49,7 @@ from liaison.surveys.expressions import (
     Answer,
     answer_text,
     holds_frame,
+    referenced_questions,
     type_problem,
 )
 from liaison.surveys.xlsform import (
@@ -63,7 +65,7 @@ from liaison.surveys.xlsform import (
     Group,
     Question,
 )
-from liaison.surveys.xpath import ExpressionError
+from liaison.surveys.xpath import ExpressionError, evaluate, to_boolean
 from liaison.tabular import SURVEY_EXPORT_LIMITS, MiB
 
 MAX_PROBLEMS = 1000
@@ -220,6 +222,12 @@ class ImportNotice:
 
     column: str
     message: str
+
+
+type Ancestry = dict[str | None, tuple[pd.DataFrame, npt.NDArray[np.int64]]]
+"""For the instances of a repeat, each scope around them (``None``: the submissions, or an outer
+repeat's name): that scope's answers and, per instance, the row of it the instance is in
+(``-1``: its parent is not in the file)."""
 
 
 type StoredAnswers = dict[str, str | list[StoredAnswers]]
@@ -412,7 +420,10 @@ def read_export(
         if table is None:
             raise _combined(name, rejections)
         return table
+    main_answers = pd.DataFrame(reader.answers, index=frame.index)
     repeats = _RepeatReader(chosen, name, frame, export_format, rejections)
+    repeats.frames[None] = main_answers
+    repeats.other_version = other_version
     found = repeats.read(repeat_tables)
     if rejections or table is None:
         raise _combined(name, rejections)
@@ -460,6 +471,11 @@ class _RepeatReader:
         self.main = main
         self.main_format = main_format
         self.keys: dict[str | None, dict[str, int]] = {}
+        self.frames: dict[str | None, pd.DataFrame] = {}
+        """The answers of the submissions (``None``) and of each repeat read so far, every row
+        of the file (so positions in :attr:`ancestries` hold), for the rules inside repeats."""
+        self.ancestries: dict[str, Ancestry] = {}
+        self.other_version: npt.NDArray[np.bool_] | None = None
 
     def read(self, tables: Sequence[tuple[str, bytes]]) -> list[RepeatTable]:
         found: dict[str, tuple[str, pd.DataFrame, ExportFormat, str]] = {}
@@ -579,6 +595,9 @@ class _RepeatReader:
             return None
         odk = export_format is ExportFormat.ODK_CENTRAL
         parent_column, key_column = ("PARENT_KEY", "KEY") if odk else ("_parent_index", "_index")
+        values = [_key_text(value) for value in frame[parent_column].to_numpy(dtype=object)]
+        parents = np.array([parent_keys.get(value, -1) for value in values], dtype=np.int64)
+        ancestry = self._ancestry(parent, parents)
         reader = _ExportReader(
             self.form,
             f"{self.name}: {title}",
@@ -587,16 +606,30 @@ class _RepeatReader:
             frame,
             sheet=title,
             scope=group,
+            ancestry=ancestry,
         )
+        submissions = ancestry[None][1]
+        if self.other_version is not None and (submissions >= 0).any():
+            # An instance was answered with the version its submission was.
+            older = self.other_version[np.maximum(submissions, 0)]
+            reader.other_version = np.where(submissions >= 0, older, False)
         table: SubmissionTable | None = None
         try:
             table = reader.read()
         except ExportRejected as rejected:
             self.rejections.append(rejected)
+        self.notices += [
+            replace(
+                notice,
+                message=_("Table %(sheet)s: %(message)s")
+                % {"sheet": title, "message": notice.message},
+            )
+            for notice in reader.notices
+        ]
+        self.frames[group.name] = pd.DataFrame(reader.answers, index=frame.index)
+        self.ancestries[group.name] = ancestry
         if key_column in frame.columns:
             self.keys[group.name] = _positions(frame[key_column])
-        values = [_key_text(value) for value in frame[parent_column].to_numpy(dtype=object)]
-        parents = np.array([parent_keys.get(value, -1) for value in values], dtype=np.int64)
         orphans = np.flatnonzero(parents < 0)
         if len(orphans):
             problems = _Problems(len(frame), sheet=title)
@@ -627,6 +660,19 @@ class _RepeatReader:
             parent_rows=parents,
             file_rows=np.arange(len(frame), dtype=np.int64) + 2,
         )
+
+    def _ancestry(self, parent: str | None, parents: npt.NDArray[np.int64]) -> Ancestry:
+        """For each instance, its row in the table of every scope around it (the submissions,
+        outer repeats), ``-1`` where its parent is not in the file."""
+        rows: dict[str | None, npt.NDArray[np.int64]] = {parent: parents}
+        if parent is not None:
+            for scope, (_frame, outer_rows) in self.ancestries.get(parent, {}).items():
+                through = outer_rows[np.maximum(parents, 0)] if len(outer_rows) else parents
+                rows[scope] = np.where(parents >= 0, through, -1).astype(np.int64)
+        return {
+            scope: (self.frames.get(scope, pd.DataFrame()), positions)
+            for scope, positions in rows.items()
+        }
 
 
 def _positions(keys: pd.Series) -> dict[str, int]:
@@ -1136,10 +1182,12 @@ class _ExportReader:
         *,
         sheet: str = "",
         scope: Group | None = None,
+        ancestry: Ancestry | None = None,
     ) -> None:
         self.form = form
         self.name = name
         self.format = export_format
+        self.ancestry: Ancestry = ancestry or {}
         self.encoding = encoding
         self.frame = frame
         self.scope = scope
@@ -1657,29 +1705,40 @@ class _ExportReader:
 
         Rows with a bad value are left out (a constraint over a value of the wrong type only
         adds noise); the others are checked in the same pass, so that a file shows all its
-        problems at once."""
-        if self.scope is not None:
-            self._unchecked_repeat_rules()
-            return
+        problems at once. Inside a repeat each instance is checked with the answers of its own
+        submission (and outer instances) around it, as ODK Collect checks it."""
         frame = pd.DataFrame(self.answers, index=self.frame.index)
         memo: dict[tuple[str, str], object] = {}
         good = ~self.problems.bad
+        instances: _InstanceRules | None = None
+        if self.scope is not None:
+            instances = _InstanceRules(self.form, self.scope, frame, self.ancestry)
+            for _scope, (_answers, positions) in self.ancestry.items():
+                good &= positions >= 0  # an orphan is a problem of its own
+
+        def holds(
+            expression: str,
+            rows: npt.NDArray[np.bool_],
+            context: Question | None,
+            at: str | None = None,
+        ) -> npt.NDArray[np.bool_]:
+            if instances is not None:
+                return instances.holds(expression, rows, context=context, at=at)
+            return holds_frame(
+                self.form, expression, frame, context=context, at=at, rows=rows, memo=memo
+            )
+
         for question in self.form.questions:
-            if not question.takes_answer or question.name not in frame.columns:
+            # ``takes_answer`` leaves out the questions inside repeats (asked per instance).
+            asked = not (question.is_metadata or question.type in (NOTE, CALCULATE))
+            if not asked or question.name not in frame.columns:
                 continue
             answered = self.answered[question.name] & good
             unanswered = ~self.answered[question.name] & good
             column = self.sources[question.name]
             try:
                 if question.constraint and answered.any():
-                    passes = holds_frame(
-                        self.form,
-                        question.constraint,
-                        frame,
-                        context=question,
-                        rows=answered,
-                        memo=memo,
-                    )
+                    passes = holds(question.constraint, answered, question)
                     failing = np.flatnonzero(answered)[~passes]
                     if len(failing):
                         rule = question.source_expressions.get("constraint", question.constraint)
@@ -1694,7 +1753,7 @@ class _ExportReader:
                             _("breaks the constraint"),
                         )
                 if question.required and unanswered.any():
-                    self._check_required(frame, question, unanswered, column)
+                    self._check_required(holds, question, unanswered, column)
             except ExpressionError as error:
                 # Not a refusal: the answers are kept as given, and the user is told which
                 # rule was not checked.
@@ -1709,34 +1768,16 @@ class _ExportReader:
                     )
                 )
 
-    def _unchecked_repeat_rules(self) -> None:
-        """Inside a repeat the answers' types and choices are checked, not the rules: the
-        expression engine evaluates one instance of the form without repeats."""
-        names = [
-            question.name
-            for question in self.form.questions
-            if self.form.repeat_of(question) == self.scope
-            and question.name in self.answers
-            and (question.constraint or question.required)
-        ]
-        if names:
-            self.notices.append(
-                ImportNotice(
-                    "",
-                    _(
-                        "%(file)s: the constraints and required answers of %(names)s (inside a "
-                        "repeat) are not checked on import; their answers are taken as they are."
-                    )
-                    % {"file": self.name, "names": ", ".join(names[:SHOWN_NAMES])},
-                )
-            )
-
     def _check_required(
-        self, frame: pd.DataFrame, question: Question, empty: npt.NDArray[np.bool_], column: str
+        self,
+        holds: Callable[
+            [str, npt.NDArray[np.bool_], Question | None, str | None], npt.NDArray[np.bool_]
+        ],
+        question: Question,
+        empty: npt.NDArray[np.bool_],
+        column: str,
     ) -> None:
-        required = holds_frame(
-            self.form, question.required or "true()", frame, context=question, rows=empty
-        )
+        required = holds(question.required or "true()", empty, question, None)
         if not required.any():
             return
         relevant = np.ones(int(empty.sum()), dtype=bool)
@@ -1748,14 +1789,120 @@ class _ExportReader:
         if question.relevant:
             conditions.append((question.relevant, question.path, question))
         for expression, at, context in conditions:
-            relevant &= holds_frame(
-                self.form, expression, frame, context=context, at=at, rows=empty
-            )
+            relevant &= holds(expression, empty, context, at)
         missing = np.flatnonzero(empty)[required & relevant]
         if len(missing):
             self.problems.add(
                 missing, column, [_("an answer is required")] * len(missing), _("answer required")
             )
+
+
+class _InstanceRules:
+    """A rule of a question inside a repeat, evaluated for each instance in an instance
+    document holding that instance, the answers of its submission and those of the outer
+    instances it is in — once per distinct combination of the answers the rule reads.
+
+    A rule that reads another repeat's answers (beside this one, or nested in it) is not
+    evaluated: :class:`ExpressionError`, which the check turns into a notice."""
+
+    def __init__(self, form: Form, scope: Group, answers: pd.DataFrame, ancestry: Ancestry) -> None:
+        self.form = form
+        self.scope = scope
+        self.answers = answers
+        self.ancestry = ancestry
+        self.environment = form.environment()
+
+    def _values(self, question: Question) -> npt.NDArray[np.object_] | None:
+        """The question's answer for each instance (``None``: not in this instance's scope)."""
+        owner = self.form.repeat_of(question)
+        scope = owner.name if owner is not None else None
+        positions: npt.NDArray[np.int64] | None = None
+        if owner is not None and owner.name == self.scope.name:
+            frame = self.answers
+        elif scope in self.ancestry:
+            frame, positions = self.ancestry[scope]
+        else:
+            return None
+        size = len(self.answers)
+        if question.name not in frame.columns:
+            return np.full(size, "", dtype=object)
+        column = frame[question.name].to_numpy(dtype=object)
+        if positions is None:
+            return column
+        values = np.full(size, "", dtype=object)
+        found = positions >= 0
+        values[found] = column[positions[found]]
+        return values
+
+    def _visible(self) -> list[Question]:
+        """The questions an instance's rules may read: its own, its submission's and those of
+        the outer instances it is in."""
+        scopes = {self.scope.name, *self.ancestry}
+        visible: list[Question] = []
+        for question in self.form.questions:
+            owner = self.form.repeat_of(question)
+            if question.type != NOTE and (owner.name if owner else None) in scopes:
+                visible.append(question)
+        return visible
+
+    def holds(
+        self,
+        expression: str,
+        rows: npt.NDArray[np.bool_],
+        *,
+        context: Question | None,
+        at: str | None,
+    ) -> npt.NDArray[np.bool_]:
+        """Whether ``expression`` holds for each instance ``rows`` selects."""
+        at = at or (context.path if context is not None else "/" + self.form.root_name)
+        references = referenced_questions(self.form, expression, context=context, at=at)
+        read = self._visible() if references is None else references
+        columns: list[npt.NDArray[np.object_]] = []
+        for question in read:
+            values = self._values(question)
+            if values is None:
+                raise ExpressionError(
+                    _("%(expression)s reads %(name)s, in another repeat")
+                    % {"expression": expression.strip(), "name": question.name}
+                )
+            columns.append(values[rows])
+        size = int(rows.sum())
+        if not columns or size == 0:
+            return np.full(size, self._evaluate(expression, at, read, []), dtype=bool)
+        codes: npt.NDArray[np.intp]
+        if len(columns) == 1:
+            codes = np.asarray(pd.factorize(columns[0], use_na_sentinel=False)[0])
+        else:
+            codes = np.asarray(pd.MultiIndex.from_arrays(columns).factorize()[0])
+        first_rows = np.empty(int(codes.max()) + 1, dtype=np.int64)
+        first_rows[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+        results = np.array(
+            [
+                self._evaluate(expression, at, read, [str(c[row]) for c in columns])
+                for row in first_rows
+            ],
+            dtype=bool,
+        )
+        return results[codes]
+
+    def _evaluate(
+        self, expression: str, at: str, questions: Sequence[Question], values: Sequence[str]
+    ) -> bool:
+        root = ET.Element(self.form.root_name)
+        elements: dict[str, ET.Element] = {"/" + self.form.root_name: root}
+
+        def element(path: str) -> ET.Element:
+            found = elements.get(path)
+            if found is None:
+                parent_path, _sep, tag = path.rpartition("/")
+                found = ET.SubElement(element(parent_path), tag)
+                elements[path] = found
+            return found
+
+        for question, value in zip(questions, values, strict=False):
+            element(question.path).text = value or None
+        item = element(at)
+        return to_boolean(evaluate(expression, root, item=item, environment=self.environment))
 
 
 def answers_frame(form: Form, rows: Iterable[Mapping[str, Answer]]) -> pd.DataFrame:

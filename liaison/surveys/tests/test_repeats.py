@@ -644,3 +644,237 @@ def test_the_results_page_shows_each_repeat_in_its_own_section(world):
     )
     # and the respondents' questions stay where they were
     assert document.xpath("//section[@data-question='agency']")
+
+
+# --- rules inside repeats, checked on import ---------------------------------------------------------
+
+RULED_SURVEY = [
+    {
+        "type": "select_one agency",
+        "name": "agency",
+        f"label::{EN}": "Agency",
+        f"label::{VI}": "Cơ quan",
+    },
+    {
+        "type": "integer",
+        "name": "limit",
+        f"label::{EN}": "Largest seizure allowed (kg)",
+        f"label::{VI}": "Khối lượng tối đa (kg)",
+    },
+    {
+        "type": "begin_repeat",
+        "name": "seizures",
+        f"label::{EN}": "Seizures",
+        f"label::{VI}": "Vụ bắt giữ",
+    },
+    {
+        "type": "select_one item",
+        "name": "item",
+        f"label::{EN}": "What was seized",
+        f"label::{VI}": "Tang vật",
+        "required": "yes",
+    },
+    {
+        "type": "integer",
+        "name": "qty",
+        f"label::{EN}": "Quantity (kg)",
+        f"label::{VI}": "Khối lượng (kg)",
+        "constraint": ". >= 0 and . <= ${limit}",
+    },
+    {
+        "type": "text",
+        "name": "note",
+        f"label::{EN}": "Species",
+        f"label::{VI}": "Loài",
+        "required": "${item} = 'wildlife'",
+    },
+    {
+        "type": "begin_repeat",
+        "name": "suspects",
+        f"label::{EN}": "Suspects",
+        f"label::{VI}": "Đối tượng",
+    },
+    {
+        "type": "integer",
+        "name": "age",
+        f"label::{EN}": "Age",
+        f"label::{VI}": "Tuổi",
+        "constraint": ". >= 16",
+    },
+    {
+        "type": "select_one role",
+        "name": "role",
+        f"label::{EN}": "Role",
+        f"label::{VI}": "Vai trò",
+        "required": "yes",
+        "relevant": "${item} = 'drugs'",
+    },
+    {"type": "end_repeat", "name": ""},
+    {"type": "end_repeat", "name": ""},
+]
+RULED_CHOICES = [
+    *[row for row in CHOICES if row["list_name"] in ("agency", "item")],
+    *_choices("role", [("courier", "Courier", "Người vận chuyển"), ("owner", "Owner", "Chủ hàng")]),
+]
+# The submissions: (uuid, agency, limit); the seizures: (parent, item, qty, note); the suspects:
+# (parent seizure, age, role). Bad: seizure 2 (12 kg over a limit of 10), 3 (wildlife without
+# its species), 4 (no item), 5 (60 kg over 50); suspect 2 (15 years, and a drug seizure's
+# suspect without a role). Suspect 3 has no role either, but its seizure is of wildlife.
+RULED_MAIN = [("a-1", "police", "10"), ("a-2", "customs", "50")]
+RULED_SEIZURES = [
+    (0, "drugs", "5", ""),
+    (0, "timber", "12", "Gỗ trắc"),
+    (1, "wildlife", "40", ""),
+    (1, "", "3", "Không rõ"),
+    (1, "wildlife", "60", "Tê tê"),
+]
+RULED_SUSPECTS = [(0, "30", "courier"), (0, "15", ""), (2, "40", ""), (1, "20", "")]
+
+
+@pytest.fixture(scope="module")
+def ruled_form() -> Form:
+    return make_form(survey=RULED_SURVEY, choices=RULED_CHOICES, settings=SETTINGS)
+
+
+def _ruled_kobo(
+    seizures: Sequence[tuple[int, str, str, str]] = RULED_SEIZURES,
+    suspects: Sequence[tuple[int, str, str]] = RULED_SUSPECTS,
+) -> bytes:
+    main = [["agency", "limit", "_uuid", "_index"]]
+    main += [
+        [agency, limit, uuid, str(i + 1)] for i, (uuid, agency, limit) in enumerate(RULED_MAIN)
+    ]
+    seizure_rows = [
+        ["seizures/item", "seizures/qty", "seizures/note", "_index", "_parent_index"],
+        *(
+            [item, qty, note, str(i + 1), str(parent + 1)]
+            for i, (parent, item, qty, note) in enumerate(seizures)
+        ),
+    ]
+    suspect_rows = [
+        ["seizures/suspects/age", "seizures/suspects/role", "_index", "_parent_index"],
+        *(
+            [age, role, str(i + 1), str(parent + 1)]
+            for i, (parent, age, role) in enumerate(suspects)
+        ),
+    ]
+    return kobo_xlsx({"Sổ bắt giữ": main, "seizures": seizure_rows, "suspects": suspect_rows})
+
+
+def _ruled_odk(
+    seizures: Sequence[tuple[int, str, str, str]] = RULED_SEIZURES,
+    suspects: Sequence[tuple[int, str, str]] = RULED_SUSPECTS,
+) -> bytes:
+    main = [["SubmissionDate", "agency", "limit", "meta-instanceID", "KEY"]]
+    main += [
+        ["2026-03-02T02:00:00.000Z", agency, limit, f"uuid:{uuid}", f"uuid:{uuid}"]
+        for uuid, agency, limit in RULED_MAIN
+    ]
+    keys = [
+        f"uuid:{RULED_MAIN[parent][0]}/seizures[{i + 1}]"
+        for i, (parent, *_answers) in enumerate(seizures)
+    ]
+    seizure_rows = [
+        ["item", "qty", "note", "PARENT_KEY", "KEY"],
+        *(
+            [item, qty, note, f"uuid:{RULED_MAIN[parent][0]}", keys[i]]
+            for i, (parent, item, qty, note) in enumerate(seizures)
+        ),
+    ]
+    suspect_rows = [
+        ["age", "role", "PARENT_KEY", "KEY"],
+        *(
+            [age, role, keys[parent], f"{keys[parent]}/suspects[{i + 1}]"]
+            for i, (parent, age, role) in enumerate(suspects)
+        ),
+    ]
+    return _zip(
+        {
+            "seizure_log.csv": _csv(main),
+            "seizure_log-seizures.csv": _csv(seizure_rows),
+            "seizure_log-suspects.csv": _csv(suspect_rows),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "sheets", "prefix"),
+    [
+        (_ruled_kobo, ("seizures", "suspects"), ("seizures/", "seizures/suspects/")),
+        (_ruled_odk, ("seizure_log-seizures.csv", "seizure_log-suspects.csv"), ("", "")),
+    ],
+)
+def test_constraints_and_required_answers_inside_repeats_are_checked_on_import(
+    ruled_form, shape, sheets, prefix
+):
+    # given an export whose instances break rules that read their own answers, their
+    # submission's (the limit) and their outer instance's (a suspect's role is asked for drugs)
+    # when it is read
+    with pytest.raises(ExportRejected) as raised:
+        read_export(shape(), ruled_form, filename="so_bat_giu")
+    # then every broken rule is a problem naming its sheet, column and row, in one rejection
+    seizures, suspects = sheets
+    groups = {(g.sheet, g.column, g.kind): [p.row for p in g.first] for g in raised.value.groups}
+    assert groups == {
+        (seizures, f"{prefix[0]}item", "answer required"): [5],
+        (seizures, f"{prefix[0]}qty", "breaks the constraint"): [3, 6],
+        (seizures, f"{prefix[0]}note", "answer required"): [4],
+        (suspects, f"{prefix[1]}age", "breaks the constraint"): [3],
+        (suspects, f"{prefix[1]}role", "answer required"): [3],
+    }
+    qty = next(g for g in raised.value.groups if g.kind == "breaks the constraint")
+    assert qty.first[0].reason == "12 breaks the constraint . >= 0 and . <= ${limit}"
+    assert raised.value.total == 6
+
+
+@pytest.mark.parametrize("shape", [_ruled_kobo, _ruled_odk])
+def test_instances_within_their_rules_are_imported(ruled_form, shape):
+    # given seizures within their submission's limit and suspects of age, the one without a
+    # role being a wildlife seizure's (the role is asked for drugs only)
+    seizures = [(0, "drugs", "5", ""), (1, "wildlife", "40", "Tê tê Java"), (1, "timber", "3", "")]
+    suspects = [(0, "30", "courier"), (1, "41", ""), (2, "19", "")]
+    # when the export is read
+    table = read_export(shape(seizures, suspects), ruled_form, filename="dung.zip")
+    # then every instance is taken, and no rule went unchecked
+    assert [len(repeat) for repeat in table.repeats] == [3, 3]
+    assert table.rows()[1].answers["seizures"][0] == {
+        "item": "wildlife",
+        "qty": "40",
+        "note": "Tê tê Java",
+        "suspects": [{"age": "41"}],
+    }
+    assert not [notice for notice in table.notices if "checked" in notice.message]
+
+
+def test_a_rule_inside_a_repeat_that_reads_another_repeat_is_a_notice(ruled_form):
+    survey = [
+        *RULED_SURVEY[:2],
+        {
+            "type": "begin_repeat",
+            "name": "boats",
+            f"label::{EN}": "Boats",
+            f"label::{VI}": "Thuyền",
+        },
+        {"type": "text", "name": "boat", f"label::{EN}": "Boat", f"label::{VI}": "Thuyền"},
+        {"type": "end_repeat", "name": ""},
+        {"type": "begin_repeat", "name": "seizures", f"label::{EN}": "Seizures"},
+        {
+            "type": "integer",
+            "name": "qty",
+            f"label::{EN}": "Quantity (kg)",
+            "constraint": ". <= count(${boat}) * 100",
+        },
+        {"type": "end_repeat", "name": ""},
+    ]
+    form = make_form(survey=survey, choices=RULED_CHOICES, settings=SETTINGS)
+    main = [["agency", "limit", "_uuid", "_index"], ["police", "10", "b-1", "1"]]
+    seizure_rows = [["seizures/qty", "_index", "_parent_index"], ["7", "1", "1"]]
+    table = read_export(
+        kobo_xlsx({"Sổ": main, "seizures": seizure_rows}), form, filename="thuyen.xlsx"
+    )
+    assert list(table.repeats[0].answers["qty"]) == ["7"]
+    assert any(
+        "rules of question qty cannot be checked on the server" in notice.message
+        and "in another repeat" in notice.message
+        for notice in table.notices
+    )
