@@ -1,0 +1,56 @@
+"""Form widgets drawn without the template engine where Django's own are costly.
+
+Django draws a ``<select>`` by rendering one small template per option: a search form with the
+~260 commodities of the reference vocabularies spent most of the incident list's time there
+(22 of 43 ms a request). :class:`QuickSelect` writes the same HTML directly from the same
+context (Django's ``optgroups``, attributes, selected values), escaped the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+
+def _attributes(attrs: dict[str, Any]) -> str:
+    """Attributes as Django's ``attrs.html`` writes them: ``False`` left out, ``True`` bare."""
+    parts = []
+    for name, value in attrs.items():
+        if value is False or value is None:
+            continue
+        if value is True:
+            parts.append(f" {conditional_escape(name)}")
+        else:
+            parts.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+    return "".join(parts)
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` with the same markup as Django's, written in one pass."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        out = [
+            f'<select name="{conditional_escape(widget["name"])}"{_attributes(widget["attrs"])}>'
+        ]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                out.append(format_html('<optgroup label="{}">', group_name))
+            for option in options:
+                out.append(
+                    f'<option value="{conditional_escape(str(option["value"]))}"'
+                    f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+                )
+            if group_name:
+                out.append("</optgroup>")
+        out.append("</select>")
+        return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped
