@@ -59,7 +59,7 @@ from liaison.surveys.models import (
     SurveyRound,
     cached_form,
 )
-from liaison.surveys.xlsform import CALCULATE, SELECT_ONE, TEXT, Form, load_form
+from liaison.surveys.xlsform import CALCULATE, SELECT_ONE, TEXT, Form, FormError, load_form
 from liaison.surveys.xpath import ExpressionError
 
 _SYSTEM = "system"
@@ -460,6 +460,21 @@ def _submitted_at(text: str | None) -> datetime | None:
     return moment
 
 
+def _form_versions(survey_round: SurveyRound) -> list[Form]:
+    """Every uploaded version of the round's questionnaire (same form ID), oldest first and
+    the round's own last: an export's version column picks among them, and a file that names
+    none is read with the round's."""
+    own = survey_round.questionnaire
+    versions: list[Form] = []
+    others = Questionnaire.objects.filter(form_id=own.form_id).exclude(pk=own.pk)
+    for questionnaire in others.order_by("created", "pk"):
+        try:
+            versions.append(questionnaire.form())
+        except FormError:
+            continue  # a version whose file is gone cannot be read with; the others can
+    return [*versions, own.form()]
+
+
 def do_import_export(
     survey_round: SurveyRound,
     data: bytes,
@@ -478,8 +493,7 @@ def do_import_export(
     survey_round = SurveyRound.objects.get(pk=survey_round.pk)
     if actor is not None:
         permissions.require(actor, Action.IMPORT, survey_round)
-    form = survey_round.form()
-    table = read_export(data, form, filename=file_name)
+    table = read_export(data, _form_versions(survey_round), filename=file_name)
     with transaction.atomic():
         # The round's row is locked so that two imports of one file cannot both add it; the
         # stored round is the one authorised.

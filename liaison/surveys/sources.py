@@ -43,6 +43,9 @@ class ExportFile:
 
     path: Path
     on_notice: Callable[[ImportNotice], None] = field(default=lambda notice: None, compare=False)
+    other_versions: tuple[Form, ...] = ()
+    """Other versions of the questionnaire (the file's version column picks among them and the
+    form :meth:`load` is given)."""
 
     @property
     def label(self) -> str:
@@ -51,7 +54,7 @@ class ExportFile:
     def load(self, form: Form) -> SurveyAnswers:
         from liaison.surveys.analysis import RepeatAnswers, SurveyAnswers
 
-        table = read_export(self.path, form)
+        table = read_export(self.path, [*self.other_versions, form])
         for notice in table.notices:
             self.on_notice(notice)
         return SurveyAnswers(

@@ -216,3 +216,13 @@ def test_a_rejected_file_shows_every_kind_of_problem_with_its_first_rows(tmp_pat
     assert "column profile/agency, not one of the choices: 1 row(s) (2)" in message
     assert "column profile/years_border, breaks the constraint: 2 row(s) (3, 4)" in message
     assert "row 4, column profile/years_border: 70 breaks the constraint" in message
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [({"LANG": "km_KH.UTF-8"}, "km"), ({"LANG": "lo_LA.UTF-8"}, "lo"), ({"LANG": "fr_FR"}, "en")],
+)
+def test_messages_speak_every_language_of_the_interface(environment, expected):
+    from liaison.surveys.management.commands.survey import terminal_language
+
+    assert terminal_language(environment) == expected

@@ -5,9 +5,13 @@ conflicting duplicates, repeat files, and every problem of a file reported in on
 from __future__ import annotations
 
 import io
+import json
 import zipfile
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from liaison.surveys.imports import (
@@ -17,7 +21,17 @@ from liaison.surveys.imports import (
     SubmissionTable,
     read_export,
 )
-from liaison.surveys.tests.builders import EN, VI, kobo_export, make_form, odk_export
+from liaison.surveys.models import Questionnaire, Submission
+from liaison.surveys.services import do_import_export, do_upload_questionnaire
+from liaison.surveys.tests.builders import (
+    EN,
+    VI,
+    kobo_export,
+    make_form,
+    make_workbook,
+    odk_export,
+)
+from liaison.surveys.tests.rounds import make_round
 from liaison.surveys.xlsform import Form
 
 SURVEY = [
@@ -327,3 +341,123 @@ def test_an_odk_central_zip_reads_the_table_without_a_parent_key(form):
     assert table.format is ExportFormat.ODK_CENTRAL
     assert list(table.answers["comments"]) == ["Tuần tra chung"]
     assert any("blo_log-seizures.csv" in n.message for n in table.notices)
+
+
+def _version_workbook(version: str, agencies: list[tuple[str, str]]) -> bytes:
+    choices = [row for row in CHOICES if row["list_name"] != "agency"]
+    choices += [
+        {"list_name": "agency", "name": name, f"label::{EN}": name, f"label::{VI}": label}
+        for name, label in agencies
+    ]
+    return make_workbook(
+        survey=SURVEY, choices=choices, settings=[{**SETTINGS[0], "version": version}]
+    )
+
+
+def test_an_import_into_a_round_reads_each_row_with_the_uploaded_version_it_names(world):
+    # given both versions of the questionnaire uploaded, and a round of the newer one
+    for version, agencies in (("2024", V2024), ("2025", V2025)):
+        do_upload_questionnaire(
+            data=_version_workbook(version, agencies),
+            file_name=f"nhat_ky_{version}.xlsx",
+            actor=world.ainsley,
+        )
+    newer = Questionnaire.objects.get(form_id="blo_log", version="2025")
+    survey_round = make_round(
+        newer, world.ainsley, [world.moc_bai], site_question="", cluster_question=""
+    )
+    # when an export answered mostly with the older version is imported
+    data = _versioned_rows([("2024", "forestry"), ("2024", "army"), ("2025", "customs")])
+    batch = do_import_export(
+        survey_round, data.encode(), file_name="hai_phien_ban.csv", actor=world.ainsley
+    )
+    # then every row is kept (the older version has the Forest Protection Department), and the
+    # newer version's choice on the row answered with it is a notice naming the row
+    assert batch.rows_added == 3
+    stored = sorted(s.answers["agency"] for s in Submission.objects.filter(round=survey_round))
+    assert stored == ["army", "customs", "forestry"]
+    assert any(
+        "version 2024 does not have (customs; rows 4)" in n["message"] for n in batch.notices
+    )
+    # and the older version stays uploaded beside the newer
+    assert Questionnaire.objects.filter(form_id="blo_log").count() == 2
+
+
+def test_the_command_line_takes_other_versions_of_the_questionnaire(tmp_path):
+    # given both versions of the questionnaire and an export answered mostly with the older
+    older, newer = tmp_path / "nhat_ky_2024.xlsx", tmp_path / "nhat_ky_2025.xlsx"
+    older.write_bytes(_version_workbook("2024", V2024))
+    newer.write_bytes(_version_workbook("2025", V2025))
+    data = tmp_path / "hai_phien_ban.csv"
+    data.write_text(
+        _versioned_rows([("2024", "forestry"), ("2024", "army"), ("2025", "customs")]),
+        encoding="utf-8",
+    )
+    # when it is analysed with the older version given beside the newer
+    out, err = StringIO(), StringIO()
+    call_command(
+        "survey", "analyze", str(newer), str(data), "--form-version", str(older),
+        "--json", "-", stdout=out, stderr=err,
+    )  # fmt: skip
+    # then the rows are read with the version most of them answered, the newer one's choice
+    # on its row a notice
+    agency = json.loads(out.getvalue())["questions"]["agency"]
+    assert (agency["counts"]["army"], agency["counts"]["customs"]) == (1, 1)
+    assert "version 2024 does not have (customs; rows 4)" in err.getvalue()
+    # and another questionnaire is not taken for a version
+    other = tmp_path / "khac.xlsx"
+    other.write_bytes(make_workbook(settings=[{"form_id": "khac", "version": "1"}]))
+    with pytest.raises(CommandError, match="is the questionnaire khac, not a version of blo_log"):
+        call_command(
+            "survey", "analyze", str(newer), str(data), "--form-version", str(other),
+            stdout=StringIO(), stderr=StringIO(),
+        )  # fmt: skip
+
+
+def test_a_choice_of_an_older_version_inside_a_repeat_instance_is_a_notice():
+    survey = [
+        *SURVEY[:2],
+        {
+            "type": "begin_repeat",
+            "name": "patrols",
+            f"label::{EN}": "Patrols",
+            f"label::{VI}": "Tuần tra",
+        },
+        {
+            "type": "select_one agency",
+            "name": "partner",
+            f"label::{EN}": "With",
+            f"label::{VI}": "Phối hợp với",
+        },
+        {"type": "end_repeat", "name": ""},
+    ]
+    choices = [
+        {"list_name": "agency", "name": n, f"label::{EN}": n, f"label::{VI}": v} for n, v in V2025
+    ]
+    settings = [{**SETTINGS[0], "version": "2025"}]
+    form = make_form(survey=survey, choices=choices, settings=settings)
+    main = [
+        ["agency", "years", "__version__", "_uuid", "_index"],
+        ["police", "3", "2025", "u-1", "1"],
+        ["army", "4", "2024", "u-2", "2"],
+    ]
+    patrols = [
+        ["patrols/partner", "_index", "_parent_index"],
+        ["customs", "1", "1"],
+        ["forestry", "2", "2"],
+    ]
+    table = read_export(_workbook({"Nhật ký": main, "patrols": patrols}), form, filename="tt.xlsx")
+    assert list(table.repeats[0].answers["partner"]) == ["customs", "forestry"]
+    assert any(
+        "Table patrols:" in n.message and "(forestry; rows 3)" in n.message for n in table.notices
+    )
+    # the same choice on an instance of the form's own version is a problem
+    patrols[1][0] = "forestry"
+    with pytest.raises(ExportRejected) as raised:
+        read_export(_workbook({"Nhật ký": main, "patrols": patrols}), form, filename="tt.xlsx")
+    [group] = raised.value.groups
+    assert (group.sheet, group.column, [p.row for p in group.first]) == (
+        "patrols",
+        "patrols/partner",
+        [2],
+    )

@@ -7,6 +7,10 @@
     liaison survey compare FORM.xlsx BASELINE.csv FOLLOWUP.csv
                            [--json OUT.json] [--html OUT.html] [--pdf OUT.pdf] [--lang en|vi]
 
+``--form-version OLD.xlsx`` (repeatable) gives other versions of the questionnaire: the export's
+``__version__`` / ``FormVersion`` column picks the one most rows answered, and choices of
+another version on that version's rows are notices, not refusals.
+
 DATA is a KoboToolbox or ODK Central CSV export (the format is recognised), or ``--round ID`` a
 survey round stored in the app (its submitted questionnaires): ``analyze FORM.xlsx --round 3``,
 ``compare FORM.xlsx --round 1 --round 2`` (baseline first). ``compare`` takes two sources in
@@ -45,14 +49,13 @@ SHOWN_PER_KIND = 5
 
 def terminal_language(environment: dict[str, str] | None = None) -> str:
     """The language of the terminal's messages, as POSIX locates it (``LC_ALL`` first, then
-    ``LC_MESSAGES``, then ``LANG``): ``vi`` for a Vietnamese locale, ``en`` for any other."""
-    values = os.environ if environment is None else environment
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = values.get(variable, "")
-        if value:
-            code = value.split(".", 1)[0].split("@", 1)[0].split("_", 1)[0].lower()
-            return code if code in LANGUAGES else "en"
-    return "en"
+    ``LC_MESSAGES``, then ``LANG``): any language the interface speaks, English otherwise."""
+    from django.conf import settings
+
+    from liaison.languages import terminal_language as posix_language
+
+    offered = [code for code, _name in settings.LANGUAGES]
+    return posix_language(offered, os.environ if environment is None else environment)
 
 
 def _outputs(parser: ArgumentParser) -> None:
@@ -78,10 +81,24 @@ def _rounds(parser: ArgumentParser) -> None:
     )
 
 
+def _versions(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "--form-version",
+        metavar="FORM.xlsx",
+        dest="form_versions",
+        action="append",
+        default=[],
+        help="another version of the questionnaire: the data's __version__ column picks the "
+        "version each row was answered with (FORM.xlsx is used when it names none)",
+    )
+
+
 class Command(BaseCommand):
     help = "Analyse questionnaire data (KoboToolbox or ODK Central exports) against an XLSForm."
     # The analysis reads files only; it must run even where the web app is not configured.
     requires_system_checks: list[str] = []
+    other_versions: tuple[Form, ...] = ()
+    """Other versions of the questionnaire (``--form-version``)."""
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="{analyze,compare}")
@@ -89,6 +106,7 @@ class Command(BaseCommand):
         analyse.add_argument("form", metavar="FORM.xlsx")
         analyse.add_argument("data", metavar="DATA.csv", nargs="?")
         _rounds(analyse)
+        _versions(analyse)
         analyse.add_argument("--by", metavar="QUESTION", help="a select_one or calculate question")
         analyse.add_argument("--where", metavar="EXPR", help="e.g. \"knows_ods = 'yes'\"")
         _outputs(analyse)
@@ -97,6 +115,7 @@ class Command(BaseCommand):
         comparison.add_argument("baseline", metavar="BASELINE.csv", nargs="?")
         comparison.add_argument("followup", metavar="FOLLOWUP.csv", nargs="?")
         _rounds(comparison)
+        _versions(comparison)
         _outputs(comparison)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -106,8 +125,21 @@ class Command(BaseCommand):
         with translation.override(terminal_language()):
             try:
                 form = load_form(Path(options["form"]))
+                self.other_versions = tuple(
+                    load_form(Path(path)) for path in options.get("form_versions") or ()
+                )
             except FormError as error:
                 raise CommandError(str(error)) from None
+            for version in self.other_versions:
+                if version.form_id != form.form_id:
+                    raise CommandError(
+                        _("%(file)s is the questionnaire %(other)s, not a version of %(form)s.")
+                        % {
+                            "file": version.source_name,
+                            "other": version.form_id,
+                            "form": form.form_id,
+                        }
+                    )
             self.run(form, options)
 
     def run(self, form: Form, options: dict[str, Any]) -> None:
@@ -156,7 +188,11 @@ class Command(BaseCommand):
 
         if isinstance(argument, int):
             return StoredRound(argument)
-        return ExportFile(Path(argument), on_notice=self.notice)
+        return ExportFile(
+            Path(argument),
+            on_notice=self.notice,
+            other_versions=self.other_versions,
+        )
 
     def notice(self, notice: ImportNotice) -> None:
         self.stderr.write(notice.message)
