@@ -92,6 +92,7 @@ def _apply_module(module: TrainingModule, content: ModuleContent) -> None:
     module.skill = content.skill
     module.formats = content.formats
     module.languages = content.languages
+    module.review = content.review
     module.duration_minutes = content.duration_minutes
     module.pass_mark = content.pass_mark
     module.questions_per_attempt = content.questions_per_attempt

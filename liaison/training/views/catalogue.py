@@ -102,6 +102,7 @@ def module_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "module": module,
             "lang": lang,
+            "awaits_review": module.awaits_review(lang),
             "title": module.text("title", lang),
             "summary": module.text("summary", lang),
             "objectives": (module.objectives or {}).get(lang)
@@ -179,6 +180,7 @@ def page(request: HttpRequest, code: str, number: int) -> HttpResponse:
         {
             "module": module,
             "lang": lang,
+            "awaits_review": module.awaits_review(lang),
             "module_title": module.text("title", lang),
             "page": lesson,
             "title": lesson.text("title", lang),

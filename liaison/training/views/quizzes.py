@@ -87,6 +87,7 @@ def attempt_view(request: HttpRequest, pk: int) -> HttpResponse:
                     "module": module,
                     "form": form,
                     "title": module.text("title", attempt.language),
+                    "awaits_review": module.awaits_review(attempt.language),
                     "offline_copy": wants_offline_copy(request),
                 },
                 status=400 if posted else 200,
