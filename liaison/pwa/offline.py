@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
@@ -50,7 +52,21 @@ READABLE_PATTERNS: tuple[str, ...] = (
     r"^/training/modules/[^/]+/pages/\d+/$",
     r"^/training/modules/[^/]+/assets/[^/]+$",
 )
-_READABLE = tuple(re.compile(pattern) for pattern in READABLE_PATTERNS)
+# Static files kept like the reading paths once a page loaded them, under STATIC_URL: the
+# questionnaire pages' scripts and styles and the form engine (ODK Web Forms: its modules and
+# fonts), which a questionnaire opened offline needs; the app shell is precached instead. Their
+# names carry a hash in production, so a new build is a new entry, never a stale one.
+OFFLINE_STATIC_FOLDERS: tuple[str, ...] = ("surveys/",)
+
+
+def readable_patterns() -> list[str]:
+    """The reading paths and the static folders kept for offline, as the worker receives them."""
+    static_url = str(settings.STATIC_URL or "/static/")
+    if not static_url.startswith("/"):
+        static_url = urlsplit(static_url).path  # served from another host: only its path counts
+    folders = [f"^{re.escape(static_url + folder)}" for folder in OFFLINE_STATIC_FOLDERS]
+    return [*READABLE_PATTERNS, *folders]
+
 
 # The only pages under the record prefixes the worker keeps: the empty forms for a new record,
 # which hold no record, so that a tablet that opened them once can fill them offline (the
@@ -68,6 +84,7 @@ FORMS_CACHE = "liaison-forms"
 # expressions on the path, read alike by Python and JavaScript.
 OFFLINE_COPY_PATTERNS: tuple[str, ...] = (
     r"^/surveys/rounds/\d+/fill/$",
+    r"^/surveys/rounds/\d+/fill/odk/$",
     r"^/surveys/qa/\d+/$",
     r"^/training/attempts/\d+/$",
 )
@@ -83,7 +100,7 @@ def is_record_path(path: str) -> bool:
 
 
 def is_readable_path(path: str) -> bool:
-    return not is_record_path(path) and any(p.search(path) for p in _READABLE)
+    return not is_record_path(path) and any(re.search(p, path) for p in readable_patterns())
 
 
 def wants_offline_copy(request: HttpRequest) -> bool:

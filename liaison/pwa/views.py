@@ -28,8 +28,8 @@ from liaison.pwa.offline import (
     OFFLINE_COPY_ITSELF,
     OFFLINE_COPY_PATTERNS,
     OFFLINE_FORMS,
-    READABLE_PATTERNS,
     RECORD_PREFIXES,
+    readable_patterns,
 )
 
 THEME_COLOUR = "#0b5563"
@@ -109,7 +109,7 @@ def worker_config() -> WorkerConfig:
         offlinePages=offline_pages,
         defaultLanguage=settings.LANGUAGE_CODE,
         recordPrefixes=[*RECORD_PREFIXES],
-        readablePatterns=[*READABLE_PATTERNS],
+        readablePatterns=readable_patterns(),
         readingCache=READING_CACHE,
         searchPath=reverse("reference:search"),
         formPages=[reverse(name) for name in OFFLINE_FORMS],

@@ -4,11 +4,18 @@ The page mounts the engine (bundled from npm, served by the app) on the round's 
 produced it; the engine posts the filled instance as ODK Collect posts to an OpenRosa server
 (multipart, ``xml_submission_file``). The instance is read into the answers the analysis reads and
 recorded by the same service as the hand-written page's submissions, its XML kept beside them.
-Refusals answer in plain text with a 4xx status, which the page shows as it is.
+
+The page itself posts the instance as a form field (``instance``) through the tablets' outbox
+(keep.js, with an ``Idempotency-Key``): kept as a draft while the officer types, queued with the
+link down, recorded once. Its success is a redirect to the round (201 with ``Location`` to the
+outbox), its refusals the page again with the reason and the instance, so nothing typed is lost.
+Other OpenRosa clients post ``xml_submission_file`` and get plain text: 201, or a 4xx saying why.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Collection
 
 from django.conf import settings
@@ -20,10 +27,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.csp import CSP
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
+from liaison.exchange.idempotency import idempotent_form
+from liaison.pwa.offline import (
+    FORMS_CACHE,
+    OFFLINE_COPY_HEADER,
+    OFFLINE_COPY_ITSELF,
+    offer_offline_copy,
+)
 from liaison.registry.signed_in import current_user
 from liaison.surveys import access, services
 from liaison.surveys.instances import MAX_INSTANCE_BYTES, InstanceRejected, parse_instance
@@ -51,7 +66,39 @@ def _engine_csp() -> dict[str, Collection[str] | str]:
 ENGINE_CSP = _engine_csp()
 
 _INSTANCE_FIELD = "xml_submission_file"
+# The field the page's own form posts the instance in (urlencoded, as the outbox sends forms).
+PAGE_FIELD = "instance"
 _XML_TYPES = ("text/xml", "application/xml")
+_LANGUAGE_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\)\s*$")
+
+
+def _folded(name: str) -> str:
+    # Django spells some names decomposed ("Tiếng Việt" as e + combining marks), forms composed
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
+def form_language(form: Form, language: str | None) -> str:
+    """The form's language (its itext name, e.g. ``Vietnamese (vi)``) for the reader's language
+    code, or ``""`` for the form's default. A name matches by the code in its brackets, by being
+    the code itself, or by being the language's English or own name."""
+    if not language:
+        return ""
+    codes = {language.lower().replace("_", "-"), language.lower().split("-")[0]}
+    names: set[str] = set()
+    for code in sorted(codes):
+        try:
+            info = get_language_info(code)
+        except KeyError:
+            continue
+        names |= {_folded(str(info["name"])), _folded(str(info["name_local"]))}
+    for candidate in form.languages:
+        bracketed = _LANGUAGE_CODE.search(candidate.name)
+        bare = _folded(_LANGUAGE_CODE.sub("", candidate.name))
+        if bracketed and bracketed[1].lower().replace("_", "-") in codes:
+            return candidate.name
+        if candidate.name.lower().replace("_", "-") in codes or bare in names:
+            return candidate.name
+    return ""
 
 
 def _text(message: str, status: int) -> HttpResponse:
@@ -78,11 +125,41 @@ def _form(survey_round: SurveyRound) -> Form | HttpResponse:
         return _text(str(error), 404)
 
 
+def _page(
+    request: HttpRequest,
+    survey_round: SurveyRound,
+    form: Form,
+    *,
+    problem: str = "",
+    instance: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The engine's page; after a refusal, with the reason and the instance that was sent."""
+    return render(
+        request,
+        "surveys/fill_odk.html",
+        {
+            "survey_round": survey_round,
+            "title": form.title,
+            "form_language": form_language(form, translation.get_language()),
+            "problem": problem,
+            "instance": instance,
+            "page_field": PAGE_FIELD,
+            "forms_cache": FORMS_CACHE,
+            "offline_copy_header": OFFLINE_COPY_HEADER,
+            "offline_copy_itself": OFFLINE_COPY_ITSELF,
+        },
+        status=status,
+    )
+
+
 @csp_override(ENGINE_CSP)
 @login_required
 @require_GET
 def fill_odk(request: HttpRequest, pk: int) -> HttpResponse:
-    """The round's questionnaire in ODK Web Forms, for an officer of one of its BLOs."""
+    """The round's questionnaire in ODK Web Forms, for an officer of one of its BLOs. The page
+    holds nothing recorded (the engine's drafts stay on the tablet), so the worker may keep it
+    as it is for offline (``?offline-copy=1`` renders the same page)."""
     user = current_user(request)
     survey_round = access.access_round(user, pk)
     refusal = _refusal(request, survey_round)
@@ -96,25 +173,29 @@ def fill_odk(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(survey_round)
     if isinstance(form, HttpResponse):
         return form
-    return render(
-        request,
-        "surveys/fill_odk.html",
-        {"survey_round": survey_round, "title": form.title},
-    )
+    return offer_offline_copy(request, _page(request, survey_round, form))
 
 
 @login_required
 @require_GET
 def round_xform(request: HttpRequest, pk: int) -> HttpResponse:
-    """The round's questionnaire as the XForm XML pyxform produced from its XLSForm."""
-    survey_round = access.access_round(current_user(request), pk)
+    """The round's questionnaire as the XForm XML pyxform produced from its XLSForm. For an
+    officer who may answer, the answer says the page may keep it for offline (it holds the
+    questions, no answer)."""
+    user = current_user(request)
+    survey_round = access.access_round(user, pk)
     form = _form(survey_round)
     if isinstance(form, HttpResponse):
         return form
-    return HttpResponse(form.xform, content_type="text/xml; charset=utf-8")
+    response = HttpResponse(form.xform, content_type="text/xml; charset=utf-8")
+    if access.may_answer(user, survey_round):
+        response[OFFLINE_COPY_HEADER] = OFFLINE_COPY_ITSELF
+    return response
 
 
 def _posted_instance(request: HttpRequest) -> bytes | None:
+    if PAGE_FIELD in request.POST:
+        return request.POST[PAGE_FIELD].encode()
     upload = request.FILES.get(_INSTANCE_FIELD)
     if upload is not None:
         if upload.size is not None and upload.size > MAX_INSTANCE_BYTES:
@@ -125,22 +206,32 @@ def _posted_instance(request: HttpRequest) -> bytes | None:
     return None
 
 
+@csp_override(ENGINE_CSP)
 @login_required
 @require_POST
+@idempotent_form("surveys.submit_odk")
 def submit_odk(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the instance ODK Web Forms submitted; 201, or a 4xx saying why not."""
+    """Record an instance of the round's form. From the page: to the round, or the page again
+    with the reason and the instance. From another client: 201, or a 4xx saying why."""
     user = current_user(request)
     survey_round = access.access_round(user, pk)
-    refusal = _refusal(request, survey_round)
-    if refusal is not None:
-        message, status = refusal
-        return _text(message, status)
+    from_page = PAGE_FIELD in request.POST
     form = _form(survey_round)
     if isinstance(form, HttpResponse):
         return form
     data = _posted_instance(request)
+
+    def refuse(message: str, status: int) -> HttpResponse:
+        if not from_page:
+            return _text(message, status)
+        instance = (data or b"").decode("utf-8", errors="replace")
+        return _page(request, survey_round, form, problem=message, instance=instance, status=status)
+
+    refusal = _refusal(request, survey_round)
+    if refusal is not None:
+        return refuse(*refusal)
     if data is None:
-        return _text(
+        return refuse(
             _("Send the instance XML as the %(field)s file of a multipart form.")
             % {"field": _INSTANCE_FIELD},
             400,
@@ -148,7 +239,7 @@ def submit_odk(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         instance = parse_instance(data, form)
     except InstanceRejected as rejected:
-        return _text(str(rejected), 400)
+        return refuse(str(rejected), 400)
     try:
         services.do_save_submission(
             survey_round,
@@ -162,16 +253,19 @@ def submit_odk(request: HttpRequest, pk: int) -> HttpResponse:
     except ExpressionError as error:
         # The server's expression engine cannot evaluate every function ODK's can (pulldata(),
         # …): the instance is refused with the reason rather than recorded unchecked.
-        return _text(
+        return refuse(
             _("The server cannot check these answers: %(reason)s") % {"reason": error}, 422
         )
     except services.SubmissionRejected as rejected:
         lines = [_("The answers were not recorded:")]
         lines += [f"- {error.message}" for error in rejected.errors]
-        return _text("\n".join(lines), 400)
+        return refuse("\n".join(lines), 400)
     except PermissionDenied as denied:
-        return _text(str(denied) or _("Your answers cannot be taken now."), 409)
+        return refuse(str(denied) or _("Your answers cannot be taken now."), 409)
     messages.success(request, _("Thank you: your answers are submitted."))
+    if from_page:
+        # a redirect: the outbox's Idempotency-Key remembers it and answers 201 with Location
+        return redirect(survey_round.get_absolute_url())
     response = _text(_("Thank you: your answers are submitted."), 201)
     response["Location"] = reverse("surveys:round", args=[survey_round.pk])
     return response
