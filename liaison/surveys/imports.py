@@ -1014,35 +1014,62 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _split_labels(tokens: Sequence[str], labels: Mapping[str, str]) -> list[str] | None:
-    """The choice names of space-joined option labels, when the words split into labels in
-    exactly one way (``None`` when in none or in several)."""
+def _split_labels(
+    tokens: Sequence[str], labels: Mapping[str, str], key: Callable[[str], str] = _normal
+) -> tuple[list[str] | None, int]:
+    """The choice names of space-joined option labels when the words split into labels in
+    exactly one way, and in how many ways they split (0, 1, or 2 for several)."""
     n = len(tokens)
     if not n or n > 200:
-        return None
+        return None, 0
     longest = max((len(label.split()) for label in labels), default=0)
     # ways[i]: how many splits tokens[i:] has (counted up to 2), and the first one's next step.
     ways = [0] * n + [1]
     step: list[tuple[int, str] | None] = [None] * (n + 1)
     for start in range(n - 1, -1, -1):
         for end in range(start + 1, min(n, start + longest) + 1):
-            name = labels.get(_normal(" ".join(tokens[start:end])))
+            name = labels.get(key(" ".join(tokens[start:end])))
             if name is None or not ways[end]:
                 continue
             if ways[start] == 0:
                 step[start] = (end, name)
             ways[start] = min(2, ways[start] + ways[end])
     if ways[0] != 1:
-        return None
+        return None, ways[0]
     names: list[str] = []
     position = 0
     while position < n:
         found = step[position]
         if found is None:  # cannot happen when ways[0] == 1
-            return None
+            return None, 0
         position, name = found
         names.append(name)
+    return names, 1
+
+
+def _longest_match(
+    tokens: Sequence[str], labels: Mapping[str, str], key: Callable[[str], str] = _normal
+) -> list[str] | None:
+    """The reading that takes, from the left, the longest label at each step (``None`` when it
+    comes to words that begin no label)."""
+    longest = max((len(label.split()) for label in labels), default=0)
+    names: list[str] = []
+    position = 0
+    while position < len(tokens):
+        for end in range(min(len(tokens), position + longest), position, -1):
+            name = labels.get(key(" ".join(tokens[position:end])))
+            if name is not None:
+                names.append(name)
+                position = end
+                break
+        else:
+            return None
     return names
+
+
+def _spaced(text: str) -> str:
+    """Whitespace made single spaces, the case kept (a label as the export wrote it)."""
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -1203,6 +1230,11 @@ class _ExportReader:
         self._unresolved: dict[str, npt.NDArray[np.bool_]] = {}
         self.other_version: npt.NDArray[np.bool_] | None = None
         """Rows answered with another version of the form (from its version column)."""
+        self.language: str | None = None
+        """The language of a labels export (from its headers); ``None``: names, or unknown."""
+        self._guessed: set[str] = set()
+        self._label_dictionaries: dict[tuple[str, str, bool], dict[str, str]] = {}
+        """Cell texts read by the longest labels (their labels split more than one way)."""
 
     def read(self) -> SubmissionTable:
         index = self._index = _ColumnIndex(self.form, self.format.group_separators, self.scope)
@@ -1245,6 +1277,7 @@ class _ExportReader:
             else:
                 option_columns.setdefault(target.question, {})[target.option] = column
         self._check_coverage({*main_columns, *option_columns})
+        self.language = self._header_language(main_columns)
         self._factorize_all(
             [*main_columns.values(), *(c for o in option_columns.values() for c in o.values())]
         )
@@ -1465,8 +1498,14 @@ class _ExportReader:
         self, question: Question, column: str, *, options_follow: bool = False
     ) -> pd.Series:
         codes, texts = self._factorize(column)
+        self._guessed = set()
         normalised, reasons = self._normalise(question, texts)
         bad = np.array([reason is not None for reason in reasons], dtype=bool)
+        if self._guessed and options_follow:
+            # The 1/0 option columns know what the longest labels only guess.
+            bad |= np.array([text.strip() in self._guessed for text in texts], dtype=bool)
+        elif self._guessed:
+            self._guessed_notice(question, column, codes, texts, normalised)
         if bad.any() and options_follow and question.type == SELECT_MULTIPLE:
             # A labels export whose joined labels cannot be split unambiguously: the 1/0
             # option columns that follow say which options were ticked (see ``_options``).
@@ -1570,12 +1609,41 @@ class _ExportReader:
             reasons.append(type_problem(question, text) if text else None)
         return values, reasons
 
-    def _choice_labels(self, question: Question) -> dict[str, str]:
+    def _header_language(self, columns: Mapping[str, str]) -> str | None:
+        """The language whose question labels most headers are (a KoboToolbox labels export
+        is in one language); ``None`` for headers of names, or a tie."""
+        votes: dict[str, int] = {}
+        for name, column in columns.items():
+            header = _normal(column)
+            for language, label in self.form.question(name).labels.items():
+                if label and header.endswith(_normal(label)):
+                    votes[language] = votes.get(language, 0) + 1
+        if not votes:
+            return None
+        ranked = sorted(votes.values(), reverse=True)
+        if len(ranked) > 1 and ranked[0] == ranked[1]:
+            return None
+        return max(votes, key=lambda language: votes[language])
+
+    def _choice_labels(
+        self, question: Question, key: Callable[[str], str] = _normal, *, only_export: bool = False
+    ) -> dict[str, str]:
+        """Choice names by label (under ``key``): the export's language first, then the
+        others (unless ``only_export``)."""
         labels: dict[str, str] = {}
-        for choice in question.choices:
-            for label in choice.labels.values():
+        languages = [self.language] if self.language else []
+        if not (only_export and self.language):
+            languages += [
+                language
+                for choice in question.choices
+                for language in choice.labels
+                if language != self.language
+            ]
+        for language in dict.fromkeys(languages):
+            for choice in question.choices:
+                label = choice.labels.get(language, "")
                 if label:
-                    labels.setdefault(_normal(label), choice.name)
+                    labels.setdefault(key(label), choice.name)
         return labels
 
     def _select_value(
@@ -1598,12 +1666,66 @@ class _ExportReader:
         mapped = [labels.get(_normal(part)) for part in parts]
         if len(parts) > 1 and all(mapped):
             return " ".join(str(name) for name in mapped), None
-        # … KoboToolbox joins them with spaces: "First aid Smuggling Drugs".
-        segmented = _split_labels(tokens, labels)
-        if segmented is not None:
-            return " ".join(segmented), None
+        # … KoboToolbox joins them with spaces: "First aid Smuggling Drugs". The labels are
+        # tried as the export wrote them (case and all) in its language, then in any case, then
+        # in every language; words that split into labels more than one way are read by the
+        # longest labels, and said (or left to the 1/0 option columns when the file has them).
+        ambiguous: tuple[Mapping[str, str], Callable[[str], str]] | None = None
+        for key, only_export in ((_spaced, True), (_normal, True), (_normal, False)):
+            cache_key = (question.name, key.__name__, only_export)
+            dictionary = self._label_dictionaries.get(cache_key)
+            if dictionary is None:
+                dictionary = self._choice_labels(question, key, only_export=only_export)
+                self._label_dictionaries[cache_key] = dictionary
+            segmented, ways = _split_labels(tokens, dictionary, key)
+            if segmented is not None:
+                return " ".join(segmented), None
+            if ways > 1 and ambiguous is None:
+                ambiguous = (dictionary, key)
+        if ambiguous is not None:
+            guess = _longest_match(tokens, *ambiguous)
+            if guess is not None:
+                self._guessed.add(text)
+                return " ".join(guess), None
         unknown = [token for token in tokens if token not in names]
         return text, type_problem(question, " ".join(unknown) or text)
+
+    def _guessed_notice(
+        self,
+        question: Question,
+        column: str,
+        codes: npt.NDArray[np.intp],
+        texts: Sequence[str],
+        values: Sequence[str],
+    ) -> None:
+        guessed = np.array([text.strip() in self._guessed for text in texts], dtype=bool)
+        rows = np.flatnonzero(guessed[codes])
+        shown = ", ".join(str(int(row) + 2) for row in rows[:PROBLEMS_PER_KIND])
+        if len(rows) > PROBLEMS_PER_KIND:
+            shown += " …"
+        readings = sorted(
+            {
+                f"{text.strip()} → {value}"
+                for text, value, taken in zip(texts, values, guessed, strict=True)
+                if taken
+            }
+        )
+        self.notices.append(
+            ImportNotice(
+                column,
+                _(
+                    "Column %(column)s: %(count)s row(s) join option labels that split more "
+                    "than one way (rows %(rows)s); they are read by the longest labels "
+                    "(%(readings)s). Export the 1/0 option columns too to be sure."
+                )
+                % {
+                    "column": column,
+                    "count": len(rows),
+                    "rows": shown,
+                    "readings": "; ".join(readings[:SHOWN_NAMES]),
+                },
+            )
+        )
 
     def _options(self, question: Question, columns: Mapping[str, str]) -> None:
         """Check the 1/0 option columns and rebuild (or cross-check) the answer from them."""

@@ -112,8 +112,30 @@ def test_kobo_labels_export_splits_space_joined_option_labels(form, joined, expe
     assert list(table.answers["comments"]) == ["Cần thêm lớp"]
 
 
-def test_labels_that_split_two_ways_take_the_option_columns(form):
-    # "Buôn lậu Ma túy" is Buôn lậu + Ma túy, or Buôn lậu ma túy: only the 1/0 columns know.
+def test_labels_are_split_as_the_export_wrote_them_case_and_all(form):
+    # "Buôn lậu Ma túy" is two options (Buôn lậu, Ma túy); "Buôn lậu ma túy" is one: KoboToolbox
+    # writes each label as the form has it
+    rows = [
+        {"Cơ quan": "Công an", "Nội dung cần tập huấn": "Buôn lậu Ma túy"},
+        {"Cơ quan": "Công an", "Nội dung cần tập huấn": "Sơ cứu Buôn lậu ma túy"},
+    ]
+    table = _read(form, rows, ["Cơ quan", "Nội dung cần tập huấn"])
+    assert list(table.answers["topics"]) == ["smuggling drugs", "first_aid drug_smuggling"]
+    assert not [n for n in table.notices if "split more than one way" in n.message]
+
+
+@pytest.fixture(scope="module")
+def same_case_form() -> Form:
+    """A form whose one option's label is two others' joined, case and all."""
+    choices = [
+        {**row, f"label::{VI}": "Buôn lậu Ma túy"} if row["name"] == "drug_smuggling" else row
+        for row in CHOICES
+    ]
+    return make_form(survey=SURVEY, choices=choices, settings=SETTINGS)
+
+
+def test_labels_that_split_two_ways_take_the_option_columns(same_case_form):
+    # "Buôn lậu Ma túy" is Buôn lậu + Ma túy, or Buôn lậu Ma túy: only the 1/0 columns know.
     options = {name: f"Nội dung cần tập huấn/{label}" for name, label in _topic_labels().items()}
     columns = ["Cơ quan", "Nội dung cần tập huấn", *options.values()]
     rows = [
@@ -130,12 +152,36 @@ def test_labels_that_split_two_ways_take_the_option_columns(form):
             },
         },
     ]
-    table = _read(form, rows, columns)
+    table = _read(same_case_form, rows, columns)
     assert list(table.answers["topics"]) == ["drug_smuggling", "smuggling drugs"]
+    assert not [n for n in table.notices if "split more than one way" in n.message]
 
 
-def test_labels_that_split_two_ways_without_option_columns_are_a_problem(form):
-    rows = [{"Cơ quan": "Công an", "Nội dung cần tập huấn": "Buôn lậu Ma túy"}]
+def test_labels_that_split_two_ways_without_option_columns_are_read_by_the_longest(
+    same_case_form,
+):
+    # given a labels export without the 1/0 option columns
+    rows = [
+        {"Cơ quan": "Công an", "Nội dung cần tập huấn": "Sơ cứu Buôn lậu Ma túy"},
+        {"Cơ quan": "Công an", "Nội dung cần tập huấn": "Sơ cứu"},
+        {"Cơ quan": "Công an", "Nội dung cần tập huấn": "Buôn lậu Ma túy"},
+    ]
+    # when it is read
+    table = _read(same_case_form, rows, ["Cơ quan", "Nội dung cần tập huấn"])
+    # then the words that split two ways take the longest labels, and a notice names the rows
+    assert list(table.answers["topics"]) == [
+        "first_aid drug_smuggling",
+        "first_aid",
+        "drug_smuggling",
+    ]
+    [notice] = [n for n in table.notices if "split more than one way" in n.message]
+    assert notice.column == "Nội dung cần tập huấn"
+    assert "2 row(s)" in notice.message and "(rows 2, 4)" in notice.message
+    assert "Buôn lậu Ma túy → drug_smuggling" in notice.message
+
+
+def test_words_that_are_no_label_are_still_a_problem(form):
+    rows = [{"Cơ quan": "Công an", "Nội dung cần tập huấn": "Sơ cứu Buôn bán"}]
     with pytest.raises(ExportRejected) as raised:
         _read(form, rows, ["Cơ quan", "Nội dung cần tập huấn"])
     assert [(p.row, p.column) for p in raised.value.problems] == [(2, "Nội dung cần tập huấn")]
