@@ -24,7 +24,12 @@ SHOTS = [
     ("survey-rounds-en.png", "programme", "/surveys/", False),
     ("training-home-vi.png", "mai.army.cautreo", "/training/", False),
     ("meetings-frequency-en.png", "programme", "/meetings/frequency/", True),
+    # the 2010 baseline's results, cross-tabulated by BLO: every section closed, then one open
+    ("survey-results-vi.png", "tuan.head.mocbai", "/surveys/rounds/1/results/?by=blo", True),
+    ("survey-results-drugs-vi.png", "tuan.head.mocbai", "/surveys/rounds/1/results/?by=blo", False),
 ]
+# What to click before the screenshot is taken.
+CLICK_FIRST = {"survey-results-drugs-vi.png": "#contents a[href='#theme-drugs']"}
 
 
 def main(base: str) -> None:
@@ -43,6 +48,8 @@ def main(base: str) -> None:
             page.wait_for_load_state("networkidle")
             page.goto(f"{base}{path}")
             page.wait_for_load_state("networkidle")
+            if name in CLICK_FIRST:
+                page.click(CLICK_FIRST[name])
             page.screenshot(path=str(HERE / name), full_page=full)
             context.close()
             print(f"{name}: {user} {path}")

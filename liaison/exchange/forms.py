@@ -35,23 +35,40 @@ from liaison.exchange.models import (
     SmugglingMethod,
 )
 from liaison.exchange.sections import IncidentSection, applies
-from liaison.exchange.shape import (
-    COMMODITY_KINDS,
-    NOMINAL_FIELDS,
-    Use,
-    commodity_kind,
-    names_for,
-)
+from liaison.exchange.selectors import COMMODITY_KINDS
 from liaison.languages import KNOWN_LANGUAGES
 from liaison.reference.language import fold, label, normalise_language
 from liaison.reference.models import (
+    DrugType,
+    OzoneSubstance,
+    Precursor,
     ReferenceLoad,
+    Species,
     SpecimenPart,
+    TimberSpecies,
+    WasteCategory,
 )
 from liaison.registry.models import BLO, Agency, Crossing, User
 from liaison.registry.permissions import visible
 
 TEXT_LANGUAGES = [(code, name) for code, name in KNOWN_LANGUAGES.items()]
+
+VOCABULARY_MODELS: dict[str, Any] = {
+    "drug": DrugType,
+    "precursor": Precursor,
+    "ods": OzoneSubstance,
+    "waste": WasteCategory,
+    "species": Species,
+    "timber": TimberSpecies,
+}
+VOCABULARY_TITLES = {
+    "drug": _("Drugs"),
+    "precursor": _("Precursor chemicals"),
+    "ods": _("Ozone depleting substances"),
+    "waste": _("Hazardous wastes"),
+    "species": _("Wildlife (CITES species)"),
+    "timber": _("Timber"),
+}
 
 
 def set_choices(field: forms.Field, choices: Any) -> None:
@@ -73,13 +90,13 @@ def commodity_choices(lang: str | None = None) -> list[tuple[str, Any]]:
 @lru_cache(maxsize=32)
 def _commodity_choices(lang: str, reference_version: int) -> list[tuple[str, Any]]:
     groups: list[tuple[str, Any]] = [("", "—")]
-    for kind in COMMODITY_KINDS:
+    for kind, model in VOCABULARY_MODELS.items():
         options = [
-            (f"{kind.key}:{entry.code}", label(entry, lang))
-            for entry in kind.entries().filter(active=True).order_by("name_en")
+            (f"{kind}:{entry.code}", label(entry, lang))
+            for entry in model.objects.filter(active=True).order_by("name_en")
         ]
         options.sort(key=lambda option: option[1].lower())
-        groups.append((str(kind.title), options))
+        groups.append((str(VOCABULARY_TITLES[kind]), options))
     return groups
 
 
@@ -138,16 +155,16 @@ def commodity_vocabulary(lang: str, kind: str = "", query: str = "") -> list[Pic
 def _commodity_vocabulary(lang: str, reference_version: int) -> tuple[PickerEntry, ...]:
     entries: list[PickerEntry] = []
     with translation.override(lang):
-        for kind in COMMODITY_KINDS:
-            group = str(kind.title)
+        for kind, model in VOCABULARY_MODELS.items():
+            group = str(VOCABULARY_TITLES[kind])
             rows = []
-            for entry in kind.entries().filter(active=True):
+            for entry in model.objects.filter(active=True):
                 name = label(entry, lang)
                 terms = [name, entry.name_en, *(entry.synonyms or [])]
                 terms.append(getattr(entry, "scientific_name", ""))
                 rows.append(
                     PickerEntry(
-                        value=f"{kind.key}:{entry.code}",
+                        value=f"{kind}:{entry.code}",
                         label=name,
                         group=group,
                         search=" | ".join(fold(term) for term in terms if term),
@@ -168,12 +185,12 @@ def resolve_commodity(value: str) -> tuple[str, Any] | None:
     """``"species:MANIS-JAVANICA"`` → (``"species"``, the Species entry)."""
     if ":" not in value:
         return None
-    key, code = value.split(":", 1)
-    kind = commodity_kind(key)
-    if kind is None:
+    kind, code = value.split(":", 1)
+    model = VOCABULARY_MODELS.get(kind)
+    if model is None:
         return None
-    entry = kind.entries().filter(code=code).first()
-    return None if entry is None else (kind.field, entry)
+    entry = model.objects.filter(code=code).first()
+    return None if entry is None else (COMMODITY_KINDS[kind], entry)
 
 
 NETWORK_COUNTRIES = ("VN", "LA", "KH", "TH", "CN")
@@ -299,7 +316,28 @@ class IncidentForm(forms.ModelForm[Incident]):
 
     class Meta:
         model = Incident
-        fields = names_for(Use.FORM)
+        fields = [
+            "blo",
+            "crime_area",
+            "occurred_at",
+            "location_kind",
+            "crossing",
+            "latitude",
+            "longitude",
+            "direction",
+            "detection_method",
+            "concealment_method",
+            "conveyance",
+            "origin_country",
+            "transit_countries",
+            "destination_country",
+            "agencies_involved",
+            "summary",
+            "summary_language",
+            "tlp",
+            "distribution",
+            "group",
+        ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "agencies_involved": forms.CheckboxSelectMultiple,
@@ -362,7 +400,11 @@ class IncidentEditForm(IncidentForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta(IncidentForm.Meta):
-        fields = names_for(Use.EDIT)
+        fields = [
+            f
+            for f in IncidentForm.Meta.fields
+            if f not in {"blo", "tlp", "distribution", "group", "agencies_involved"}
+        ]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -464,7 +506,16 @@ class PersonCountForm(forms.ModelForm[PersonCount]):
 class NominalEntryForm(forms.ModelForm[NominalEntry]):
     class Meta:
         model = NominalEntry
-        fields = names_for(Use.FORM, NOMINAL_FIELDS)
+        fields = [
+            "kind",
+            "role",
+            "name",
+            "identifier",
+            "nationality",
+            "date_of_birth",
+            "details",
+            "distribution",
+        ]
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "details": forms.Textarea(attrs={"rows": 2}),

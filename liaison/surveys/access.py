@@ -239,8 +239,10 @@ def access_report_drawing(user: AnyUser, round_pk: int, pk: int) -> ReportDrawin
     if not may_see_results(user, survey_round):
         raise PermissionDenied
     try:
-        # the PDF itself is loaded only when it is downloaded, not on every poll
-        found = ReportDrawing.objects.defer("pdf").select_related("survey_round", "compared_with")
+        # the drawn file is loaded only when it is downloaded, not on every poll
+        found = ReportDrawing.objects.defer("content").select_related(
+            "survey_round", "compared_with"
+        )
         drawing = found.get(pk=pk, survey_round=survey_round)
     except ReportDrawing.DoesNotExist:
         raise Http404 from None

@@ -595,11 +595,20 @@ class DrawingStatus(models.TextChoices):
         return self in {DrawingStatus.DONE, DrawingStatus.FAILED}
 
 
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    HTML = "html", "HTML"
+
+    @property
+    def content_type(self) -> str:
+        return "application/pdf" if self is ReportFormat.PDF else "text/html; charset=utf-8"
+
+
 class ReportDrawing(models.Model):
-    """One PDF drawing of a round's assessment report, or of the comparison of two rounds, done
-    by the background worker (see :mod:`liaison.surveys.tasks`): its status while it is drawn,
-    then the PDF itself, kept with the fingerprint of the data it was drawn from so that a later
-    request reuses it while the rounds' data are unchanged."""
+    """One drawing of a round's assessment report (PDF or HTML), or of the PDF comparison of two
+    rounds, done by the background worker (see :mod:`liaison.surveys.tasks`): its status while
+    it is drawn, then the file itself, kept with the fingerprint of the data it was drawn from
+    so that a later request reuses it while the rounds' data are unchanged."""
 
     survey_round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="+")
     compared_with = models.ForeignKey(
@@ -614,11 +623,12 @@ class ReportDrawing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     language = models.CharField(max_length=10)
+    format = models.CharField(max_length=4, choices=ReportFormat.choices, default=ReportFormat.PDF)
     status = models.CharField(
         max_length=10, choices=DrawingStatus.choices, default=DrawingStatus.QUEUED
     )
     fingerprint = models.CharField(max_length=40, help_text="Of the round's data when asked.")
-    pdf = models.BinaryField(blank=True, default=b"")
+    content = models.BinaryField(blank=True, default=b"", help_text="The drawn PDF or HTML.")
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -633,5 +643,8 @@ class ReportDrawing(models.Model):
     @property
     def file_name(self) -> str:
         if self.compared_with_id is None:
-            return f"assessment-{self.survey_round_id}-{self.language}.pdf"
-        return f"comparison-{self.survey_round_id}-{self.compared_with_id}-{self.language}.pdf"
+            return f"assessment-{self.survey_round_id}-{self.language}.{self.format}"
+        return (
+            f"comparison-{self.survey_round_id}-{self.compared_with_id}-{self.language}."
+            f"{self.format}"
+        )

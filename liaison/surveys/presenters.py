@@ -10,24 +10,16 @@ from liaison.surveys.analysis import (
     ComparisonResult,
     QuestionResult,
     ThemeScore,
-    as_percent_text,
 )
-
-
-def _interval(interval: list[float] | None) -> str:
-    if not interval:
-        return "–"
-    return f"{as_percent_text(interval[0])} – {as_percent_text(interval[1])}"
-
-
-def _number(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def _p_value(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+from liaison.surveys.figures import (
+    decimal_text,
+    p_number,
+    p_text,
+    percent_interval,
+    percent_text,
+    signed_interval,
+    signed_text,
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +38,7 @@ class TestLine:
     test: str
     statistic: str
     p_value: str
+    """As a sentence writes it: ``p < 0.001``, ``p = 0.03``."""
     cramers_v: str
     significant: bool
 
@@ -55,9 +48,9 @@ def _test(test: AssociationTest | None) -> TestLine | None:
         return None
     return TestLine(
         test="Fisher" if test["test"] == "fisher" else "χ²",
-        statistic=_number(test["statistic"], 2),
-        p_value=_p_value(test["p_value"]),
-        cramers_v=_number(test["cramers_v"], 2),
+        statistic=decimal_text(test["statistic"], 2),
+        p_value=p_text(test["p_value"]),
+        cramers_v=decimal_text(test["cramers_v"], 2),
         significant=test["significant"],
     )
 
@@ -68,6 +61,7 @@ class QuestionTable:
     label: str
     type: str
     theme: str
+    theme_name: str
     answered: int
     missing: int
     rows: list[ChoiceRow]
@@ -85,6 +79,35 @@ def question_tables(result: AnalysisResult) -> list[QuestionTable]:
         if "repeat" not in question:
             tables.append(_question_table(name, question, groups, result["themes"]))
     return tables
+
+
+@dataclass(frozen=True)
+class ResultSection:
+    """A theme of the questionnaire (a top-level group) and its questions' tables: one part
+    of the results page that opens on its own."""
+
+    name: str
+    label: str
+    tables: list[QuestionTable]
+
+
+def result_sections(result: AnalysisResult, other_label: str) -> list[ResultSection]:
+    """The tables of :func:`question_tables` by theme, in the questionnaire's order; questions
+    outside every group come last under ``other_label``."""
+    by_theme: dict[str, list[QuestionTable]] = {}
+    for table in question_tables(result):
+        by_theme.setdefault(table.theme_name, []).append(table)
+    labels = result["themes"]
+    order = [name for name in labels if name in by_theme]
+    order += [name for name in by_theme if name not in labels]
+    return [
+        ResultSection(
+            name=name or "other",
+            label=labels.get(name, "") or name or other_label,
+            tables=by_theme[name],
+        )
+        for name in order
+    ]
 
 
 @dataclass(frozen=True)
@@ -132,7 +155,7 @@ def _question_table(
                 cells.append("–")
             else:
                 cells.append(
-                    f"{as_percent_text(stats['percent'].get(choice))} "
+                    f"{percent_text(stats['percent'].get(choice))} "
                     f"({stats['counts'].get(choice, 0)})"
                 )
         rows.append(
@@ -140,9 +163,9 @@ def _question_table(
                 name=choice,
                 label=question["choice_labels"].get(choice, choice),
                 count=count,
-                percent=as_percent_text(percent),
+                percent=percent_text(percent),
                 percent_value=percent or 0.0,
-                ci=_interval(question["ci95"].get(choice)),
+                ci=percent_interval(question["ci95"].get(choice)),
                 by=cells,
             )
         )
@@ -150,11 +173,11 @@ def _question_table(
     summary = question.get("numeric")
     if summary and summary["n"]:
         numeric = [
-            ("mean", _number(summary["mean"])),
-            ("sd", _number(summary["sd"])),
-            ("min", _number(summary["min"])),
-            ("median", _number(summary["median"])),
-            ("max", _number(summary["max"])),
+            ("mean", decimal_text(summary["mean"])),
+            ("sd", decimal_text(summary["sd"])),
+            ("min", decimal_text(summary["min"])),
+            ("median", decimal_text(summary["median"])),
+            ("max", decimal_text(summary["max"])),
         ]
     likert = question.get("likert")
     return QuestionTable(
@@ -162,6 +185,7 @@ def _question_table(
         label=question["label"],
         type=question["type"],
         theme=themes.get(question["theme"] or "", ""),
+        theme_name=question["theme"] or "",
         answered=question["answered"],
         missing=question["missing"],
         rows=rows,
@@ -170,7 +194,11 @@ def _question_table(
         if by
         else [],
         test=_test(question.get("test")),
-        likert=(f"{_number(likert['mean'], 2)} / {_number(likert['median'], 1)}" if likert else ""),
+        likert=(
+            f"{decimal_text(likert['mean'], 2)} / {decimal_text(likert['median'], 1)}"
+            if likert
+            else ""
+        ),
     )
 
 
@@ -189,9 +217,9 @@ def _score_row(score: ThemeScore, clusters: list[str]) -> ScoreRow:
     return ScoreRow(
         label=score["label"],
         respondents=score["respondents"],
-        mean=as_percent_text(score["mean"]),
-        median=as_percent_text(score["median"]),
-        ci=_interval(interval),
+        mean=percent_text(score["mean"]),
+        median=percent_text(score["median"]),
+        ci=percent_interval(interval),
         clusters=clusters,
     )
 
@@ -214,7 +242,7 @@ def score_table(result: AnalysisResult, cluster_labels: dict[str, str]) -> Score
             if score is None or not score["respondents"]:
                 cells.append("–")
             else:
-                cells.append(f"{as_percent_text(score['mean'])} (n = {score['respondents']})")
+                cells.append(f"{percent_text(score['mean'])} (n = {score['respondents']})")
         return cells
 
     rows = [_score_row(score, per_cluster(theme)) for theme, score in scores["themes"].items()]
@@ -255,11 +283,11 @@ def comparison_tables(comparison: ComparisonResult) -> tuple[list[ChangeTable], 
             rows.append(
                 ChangeRow(
                     label=question["choice_labels"].get(choice, choice),
-                    baseline=as_percent_text(change["baseline"]),
-                    followup=as_percent_text(change["followup"]),
-                    change=_signed(change["change_pp"]),
-                    ci=f"{interval[0]:+.1f} – {interval[1]:+.1f}" if interval else "–",
-                    p_value=_p_value(change["p_value"]),
+                    baseline=percent_text(change["baseline"]),
+                    followup=percent_text(change["followup"]),
+                    change=signed_text(change["change_pp"]),
+                    ci=signed_interval(interval),
+                    p_value=p_number(change["p_value"]),
                     significant=change["significant"],
                 )
             )
@@ -276,17 +304,13 @@ def comparison_tables(comparison: ComparisonResult) -> tuple[list[ChangeTable], 
     scores = [
         ChangeRow(
             label=score["label"],
-            baseline=as_percent_text(score["baseline"]),
-            followup=as_percent_text(score["followup"]),
-            change=_signed(score["change_pp"]),
+            baseline=percent_text(score["baseline"]),
+            followup=percent_text(score["followup"]),
+            change=signed_text(score["change_pp"]),
             ci="–",
-            p_value=_p_value(score["p_value"]),
+            p_value=p_number(score["p_value"]),
             significant=score["significant"],
         )
         for score in comparison["scores"].values()
     ]
     return tables, scores
-
-
-def _signed(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.1f}"

@@ -27,6 +27,15 @@ from liaison.surveys.analysis import (
     QuestionResult,
     as_percent_text,
 )
+from liaison.surveys.figures import (
+    decimal_text,
+    p_number,
+    p_text,
+    percent_interval,
+    percent_text,
+    signed_interval,
+    signed_text,
+)
 from liaison.surveys.xlsform import CALCULATE, SELECT_MULTIPLE, SELECT_ONE, Form
 
 if TYPE_CHECKING:
@@ -123,9 +132,9 @@ def sample_shortfalls(
                         )
                         % {
                             "site": label,
-                            "share": as_percent_text(share),
+                            "share": percent_text(share),
                             "count": count,
-                            "minimum": as_percent_text(plan.min_share, 0),
+                            "minimum": percent_text(plan.min_share, 0),
                         },
                     )
                 )
@@ -140,9 +149,9 @@ def sample_shortfalls(
                         )
                         % {
                             "site": label,
-                            "share": as_percent_text(share),
+                            "share": percent_text(share),
                             "count": count,
-                            "maximum": as_percent_text(plan.max_share, 0),
+                            "maximum": percent_text(plan.max_share, 0),
                         },
                     )
                 )
@@ -208,7 +217,7 @@ def pie_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> str
     axes.pie(
         [value for _label, value in shown],
         labels=[
-            f"{_wrap(label, 22)},\n{as_percent_text(value / total * 100)}" for label, value in shown
+            f"{_wrap(label, 22)},\n{percent_text(value / total * 100)}" for label, value in shown
         ],
         colors=_PIE_COLOURS[: len(shown)],
         startangle=90,
@@ -241,7 +250,7 @@ def bar_chart(title: str, labels: Sequence[str], percents: Sequence[float | None
     axes.set_xlim(0, 112)
     axes.tick_params(axis="x", labelsize=7)
     for position, value in zip(positions, percents, strict=True):
-        axes.text((value or 0.0) + 1, position, as_percent_text(value), va="center", fontsize=7)
+        axes.text((value or 0.0) + 1, position, percent_text(value), va="center", fontsize=7)
     axes.spines[["top", "right"]].set_visible(False)
     figure.text(0.01, 1 - 0.1 / height, title_lines, va="top", ha="left", fontsize=8)
     return _png(figure)
@@ -279,12 +288,8 @@ def _rows(question: QuestionResult) -> list[dict[str, Any]]:
             {
                 "label": question["choice_labels"].get(choice, choice),
                 "count": count,
-                "percent": as_percent_text(question["percent"].get(choice)),
-                "ci": (
-                    f"{as_percent_text(interval[0])} – {as_percent_text(interval[1])}"
-                    if interval
-                    else "–"
-                ),
+                "percent": percent_text(question["percent"].get(choice)),
+                "ci": percent_interval(interval),
             }
         )
     return rows
@@ -304,7 +309,8 @@ def _numeric_rows(question: QuestionResult) -> list[dict[str, str]]:
     rows = []
     for key, label in labels.items():
         value = summary.get(key)
-        rows.append({"label": label, "value": "–" if value is None else f"{value:.1f}"})
+        number = float(value) if isinstance(value, int | float) else None
+        rows.append({"label": label, "value": decimal_text(number)})
     return rows
 
 
@@ -382,7 +388,7 @@ class _ReportBuilder:
                     "question": question["label"],
                     "answer": question["choice_labels"].get(choice, choice),
                     "percent": percent,
-                    "percent_text": as_percent_text(percent),
+                    "percent_text": percent_text(percent),
                     "n": question["answered"],
                 }
             )
@@ -393,7 +399,7 @@ class _ReportBuilder:
                 {
                     "question": questions[name]["label"],
                     "percent": score["percent_correct"],
-                    "percent_text": as_percent_text(score["percent_correct"]),
+                    "percent_text": percent_text(score["percent_correct"]),
                     "n": score["answered"],
                 }
                 for name, score in scores["questions"].items()
@@ -406,7 +412,7 @@ class _ReportBuilder:
                 {
                     "theme": theme["label"],
                     "mean": theme["mean"],
-                    "mean_text": as_percent_text(theme["mean"]),
+                    "mean_text": percent_text(theme["mean"]),
                     "n": theme["respondents"],
                 }
                 for theme in scores["themes"].values()
@@ -418,7 +424,7 @@ class _ReportBuilder:
             "largest_shares": shares[: self.options.largest_shares],
             "lowest_scores": lowest[: self.options.lowest_scores],
             "theme_scores": themes,
-            "overall_score": as_percent_text(scores["overall"]["mean"]),
+            "overall_score": percent_text(scores["overall"]["mean"]),
             "trainings": self.trainings(),
             "topics": self.training_topics(),
         }
@@ -433,7 +439,7 @@ class _ReportBuilder:
                         {
                             "training": question["label"],
                             "percent": percent,
-                            "percent_text": as_percent_text(percent),
+                            "percent_text": percent_text(percent),
                             "n": question["answered"],
                         }
                     )
@@ -455,7 +461,7 @@ class _ReportBuilder:
                     "top": [
                         {
                             "label": question["choice_labels"].get(choice, choice),
-                            "percent_text": as_percent_text(percent),
+                            "percent_text": percent_text(percent),
                         }
                         for choice, percent in best
                     ],
@@ -515,7 +521,7 @@ class _ReportBuilder:
                 {
                     "name": group.name,
                     "label": self.result["themes"].get(group.name, group.name),
-                    "score": as_percent_text(score["mean"]) if score else None,
+                    "score": percent_text(score["mean"]) if score else None,
                     "score_n": score["respondents"] if score else 0,
                     "questions": [
                         self.question_block(name, self.result["questions"][name], chart=True)
@@ -539,7 +545,7 @@ class _ReportBuilder:
                 values = []
                 for group in groups:
                     group_score = scores["by_cluster"].get(group, {}).get(theme)
-                    values.append(as_percent_text(group_score["mean"] if group_score else None))
+                    values.append(percent_text(group_score["mean"] if group_score else None))
                 theme_rows.append({"label": theme_score["label"], "values": values})
         significant = []
         annex = []
@@ -552,10 +558,8 @@ class _ReportBuilder:
                     {
                         "question": question["label"],
                         "test": test["test"],
-                        "p_value": f"{test['p_value']:.3f}" if test["p_value"] is not None else "–",
-                        "cramers_v": (
-                            f"{test['cramers_v']:.2f}" if test["cramers_v"] is not None else "–"
-                        ),
+                        "p_value": p_number(test["p_value"]),
+                        "cramers_v": (decimal_text(test["cramers_v"], 2)),
                     }
                 )
             by = question["by"]
@@ -568,8 +572,7 @@ class _ReportBuilder:
                         {
                             "label": question["choice_labels"].get(choice, choice),
                             "values": [
-                                as_percent_text(by[group]["percent"].get(choice))
-                                for group in groups
+                                percent_text(by[group]["percent"].get(choice)) for group in groups
                             ],
                         }
                         for choice in question["counts"]
@@ -577,12 +580,9 @@ class _ReportBuilder:
                     "test": (
                         {
                             "name": test["test"],
-                            "p_value": (
-                                f"{test['p_value']:.3f}" if test["p_value"] is not None else "–"
-                            ),
-                            "cramers_v": (
-                                f"{test['cramers_v']:.2f}" if test["cramers_v"] is not None else "–"
-                            ),
+                            "p_value": p_number(test["p_value"]),
+                            "p_text": p_text(test["p_value"]),
+                            "cramers_v": decimal_text(test["cramers_v"], 2),
                         }
                         if test
                         else None
@@ -684,15 +684,11 @@ def render_comparison_html(
                 rows.append(
                     {
                         "label": question["choice_labels"].get(choice, choice),
-                        "baseline": as_percent_text(change["baseline"]),
-                        "followup": as_percent_text(change["followup"]),
-                        "change": (
-                            "–" if change["change_pp"] is None else f"{change['change_pp']:+.1f}"
-                        ),
-                        "ci": (f"{interval[0]:+.1f} – {interval[1]:+.1f}" if interval else "–"),
-                        "p_value": (
-                            "–" if change["p_value"] is None else f"{change['p_value']:.3f}"
-                        ),
+                        "baseline": percent_text(change["baseline"]),
+                        "followup": percent_text(change["followup"]),
+                        "change": (signed_text(change["change_pp"])),
+                        "ci": signed_interval(interval),
+                        "p_value": (p_number(change["p_value"])),
                         "significant": change["significant"],
                     }
                 )
@@ -708,12 +704,12 @@ def render_comparison_html(
         scores = [
             {
                 "label": score["label"],
-                "baseline": as_percent_text(score["baseline"]),
-                "followup": as_percent_text(score["followup"]),
-                "change": "–" if score["change_pp"] is None else f"{score['change_pp']:+.1f}",
+                "baseline": percent_text(score["baseline"]),
+                "followup": percent_text(score["followup"]),
+                "change": signed_text(score["change_pp"]),
                 "baseline_n": score["baseline_n"],
                 "followup_n": score["followup_n"],
-                "p_value": "–" if score["p_value"] is None else f"{score['p_value']:.3f}",
+                "p_value": p_number(score["p_value"]),
                 "significant": score["significant"],
             }
             for score in comparison["scores"].values()

@@ -33,8 +33,10 @@ from liaison.surveys.imports import answers_frame
 from liaison.surveys.models import (
     Code,
     CodedPassage,
+    DrawingStatus,
     GuideQuestion,
     QASession,
+    ReportDrawing,
     SessionNote,
     Submission,
     SubmissionSource,
@@ -256,6 +258,40 @@ def round_fingerprint(survey_round: SurveyRound) -> str:
     return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:40]
 
 
+def _report_key(survey_round: SurveyRound, language: str, fmt: str, fingerprint: str) -> str:
+    return f"round-report:{survey_round.pk}:{language}:{fmt}:{fingerprint}"
+
+
+def drawn_round_report(
+    survey_round: SurveyRound, *, language: str, fmt: Literal["html", "pdf"]
+) -> bytes | None:
+    """The round's report if it is drawn for the round's data as they are now (in the reports
+    cache, or kept by a finished background drawing); ``None`` when it must be drawn first."""
+    fingerprint = round_fingerprint(survey_round)
+    key = _report_key(survey_round, language, fmt, fingerprint)
+    store = caches["reports"]
+    found = store.get(key)
+    if isinstance(found, bytes):
+        return found
+    drawing = (
+        ReportDrawing.objects.filter(
+            survey_round=survey_round,
+            compared_with__isnull=True,
+            language=language,
+            format=fmt,
+            fingerprint=fingerprint,
+            status=DrawingStatus.DONE,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if drawing is None:
+        return None
+    content = bytes(drawing.content)
+    store.set(key, content)
+    return content
+
+
 def round_report(
     survey_round: SurveyRound,
     *,
@@ -267,7 +303,7 @@ def round_report(
     the ``reports`` cache until :func:`round_fingerprint` changes."""
     from liaison.surveys import report as reports
 
-    key = f"round-report:{survey_round.pk}:{language}:{fmt}:{round_fingerprint(survey_round)}"
+    key = _report_key(survey_round, language, fmt, round_fingerprint(survey_round))
     store = caches["reports"]
     found = store.get(key)
     if isinstance(found, bytes):

@@ -50,6 +50,7 @@ from liaison.surveys.models import (
     QASession,
     Questionnaire,
     ReportDrawing,
+    ReportFormat,
     RoundStatus,
     SessionKind,
     SessionNote,
@@ -861,18 +862,25 @@ def do_code_passage(
 
 
 def do_request_round_report(
-    survey_round: SurveyRound, language: str, *, actor: User
+    survey_round: SurveyRound,
+    language: str,
+    *,
+    actor: User,
+    report_format: ReportFormat = ReportFormat.PDF,
 ) -> ReportDrawing:
-    """Have the background worker draw the round's PDF report (see :mod:`liaison.surveys.tasks`).
+    """Have the background worker draw the round's report, PDF or HTML (see
+    :mod:`liaison.surveys.tasks`).
 
-    A drawing of the same data in the same language that is done or still under way is
-    returned instead of drawing it again; a failed one is drawn anew.
+    A drawing of the same data in the same language and format that is done or still under way
+    is returned instead of drawing it again; a failed one is drawn anew.
     """
     from liaison.surveys.selectors import round_fingerprint
 
     if not permissions.can(actor, Action.EXPORT, survey_round):
         raise PermissionDenied(_("You may not read the results of this survey round."))
-    return _request_drawing(survey_round, None, language, round_fingerprint(survey_round), actor)
+    return _request_drawing(
+        survey_round, None, language, round_fingerprint(survey_round), actor, report_format
+    )
 
 
 def do_request_comparison_report(
@@ -896,6 +904,7 @@ def _request_drawing(
     language: str,
     fingerprint: str,
     actor: User,
+    report_format: ReportFormat = ReportFormat.PDF,
 ) -> ReportDrawing:
     from liaison.surveys.tasks import draw_round_report
 
@@ -903,6 +912,7 @@ def _request_drawing(
         survey_round=survey_round,
         compared_with=compared_with,
         language=language,
+        format=report_format,
         fingerprint=fingerprint,
     ).exclude(status=DrawingStatus.FAILED)
     found = same.filter(status=DrawingStatus.DONE).first() or same.order_by("-pk").first()
@@ -913,6 +923,7 @@ def _request_drawing(
         compared_with=compared_with,
         requested_by=actor,
         language=language,
+        format=report_format,
         fingerprint=fingerprint,
     )
     result = draw_round_report.enqueue(drawing.pk)

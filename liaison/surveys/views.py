@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -37,6 +38,7 @@ from liaison.surveys.models import (
     DrawingStatus,
     ImportBatch,
     Questionnaire,
+    ReportFormat,
     Submission,
     SubmissionStatus,
     SurveyRound,
@@ -49,7 +51,7 @@ from liaison.surveys.webform import (
     error_map,
     profile_defaults,
 )
-from liaison.surveys.xlsform import CALCULATE, SELECT_ONE, Form, FormError
+from liaison.surveys.xlsform import CALCULATE, SELECT_MULTIPLE, SELECT_ONE, Form, FormError
 
 REPORT_LANGUAGES = ("en", "vi")
 SHOWN_PROBLEMS = 200
@@ -518,10 +520,88 @@ def _results_round(request: HttpRequest, pk: int) -> SurveyRound:
     return survey_round
 
 
+@dataclass(frozen=True)
+class ChosenFilter:
+    """The filter built on the results page by choosing a question and some of its answers."""
+
+    question: str
+    answers: list[str]
+    question_label: str
+    answer_labels: list[str]
+    choices: list[tuple[str, str]]
+    """Every answer of the chosen question, to choose from."""
+    expression: str
+    """The analysis's ``where`` for the choice (empty until an answer is chosen)."""
+
+
+class FilterChoiceError(ValueError):
+    pass
+
+
+def filter_questions(form: Form, language: str) -> list[tuple[str, str]]:
+    """The questions a filter may be built on: those asked once per respondent with a list."""
+    return [
+        (question.name, form.question_label(question, language))
+        for question in form.questions
+        if question.is_select and not question.in_repeat and question.choices
+    ]
+
+
+def chosen_filter(
+    form: Form, question_name: str, answers: list[str], language: str
+) -> ChosenFilter | None:
+    """The filter for ``question_name`` answered with any of ``answers`` (names of its choices);
+    :class:`FilterChoiceError` with a message a person reads when either is not the form's."""
+    if not question_name:
+        if answers:
+            raise FilterChoiceError(_("Choose the question whose answers you chose."))
+        return None
+    if not form.has_question(question_name):
+        raise FilterChoiceError(
+            _("%(name)s is not a question of this questionnaire.") % {"name": question_name}
+        )
+    question = form.question(question_name)
+    if not question.is_select or question.in_repeat or not question.choices:
+        raise FilterChoiceError(
+            _("Respondents can only be chosen by a question answered from a list.")
+        )
+    names = question.choice_names
+    unknown = [answer for answer in answers if answer not in names]
+    if unknown:
+        raise FilterChoiceError(
+            _("%(answer)s is not an answer of the question %(question)s.")
+            % {"answer": unknown[0], "question": form.question_label(question, language)}
+        )
+    chosen = [name for name in names if name in answers]
+    # choice names are XML names (pyxform checks them), so they need no escaping in a literal
+    if question.type == SELECT_MULTIPLE:
+        terms = [f"selected(${{{question.name}}}, '{name}')" for name in chosen]
+    else:
+        terms = [f"${{{question.name}}} = '{name}'" for name in chosen]
+    return ChosenFilter(
+        question=question.name,
+        answers=chosen,
+        question_label=form.question_label(question, language),
+        answer_labels=[form.choice_label(question, name, language) for name in chosen],
+        choices=[(name, form.choice_label(question, name, language)) for name in names],
+        expression=" or ".join(terms),
+    )
+
+
+def _combined_where(typed: str, chosen: ChosenFilter | None) -> str:
+    built = chosen.expression if chosen is not None else ""
+    if typed and built:
+        return f"({typed}) and ({built})"
+    return typed or built
+
+
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's results in sections that open one at a time, with a cross-tabulation and a
+    filter built by choosing a question and its answers (or typed, for those who know the
+    expressions)."""
     from liaison.surveys.analysis import AnalysisError
-    from liaison.surveys.presenters import question_tables, repeat_sections, score_table
+    from liaison.surveys.presenters import repeat_sections, result_sections, score_table
     from liaison.surveys.qualitative import code_counts
     from liaison.surveys.selectors import round_result
 
@@ -538,11 +618,26 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     error = ""
     try:
-        result = round_result(survey_round, form=form, by=by, where=where, language=language)
+        chosen = chosen_filter(
+            form,
+            request.GET.get("question", "").strip(),
+            [answer.strip() for answer in request.GET.getlist("answer") if answer.strip()],
+            language,
+        )
+    except FilterChoiceError as problem:
+        error, chosen = str(problem), None
+    try:
+        result = round_result(
+            survey_round,
+            form=form,
+            by=by,
+            where=_combined_where(where, chosen),
+            language=language,
+        )
     except AnalysisError as problem:
         error = str(problem)
         result = round_result(survey_round, form=form, language=language)
-        by, where = "", ""
+        by, where, chosen = "", "", None
     cluster_labels: dict[str, str] = {}
     cluster = survey_round.cluster_question
     if cluster and form.has_question(cluster):
@@ -551,18 +646,21 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             choice.name: form.choice_label(question, choice.name, language)
             for choice in question.choices
         }
+    sections = result_sections(result, other_label=_("Other questions"))
     return render(
         request,
         "surveys/results.html",
         {
             "survey_round": survey_round,
             "result": result,
-            "tables": question_tables(result),
+            "sections": sections,
             "repeat_sections": repeat_sections(result),
             "scores": score_table(result, cluster_labels),
             "groups": list(result["by_groups"].values()),
             "by": by,
             "where": where,
+            "chosen": chosen,
+            "filter_questions": filter_questions(form, language),
             "by_choices": by_choices,
             "error": error,
             "report_languages": REPORT_LANGUAGES,
@@ -578,10 +676,11 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The assessment report of a round in English or Vietnamese: the HTML drawn once, then
-    served from the reports cache until the round's data change; for the PDF, the page that has
-    the background worker draw it."""
-    from liaison.surveys.selectors import round_report
+    """The assessment report of a round in English or Vietnamese. Drawing it takes seconds, so
+    no request waits for it: the HTML is served once the background worker has drawn it for the
+    round's data as they are (else this asks for it and leads to the drawing's progress); for
+    the PDF, the page that has the worker draw it."""
+    from liaison.surveys.selectors import drawn_round_report
 
     if fmt not in ("html", "pdf"):
         raise Http404
@@ -589,14 +688,26 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     language = request.GET.get("lang", "")
     if language not in REPORT_LANGUAGES:
         language = _language() if _language() in REPORT_LANGUAGES else "en"
-    form = _form_or_error(survey_round.questionnaire)
-    name = f"assessment-{survey_round.pk}-{language}"
     if fmt == "pdf":
         # drawn by the background worker: this page asks for it (see report_drawing_new)
         return _draw_page(request, survey_round, None, language)
-    html = round_report(survey_round, form=form, language=language, fmt="html")
+    html = drawn_round_report(survey_round, language=language, fmt="html")
+    if html is None:
+        drawing = services.do_request_round_report(
+            survey_round, language, actor=current_user(request), report_format=ReportFormat.HTML
+        )
+        if drawing.status != DrawingStatus.DONE:  # (done at once when tasks run immediately)
+            return redirect("surveys:report_drawing", pk=survey_round.pk, drawing_pk=drawing.pk)
+        html = bytes(drawing.content)
+    return _html_report(request, survey_round, language, html)
+
+
+def _html_report(
+    request: HttpRequest, survey_round: SurveyRound, language: str, html: bytes
+) -> HttpResponse:
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     if request.GET.get("download"):
+        name = f"assessment-{survey_round.pk}-{language}"
         response["Content-Disposition"] = f'attachment; filename="{name}.html"'
     return allow_document_styles(response, html.decode("utf-8"))
 
@@ -652,7 +763,8 @@ def report_drawing_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report_drawing(request: HttpRequest, pk: int, drawing_pk: int) -> HttpResponse:
-    """A PDF report's drawing: its progress (polled as JSON by the page), then its download."""
+    """A report's drawing: its progress (polled as JSON by the page), then its download (the
+    PDF) or the report itself (the HTML)."""
     from liaison.surveys.tasks import report_drawing_progress
 
     drawing = access.access_report_drawing(current_user(request), pk, drawing_pk)
@@ -661,6 +773,14 @@ def report_drawing(request: HttpRequest, pk: int, drawing_pk: int) -> HttpRespon
         response = JsonResponse(progress)
         response["Cache-Control"] = "no-store"
         return response
+    html_report = ""
+    if drawing.format == ReportFormat.HTML:
+        html_report = (
+            reverse("surveys:report", args=[drawing.survey_round_id, "html"])
+            + f"?lang={drawing.language}"
+        )
+        if drawing.status == DrawingStatus.DONE:
+            return redirect(html_report)
     return render(
         request,
         "surveys/report_drawing.html",
@@ -669,6 +789,7 @@ def report_drawing(request: HttpRequest, pk: int, drawing_pk: int) -> HttpRespon
             "survey_round": drawing.survey_round,
             "progress": progress,
             "ask": _drawing_form(drawing.survey_round, drawing.compared_with, drawing.language),
+            "html_report": html_report,
         },
     )
 
@@ -676,9 +797,9 @@ def report_drawing(request: HttpRequest, pk: int, drawing_pk: int) -> HttpRespon
 @login_required
 def report_drawing_pdf(request: HttpRequest, pk: int, drawing_pk: int) -> HttpResponse:
     drawing = access.access_report_drawing(current_user(request), pk, drawing_pk)
-    if drawing.status != DrawingStatus.DONE:
+    if drawing.status != DrawingStatus.DONE or drawing.format != ReportFormat.PDF:
         raise Http404
-    response = HttpResponse(bytes(drawing.pdf), content_type="application/pdf")
+    response = HttpResponse(bytes(drawing.content), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{drawing.file_name}"'
     response["Cache-Control"] = "private, no-store"
     return response

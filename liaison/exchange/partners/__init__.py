@@ -16,8 +16,7 @@ from decimal import Decimal
 from django.http import HttpRequest
 
 from liaison.exchange import services
-from liaison.exchange.models import Incident, IntelligenceReport, NominalEntry
-from liaison.exchange.shape import commodity_field_of
+from liaison.exchange.models import Incident, IntelligenceReport, NominalEntry, SeizureItem
 from liaison.registry.models import User
 from liaison.registry.permissions import access, visible
 
@@ -60,7 +59,9 @@ class IntelligenceExport:
 def _items(incident: Incident) -> list[SeizedItem]:
     seized: list[SeizedItem] = []
     for item in incident.items.all():
-        kind = commodity_field_of(item)
+        kind = next(
+            (name for name in SeizureItem.COMMODITY_FIELDS if getattr(item, name) is not None), ""
+        )
         entry = item.commodity
         seized.append(
             SeizedItem(

@@ -56,7 +56,9 @@ def test_the_patrol_sample_falls_short_where_the_report_says(patrol_form, kobo_t
     by_kind = {(s.kind, s.subject): s.message for s in shortfalls}
     assert by_kind[("size", "")] == ("The sample has 33 respondents, fewer than the 42 planned.")
     assert by_kind[("site_missing", "lao_bao")] == "Lao Bao is not represented (no respondent)."
-    assert "Dien Bien has 30.3% of the respondents (10), over the 25% maximum." in by_kind.values()
+    assert (
+        "Dien Bien has 30.3 % of the respondents (10), over the 25 % maximum." in by_kind.values()
+    )
     assert ("agency_under", "border_army") in by_kind
     assert ("agency_under", "customs") in by_kind
     assert ("agency_under", "provincial_police") not in by_kind
@@ -86,7 +88,7 @@ def test_the_english_report_has_every_section_and_question(patrol_form, kobo_tab
         assert f"({name}; n = " in html
     # the training grid ranked: investigation and intelligence (69.7 %) lead
     ranking = re.findall(
-        r'<td class="num">(\d+)</td><td>([^<]+)</td><td class="num">([\d.]+)%', html
+        r'<td class="num">(\d+)</td><td>([^<]+)</td><td class="num">([\d.]+) %', html
     )
     assert ranking[:2] == [
         ("1", "Transnational crime investigation", "69.7"),

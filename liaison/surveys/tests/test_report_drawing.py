@@ -322,3 +322,78 @@ def test_a_drawing_left_half_way_by_a_killed_worker_is_marked_failed_before_the_
     waiting.refresh_from_db()
     assert drawing.status == DrawingStatus.FAILED and drawing.finished_at is not None
     assert waiting.status == DrawingStatus.QUEUED  # its task still waits in the queue
+
+
+# --- the HTML report: drawn by the worker too, the first request never waits for it -----------
+
+WORKER_ELSEWHERE = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def test_the_html_report_is_asked_of_the_worker_and_opens_once_drawn(world, settings):
+    from liaison.surveys.tasks import draw_round_report
+
+    # given a worker that runs elsewhere (the request only enqueues)
+    settings.TASKS = WORKER_ELSEWHERE
+    survey_round = small_round(world)
+    client = english(world.huong)
+    # when the report is opened before anyone drew it
+    response = client.get(f"/surveys/rounds/{survey_round.pk}/report.html", {"lang": "vi"})
+    # then the request draws nothing: it leads to the drawing's page, which shows its progress
+    drawing = ReportDrawing.objects.get()
+    assert (drawing.format, drawing.language, drawing.status) == ("html", "vi", "queued")
+    assert response.status_code == 302
+    assert response["Location"] == f"/surveys/rounds/{survey_round.pk}/reports/{drawing.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "HTML report · VI" in page
+    assert "waiting for the worker" in page
+    assert "/static/liaison/task-progress" in page
+    # and opening it again meanwhile asks for nothing more
+    client.get(f"/surveys/rounds/{survey_round.pk}/report.html", {"lang": "vi"})
+    assert ReportDrawing.objects.count() == 1
+
+    # when the worker has drawn it
+    draw_round_report.call(drawing.pk)
+    # then the drawing's page opens the report, and the report's address serves it at once
+    done = client.get(f"/surveys/rounds/{survey_round.pk}/reports/{drawing.pk}/")
+    assert done.status_code == 302
+    assert done["Location"] == f"/surveys/rounds/{survey_round.pk}/report.html?lang=vi"
+    report = client.get(done["Location"])
+    assert report.status_code == 200
+    assert report["Content-Type"] == "text/html; charset=utf-8"
+    assert '<html lang="vi"' in report.content.decode()
+    # and a PDF address for an HTML drawing finds nothing
+    pdf = client.get(f"/surveys/rounds/{survey_round.pk}/reports/{drawing.pk}/report.pdf")
+    assert pdf.status_code == 404
+
+
+def test_the_html_report_drawn_for_older_answers_is_drawn_again(world, settings):
+    settings.TASKS = WORKER_ELSEWHERE
+    survey_round = small_round(world)
+    client = english(world.huong)
+    client.get(f"/surveys/rounds/{survey_round.pk}/report.html")
+    first = ReportDrawing.objects.get()
+    ReportDrawing.objects.filter(pk=first.pk).update(
+        status=DrawingStatus.DONE, content=b"<html>old</html>"
+    )
+    assert client.get(f"/surveys/rounds/{survey_round.pk}/report.html").content == (
+        b"<html>old</html>"
+    )
+    # when new answers come in, the drawing no longer stands for the round
+    do_import_export(
+        survey_round,
+        kobo_export(
+            [{"profile/agency": "army", "ods/knows_ods": "no", "_uuid": "second-row"}], COLUMNS
+        ).encode(),
+        file_name="second.csv",
+        actor=world.ainsley,
+    )
+    response = client.get(f"/surveys/rounds/{survey_round.pk}/report.html")
+    assert response.status_code == 302
+    assert ReportDrawing.objects.filter(format="html").count() == 2
+
+
+def test_with_tasks_run_at_once_the_html_report_is_served_by_the_same_request(world):
+    survey_round = small_round(world)
+    response = english(world.huong).get(f"/surveys/rounds/{survey_round.pk}/report.html")
+    assert response.status_code == 200
+    assert ReportDrawing.objects.get().status == DrawingStatus.DONE

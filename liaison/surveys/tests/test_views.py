@@ -11,7 +11,8 @@ from django.test import Client
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 
 from liaison.registry.models import User
-from liaison.surveys.analysis import analyze, as_percent_text
+from liaison.surveys.analysis import analyze
+from liaison.surveys.figures import percent_text
 from liaison.surveys.models import (
     ImportBatch,
     Questionnaire,
@@ -164,7 +165,7 @@ def test_the_round_page_shows_progress_and_the_limitations_of_the_sample(world):
     shortfalls = document.get_element_by_id("shortfalls").text_content()
     assert "The sample has 33 respondents, fewer than the 42 planned." in shortfalls
     assert "Border Army: 5 respondents, fewer than the 6 planned." in shortfalls
-    assert "Moc Bai has 27.3% of the respondents (9), under the 30% minimum." in shortfalls
+    assert "Moc Bai has 27.3 % of the respondents (9), under the 30 % minimum." in shortfalls
 
 
 def test_an_officer_sees_the_round_to_fill_but_no_results(world):
@@ -333,14 +334,15 @@ def test_the_results_page_shows_the_engines_numbers(world, kobo_table, patrol_fo
         for choice, count in question["counts"].items():
             (row,) = section.xpath(f".//tr[@data-choice='{choice}']")
             assert row.xpath("string(td[@data-count])") == str(count), (name, choice)
-            percent = as_percent_text(question["percent"][choice])
+            percent = percent_text(question["percent"][choice])
             assert row.xpath("string(td[@data-percent])") == percent, (name, choice)
     agency = document.xpath(
         "//section[@data-question='agency']//tr[@data-choice='provincial_police']"
     )
-    assert agency[0].xpath("string(td[@data-percent])") == "39.4%"
-    scores = document.get_element_by_id("scores").text_content()
-    assert "CL1 - north-western BLOs (Lao border)" in scores
+    assert agency[0].xpath("string(td[@data-percent])") == "39.4 %"
+    # long cluster names are abbreviated in the header, whole in its title
+    headers = document.xpath("//details[@id='scores']//thead//abbr/@title")
+    assert "CL1 - north-western BLOs (Lao border)" in headers
 
 
 def test_results_cross_tabulate_and_filter(world):
@@ -352,7 +354,7 @@ def test_results_cross_tabulate_and_filter(world):
     (section,) = document.xpath("//section[@data-question='meet_crossborder']")
     (row,) = section.xpath(".//tr[@data-choice='no_regular']")
     cells = [cell.text_content().strip() for cell in row.xpath("td")]
-    assert cells[-2:] == ["18.8% (3)", "58.8% (10)"]
+    assert cells[-2:] == ["18.8 % (3)", "58.8 % (10)"]
     assert section.xpath(".//p[@data-test]")
     filtered = page(client.get(url, {"where": "knows_ods = 'yes'"}))
     assert filtered.get_element_by_id("respondents").text == "17"
