@@ -17,7 +17,13 @@ from liaison.registry.models import Role
 from tests.builders import World, build_world, ensure_vocabulary, make_incident, make_user
 
 if TYPE_CHECKING:
-    from tests.test_stateful_leaks import AlertSpec, AttachmentSpec, NominalSpec, RecordSpec
+    from tests.test_stateful_leaks import (
+        AlertSpec,
+        AttachmentSpec,
+        NominalSpec,
+        RecordSpec,
+        RequestSpec,
+    )
 
 OPERATIONAL_ROLES = {"officer", "head_of_blo", "national_coordinator"}
 
@@ -77,6 +83,35 @@ PERSONAS = [
 
 def staff_token(name: str) -> str:
     return f"zqstaff{name}x"
+
+
+@dataclass
+class PostFigures:
+    """One post's row on the coordination page."""
+
+    alerts_sent: int = 0
+    alerts_received: int = 0
+    unacknowledged: int = 0
+    requests_received: int = 0
+    requests_open: int = 0
+    requests_answered: int = 0
+    requests_overdue: int = 0
+    requests_sent: int = 0
+    incidents: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Coordination:
+    """What the coordination page should show: the rows of the coordinator's posts, how many
+    overdue alert deliveries and requests it lists, and which alerts, requests and incidents
+    those lists name (by reference)."""
+
+    posts: dict[str, PostFigures]
+    overdue_alerts: int = 0
+    overdue_requests: int = 0
+    alerts_named: set[str] = field(default_factory=set)
+    requests_named: set[str] = field(default_factory=set)
+    incidents_named: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -205,7 +240,11 @@ class Model:
         return o.blo is not None and (o.blo == p.blo or self.paired(o.blo, p.blo))
 
     def forbidden_needles(
-        self, reader: str, recs: dict[str, RecordSpec], alerts: dict[str, AlertSpec]
+        self,
+        reader: str,
+        recs: dict[str, RecordSpec],
+        alerts: dict[str, AlertSpec],
+        info_requests: dict[str, RequestSpec] | None = None,
     ) -> set[str]:
         needles: set[str] = set()
         for rec in recs.values():
@@ -219,6 +258,10 @@ class Model:
         for alert in alerts.values():
             if not self.reads_alert(reader, alert):
                 needles.add(alert.needle)
+        for info_request in (info_requests or {}).values():
+            if not self.reads_request(reader, info_request):
+                needles.add(info_request.needle)
+                needles.update(a.needle for a in info_request.attachments)
         return needles
 
     def reads_alert(self, reader: str, alert: AlertSpec) -> bool:
@@ -226,6 +269,107 @@ class Model:
         if reader == alert.sender:
             return True
         return p.blo is not None and p.blo in {self.persona(alert.sender).blo, *alert.recipients}
+
+    # --- requests for information and the coordination page ----------------------------------
+
+    def may_ask(self, asker: str, to_blo: str) -> bool:
+        """A request goes from the asker's post to one of its counterparts."""
+        return self.paired(self.persona(asker).blo, to_blo)
+
+    def reads_request(self, reader: str, info_request: RequestSpec) -> bool:
+        """A request (its question, answer and attachments) is its two posts' (the asker's own,
+        for one of no post)."""
+        blo = self.persona(reader).blo
+        if blo is None:
+            return reader == info_request.asker
+        return blo in {info_request.from_blo, info_request.to_blo}
+
+    def may_answer(self, actor: str, info_request: RequestSpec) -> bool:
+        return self.persona(actor).blo == info_request.to_blo
+
+    def may_attach_to_request(self, actor: str, info_request: RequestSpec) -> bool:
+        """Either post of the request: the asking one changes it, the other answers it."""
+        return self.persona(actor).blo in {info_request.from_blo, info_request.to_blo}
+
+    def may_acknowledge(self, actor: str, alert: AlertSpec) -> bool:
+        return self.persona(actor).blo in alert.recipients
+
+    def coordinated_country(self, reader: str) -> str | None:
+        """The country whose posts' alerts and requests a national coordinator follows."""
+        p = self.persona(reader)
+        return p.country if p.role == "national_coordinator" else None
+
+    def coordinates_delivery(self, reader: str, alert: AlertSpec, to_blo: str) -> bool:
+        """An alert delivery's envelope (posts, times, never the text) is the coordinator's
+        when either post is of her country."""
+        country = self.coordinated_country(reader)
+        sides = {self.blo_country[alert.from_blo], self.blo_country[to_blo]}
+        return country is not None and country in sides
+
+    def coordinates_request(self, reader: str, info_request: RequestSpec) -> bool:
+        """A request's envelope is the coordinator's when either post is of her country."""
+        country = self.coordinated_country(reader)
+        sides = {self.blo_country[info_request.from_blo], self.blo_country[info_request.to_blo]}
+        return country is not None and country in sides
+
+    def coordination(
+        self,
+        reader: str,
+        recs: dict[str, RecordSpec],
+        alerts: dict[str, AlertSpec],
+        info_requests: dict[str, RequestSpec],
+    ) -> Coordination:
+        """What the coordination page shows ``reader``: per post of her country the envelopes of
+        the alerts and requests it sent or received and the incidents she reads per crime area;
+        the overdue alert deliveries and requests of her envelopes, naming an alert, a request
+        or an incident only where she reads it."""
+        country = self.coordinated_country(reader)
+        posts = {b: PostFigures() for b, c in self.blo_country.items() if c == country}
+        seen = Coordination(posts=posts)
+        if country is None:
+            return seen
+        for alert in alerts.values():
+            delivered = [
+                b for b in sorted(alert.recipients) if self.coordinates_delivery(reader, alert, b)
+            ]
+            if delivered and alert.from_blo in posts:
+                posts[alert.from_blo].alerts_sent += 1
+            for to_blo in delivered:
+                waiting = to_blo not in alert.acknowledged
+                if to_blo in posts:
+                    posts[to_blo].alerts_received += 1
+                    posts[to_blo].unacknowledged += waiting
+                if waiting and alert.overdue:
+                    seen.overdue_alerts += 1
+                    if self.reads_alert(reader, alert):
+                        seen.alerts_named.add(alert.reference)
+                    if alert.incident and self.may_read(reader, recs[alert.incident]):
+                        seen.incidents_named.add(alert.incident)
+        for info_request in info_requests.values():
+            if not self.coordinates_request(reader, info_request):
+                continue
+            is_open = not info_request.answered
+            if info_request.to_blo in posts:
+                row = posts[info_request.to_blo]
+                row.requests_received += 1
+                row.requests_open += is_open
+                row.requests_answered += info_request.answered
+                row.requests_overdue += is_open and info_request.overdue
+            if info_request.from_blo in posts:
+                posts[info_request.from_blo].requests_sent += 1
+            if is_open and info_request.overdue:
+                seen.overdue_requests += 1
+                if self.reads_request(reader, info_request):
+                    seen.requests_named.add(info_request.reference)
+                incident = info_request.incident
+                if incident and self.may_read(reader, recs[incident]):
+                    seen.incidents_named.add(incident)
+        for rec in recs.values():
+            author_blo = self.persona(rec.author).blo
+            if rec.kind == "incident" and author_blo in posts and self.may_read(reader, rec):
+                areas = posts[author_blo].incidents
+                areas[rec.area] = areas.get(rec.area, 0) + 1
+        return seen
 
     def describe(self, recs: dict[str, RecordSpec]) -> str:
         return str(
@@ -518,6 +662,94 @@ def send_alert(world: World, sender: str, subject: str, rec: RecordSpec | None) 
         incident=_record(rec) if rec is not None else None,
     )
     return do_send_alert(alert, actor=getattr(world, sender))
+
+
+def ask(world: World, asker: str, to_blo: str, needle: str, rec: RecordSpec | None) -> Any:
+    import datetime
+
+    from django.utils import timezone
+
+    from liaison.exchange.models import InformationRequest
+    from liaison.exchange.services import do_ask_for_information
+
+    return do_ask_for_information(
+        InformationRequest(
+            to_blo=getattr(world, to_blo),
+            question=f"{needle} seen at the crossing?",
+            deadline=timezone.localdate() + datetime.timedelta(days=3),
+            incident=_record(rec) if rec is not None else None,
+        ),
+        actor=getattr(world, asker),
+    )
+
+
+def answer(world: World, info_request: RequestSpec, actor: str) -> None:
+    from liaison.exchange.models import InformationRequest
+    from liaison.exchange.services import do_answer_request
+
+    do_answer_request(
+        InformationRequest.objects.get(reference=info_request.reference),
+        "Not seen here.",
+        language="en",
+        actor=getattr(world, actor),
+    )
+
+
+def acknowledge(world: World, alert: AlertSpec, actor: str) -> None:
+    """``actor`` acknowledges the alert's delivery to their post, or (none going there) its
+    first delivery, which the service must refuse."""
+    from django.core.exceptions import PermissionDenied
+
+    from liaison.exchange.models import AlertDelivery
+    from liaison.exchange.services import do_acknowledge_alert
+
+    user = getattr(world, actor)
+    deliveries = AlertDelivery.objects.filter(alert__reference=alert.reference).order_by("pk")
+    delivery = deliveries.filter(to_blo_id=user.blo_id).first() or deliveries.first()
+    if delivery is None:
+        raise PermissionDenied
+    do_acknowledge_alert(delivery, actor=user)
+
+
+def let_alert_wait(alert: AlertSpec) -> None:
+    """Time passes: the alert was sent longer ago than the SOP gives to acknowledge it."""
+    import datetime
+
+    from liaison.exchange.coordination import acknowledge_within
+    from liaison.exchange.models import Alert
+
+    sent = Alert.objects.get(reference=alert.reference)
+    earlier = sent.sent_at - acknowledge_within() - datetime.timedelta(hours=1)
+    Alert.objects.filter(pk=sent.pk).update(sent_at=earlier)
+
+
+def let_deadline_pass(info_request: RequestSpec) -> None:
+    """Time passes: the request was asked days ago and its deadline was yesterday."""
+    import datetime
+
+    from django.utils import timezone
+
+    from liaison.exchange.models import InformationRequest
+
+    InformationRequest.objects.filter(reference=info_request.reference).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=1),
+        asked_at=timezone.now() - datetime.timedelta(days=5),
+    )
+
+
+def attach_to_request(world: World, info_request: RequestSpec, actor: str, *, name: str) -> Any:
+    import io
+
+    from liaison.exchange.attachments import do_add_attachment
+    from liaison.exchange.models import InformationRequest
+    from tests.attachment_files import photo
+
+    return do_add_attachment(
+        InformationRequest.objects.get(reference=info_request.reference),
+        io.BytesIO(photo("PNG", (2, 2))),
+        name=name,
+        actor=getattr(world, actor),
+    )
 
 
 def propose(world: World, actor: str, left: str, right: str) -> Any:

@@ -3,11 +3,16 @@
 Personas of several agencies, posts and countries perform random *writes* — record incidents and
 intelligence (with nominal data and sources), change a report's TLP, share wider or narrower, ask
 and answer sharing approvals, propose, accept and end counterpart pairs, create sharing groups,
-send alerts, attach photos (of goods, of a person). A model of the world, kept by the rules below from what the SOP says each write may
-do (never from what the services did), decides who may read what. After every step every persona
-asks every endpoint — lists, search, counts, the dashboard, exports, record pages (with their
-related records and attachments), every attachment's file, "seen before", PDFs, the API (with its STIX and MISP exports), alerts, the audit
-log and the registry's staff list — and what they read must be exactly what the model allows.
+send and acknowledge alerts, ask and answer requests for information, let time pass (an alert
+unacknowledged too long, a request past its deadline), attach photos (of goods, of a person) to
+records and requests. A model of the world, kept by the rules below from what the SOP says each
+write may do (never from what the services did), decides who may read what. After every step
+every persona asks every endpoint — lists, search, counts, the dashboard, exports, record and
+request pages (with their related records and attachments), every attachment's file, "seen
+before", PDFs, the API (with its STIX and MISP exports), alerts, the audit log, the registry's
+staff list and the national coordinators' coordination page (its per-post counts and overdue
+lists equal to the model's envelopes, never the text of an alert or a request) — and what they
+read must be exactly what the model allows.
 
 The suite runs a short version; a long one is a separate command (README, *Security model*):
 ``LIAISON_LEAK_EXAMPLES=500 LIAISON_LEAK_SHARDS=2 ./run tests tests/test_stateful_leaks.py``.
@@ -45,6 +50,7 @@ from liaison.exchange.models import (
     ShareRequest,
     ShareStatus,
 )
+from liaison.reference.models import CrimeArea
 from tests import sop
 from tests.builders import exported
 
@@ -97,6 +103,7 @@ class RecordSpec:
     nominal: list[NominalSpec] = field(default_factory=list)
     source_needle: str = ""
     attachments: list[AttachmentSpec] = field(default_factory=list)
+    area: str = ""  # an incident's crime area
 
 
 @dataclass
@@ -106,6 +113,24 @@ class AlertSpec:
     needle: str
     incident: str | None
     recipients: set[str]
+    from_blo: str = ""
+    acknowledged: set[str] = field(default_factory=set)  # the recipient posts that did
+    overdue: bool = False  # sent longer ago than the SOP gives to acknowledge
+
+
+@dataclass
+class RequestSpec:
+    """A request for information from the asker's post to a counterpart."""
+
+    reference: str
+    asker: str
+    from_blo: str
+    to_blo: str
+    needle: str
+    incident: str | None
+    answered: bool = False
+    overdue: bool = False  # its deadline has passed
+    attachments: list[AttachmentSpec] = field(default_factory=list)
 
 
 class ExchangeMachine(RuleBasedStateMachine):
@@ -113,6 +138,8 @@ class ExchangeMachine(RuleBasedStateMachine):
     groups = Bundle("groups")
     requests = Bundle("requests")
     proposals = Bundle("proposals")
+    sent_alerts = Bundle("sent_alerts")
+    information_requests = Bundle("information_requests")
 
     def __init__(self) -> None:
         super().__init__()
@@ -125,6 +152,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         self.model = sop.Model.from_world(self.world)
         self.recs: dict[str, RecordSpec] = {}
         self.alerts: dict[str, AlertSpec] = {}
+        self.info_requests: dict[str, RequestSpec] = {}
+        # The requests asked, answered or attached to in the step.
+        self.dirty_requests: set[str] = set()
         self.counter = 0
         self.clients: dict[str, Client] = {}
         # What changed in the step: the records whose readers may differ now.
@@ -216,11 +246,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         for spec in specs:
             if spec.role == NominalRole.VICTIM:
                 spec.distribution = Distribution.AGENCY.value
-        return self._recorded(
-            RecordSpec("incident", incident.reference, author, distribution, None, tlp, needle),
-            group=group,
-            nominal=specs,
-        )
+        rec = RecordSpec("incident", incident.reference, author, distribution, None, tlp, needle)
+        rec.area = area
+        return self._recorded(rec, group=group, nominal=specs)
 
     @rule(
         target=records,
@@ -463,8 +491,8 @@ class ExchangeMachine(RuleBasedStateMachine):
         rec.attachments.append(AttachmentSpec(attachment.pk, needle, of_person, shown))
         self.dirty.add(reference)
 
-    @rule(sender=st.sampled_from(WRITERS), reference=records)
-    def alert(self, sender: str, reference: str) -> None:
+    @rule(target=sent_alerts, sender=st.sampled_from(WRITERS), reference=records)
+    def alert(self, sender: str, reference: str) -> Any:
         rec: RecordSpec | None = self.recs[reference]
         if rec is not None and rec.kind != "incident":
             rec = None
@@ -472,8 +500,10 @@ class ExchangeMachine(RuleBasedStateMachine):
         try:
             alert = sop.send_alert(self.world, sender, needle, rec)
         except (ValidationError, PermissionDenied):
-            return
-        recipients = self.model.counterparts_of(self.model.persona(sender).blo)
+            return multiple()
+        from_blo = self.model.persona(sender).blo
+        assert from_blo is not None
+        recipients = self.model.counterparts_of(from_blo)
         if rec is not None:
             for blo in recipients:
                 assert self.model.post_reads(blo, rec), (
@@ -485,7 +515,108 @@ class ExchangeMachine(RuleBasedStateMachine):
             needle=needle,
             incident=rec.reference if rec else None,
             recipients=recipients,
+            from_blo=from_blo,
         )
+        return alert.reference
+
+    @rule(reference=sent_alerts, actor=st.sampled_from(WRITERS))
+    def acknowledge(self, reference: str, actor: str) -> None:
+        alert = self.alerts[reference]
+        try:
+            sop.acknowledge(self.world, alert, actor)
+            acknowledged = True
+        except (ValidationError, PermissionDenied):
+            acknowledged = False
+        assert acknowledged is self.model.may_acknowledge(actor, alert), (
+            f"{actor} acknowledging {reference} (to {alert.recipients}): {acknowledged}"
+        )
+        event(f"alert acknowledged: {acknowledged}")
+        if acknowledged:
+            blo = self.model.persona(actor).blo
+            assert blo is not None
+            alert.acknowledged.add(blo)
+
+    @rule(reference=sent_alerts)
+    def alert_waits(self, reference: str) -> None:
+        """Time passes: the alert is older than the SOP gives its recipients to acknowledge it."""
+        sop.let_alert_wait(self.alerts[reference])
+        self.alerts[reference].overdue = True
+
+    @rule(
+        target=information_requests,
+        asker=st.sampled_from(WRITERS),
+        to_blo=st.sampled_from(BLOS),
+        reference=records,
+        about_record=st.booleans(),
+    )
+    def ask(self, asker: str, to_blo: str, reference: str, about_record: bool) -> Any:
+        """A request for information to a post, about one of the incidents or about nothing
+        recorded (the asker need not read the incident: the page names it only to its readers)."""
+        rec: RecordSpec | None = self.recs[reference]
+        if rec is not None and (rec.kind != "incident" or not about_record):
+            rec = None
+        needle = self.needle("rfi")
+        try:
+            asked = sop.ask(self.world, asker, to_blo, needle, rec)
+        except (ValidationError, PermissionDenied):
+            asked = None
+        permitted = self.model.may_ask(asker, to_blo)
+        assert (asked is not None) is permitted, f"{asker} asking {to_blo}: {asked}"
+        event(f"request asked: {permitted}")
+        if asked is None:
+            return multiple()
+        from_blo = self.model.persona(asker).blo
+        assert from_blo is not None
+        self.info_requests[asked.reference] = RequestSpec(
+            reference=asked.reference,
+            asker=asker,
+            from_blo=from_blo,
+            to_blo=to_blo,
+            needle=needle,
+            incident=rec.reference if rec else None,
+        )
+        self.dirty_requests.add(asked.reference)
+        return asked.reference
+
+    @rule(reference=information_requests, actor=st.sampled_from(WRITERS))
+    def answer(self, reference: str, actor: str) -> None:
+        info_request = self.info_requests[reference]
+        try:
+            sop.answer(self.world, info_request, actor)
+            answered = True
+        except (ValidationError, PermissionDenied):
+            answered = False
+        assert answered is self.model.may_answer(actor, info_request), (
+            f"{actor} answering {reference} ({info_request.from_blo} → {info_request.to_blo})"
+        )
+        event(f"request answered: {answered}")
+        if answered:
+            info_request.answered = True
+            self.dirty_requests.add(reference)
+
+    @rule(reference=information_requests)
+    def deadline_passes(self, reference: str) -> None:
+        """Time passes: the request's deadline was yesterday."""
+        sop.let_deadline_pass(self.info_requests[reference])
+        self.info_requests[reference].overdue = True
+
+    @rule(reference=information_requests, actor=st.sampled_from(WRITERS))
+    def attach_to_request(self, reference: str, actor: str) -> None:
+        """A photo on a request: its two posts' (either adds one), whether of a person or not."""
+        info_request = self.info_requests[reference]
+        needle = self.needle("att")
+        try:
+            attachment = sop.attach_to_request(
+                self.world, info_request, actor, name=f"{needle}.png"
+            )
+        except (ValidationError, PermissionDenied):
+            attachment = None
+        permitted = self.model.may_attach_to_request(actor, info_request)
+        assert (attachment is not None) is permitted, f"{actor} attaching to {reference}"
+        if attachment is None:
+            return
+        info_request.attachments.append(AttachmentSpec(attachment.pk, needle, False, None))
+        self.dirty_requests.add(reference)
 
     # --- what everyone reads ----------------------------------------------------------------
 
@@ -495,7 +626,7 @@ class ExchangeMachine(RuleBasedStateMachine):
             self.dirty = set(self.recs)
         for reader in READERS:
             self._check_reader(reader, deep=False)
-        self.dirty, self.pairs_changed = set(), False
+        self.dirty, self.pairs_changed, self.dirty_requests = set(), False, set()
 
     def _final_checks(self) -> None:
         for reader in READERS:
@@ -516,7 +647,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         reports = {r for r in readable if self.recs[r].kind == "intelligence"}
         all_incidents = {r for r, s in self.recs.items() if s.kind == "incident"}
         all_reports = {r for r, s in self.recs.items() if s.kind == "intelligence"}
-        forbidden = self.model.forbidden_needles(reader, self.recs, self.alerts)
+        forbidden = self.model.forbidden_needles(reader, self.recs, self.alerts, self.info_requests)
         where = f"{reader} in {self.model.describe(self.recs)}"
 
         def look(url: str) -> str:
@@ -542,6 +673,13 @@ class ExchangeMachine(RuleBasedStateMachine):
             look("/exchange/alerts/")
         if reader in AUDIT_READERS:
             look("/audit/")
+        if self.model.coordinated_country(reader) is not None:
+            self._check_coordination(reader, look, where)
+        elif deep:
+            assert c.get("/exchange/coordination/").status_code == 403, where
+        for ref, info_request in self.info_requests.items():
+            if deep or ref in self.dirty_requests:
+                self._check_request_pages(reader, c, info_request, look, where, deep=deep)
         if deep:
             look("/")
             assert _refs(look("/exchange/incidents/"), all_incidents) == incidents, where
@@ -562,6 +700,100 @@ class ExchangeMachine(RuleBasedStateMachine):
         for ref, rec in self.recs.items():
             if deep or ref in self.dirty:
                 self._check_record_pages(reader, c, rec, expected[ref], where, deep=deep)
+
+    def _check_coordination(self, reader: str, look: Any, where: str) -> None:
+        """The coordination page counts and lists exactly the envelopes the model gives the
+        coordinator — alerts and requests of which either post is of her country, the incidents
+        she reads — names an alert, a request or an incident only where she reads it, and never
+        shows the text of an alert or a request."""
+        text = look("/exchange/coordination/")
+        expected = self.model.coordination(reader, self.recs, self.alerts, self.info_requests)
+        texts = {a.needle for a in self.alerts.values()} | {
+            r.needle for r in self.info_requests.values()
+        }
+        assert not {n for n in texts if n in text}, f"the coordination page shows text to {where}"
+        posts = _section(text, "posts")
+        incidents = _section(text, "incidents")
+        codes = {getattr(self.world, blo).code: blo for blo in BLOS}
+        shown_rows = set(re.findall(r'<tr data-blo="([^"]+)">', posts))
+        assert shown_rows == {getattr(self.world, b).code for b in expected.posts}, where
+        for code, blo in codes.items():
+            if blo not in expected.posts:
+                continue
+            figures = expected.posts[blo]
+            row = _row(posts, code)
+            counted = {
+                column: int(m.group(1))
+                for column in (
+                    "alerts-sent",
+                    "alerts-received",
+                    "unacknowledged",
+                    "requests-received",
+                    "requests-open",
+                    "requests-answered",
+                    "requests-overdue",
+                    "requests-sent",
+                )
+                if (m := re.search(rf'class="n {column}">(?:<span[^>]*>)?(\d+)', row))
+            }
+            wanted = {
+                "alerts-sent": figures.alerts_sent,
+                "alerts-received": figures.alerts_received,
+                "unacknowledged": figures.unacknowledged,
+                "requests-received": figures.requests_received,
+                "requests-open": figures.requests_open,
+                "requests-answered": figures.requests_answered,
+                "requests-overdue": figures.requests_overdue,
+                "requests-sent": figures.requests_sent,
+            }
+            assert counted == wanted, (where, blo, counted, wanted)
+            cells = re.findall(r'<td class="n">([^<]*)</td>', _row(incidents, code))
+            per_area = [0 if cell == "·" else int(cell) for cell in cells]
+            assert per_area == [figures.incidents.get(area.value, 0) for area in CrimeArea], (
+                where,
+                blo,
+                per_area,
+                figures.incidents,
+            )
+        for section, count, named in [
+            ("overdue-alerts", expected.overdue_alerts, expected.alerts_named),
+            ("overdue-requests", expected.overdue_requests, expected.requests_named),
+        ]:
+            listed = _section(text, section)
+            items = listed.count("<li>")
+            assert items == count, (where, section, items, count)
+            references = set(self.alerts) | set(self.info_requests)
+            assert _refs(listed, references) == named, (where, section, named)
+        both = _section(text, "overdue-alerts") + _section(text, "overdue-requests")
+        incidents_named = _refs(both, {r for r, s in self.recs.items() if s.kind == "incident"})
+        assert incidents_named == expected.incidents_named, (where, incidents_named)
+
+    def _check_request_pages(
+        self,
+        reader: str,
+        c: Client,
+        info_request: RequestSpec,
+        look: Any,
+        where: str,
+        *,
+        deep: bool,
+    ) -> None:
+        """A request's page and its attachments are its two posts' (404 for anyone else); the
+        incident it is about is named on it only to the incident's readers (look())."""
+        may = self.model.reads_request(reader, info_request)
+        url = f"/exchange/requests/{info_request.reference}/"
+        response = c.get(url)
+        assert (response.status_code == 200) is may, (where, url, response.status_code)
+        if may:
+            text = look(url)
+            assert info_request.needle in text, (where, url)
+            for attachment in info_request.attachments:
+                assert attachment.needle in text, (where, url, attachment)
+        for attachment in info_request.attachments:
+            path = f"/exchange/attachments/{attachment.pk}/"
+            for fetched in (f"{path}thumbnail/", path) if deep else (f"{path}thumbnail/",):
+                status = c.get(fetched).status_code
+                assert status == (200 if may else 404), (where, info_request, fetched, status)
 
     def _check_seen_before(self, reader: str, c: Client, incidents: set[str], where: str) -> None:
         """Every incident names the same container (in its summary) and every nominal entry the
@@ -685,6 +917,17 @@ class ExchangeMachine(RuleBasedStateMachine):
 
 def _refs(text: str, known: set[str]) -> set[str]:
     return {ref for ref in known if re.search(re.escape(ref) + r"(?!\d)", text)}
+
+
+def _section(text: str, section_id: str) -> str:
+    """The HTML of the page's section (or card) with this id."""
+    start = text.index(f'id="{section_id}"')
+    return text[start : text.index("</section>", start)]
+
+
+def _row(html: str, code: str) -> str:
+    start = html.index(f'<tr data-blo="{code}">')
+    return html[start : html.index("</tr>", start)]
 
 
 @pytest.mark.django_db
