@@ -1919,12 +1919,18 @@ class _ExportReader:
             )
 
 
+_READS_SIBLINGS = re.compile(r"\bposition\s*\(|\bindexed-repeat\s*\(")
+"""Functions whose value inside a repeat depends on the instances beside the one checked."""
+
+
 class _InstanceRules:
     """A rule of a question inside a repeat, evaluated for each instance in an instance
     document holding that instance, the answers of its submission and those of the outer
     instances it is in — once per distinct combination of the answers the rule reads.
 
-    A rule that reads another repeat's answers (beside this one, or nested in it) is not
+    A rule that reads another repeat's answers (beside this one, or nested in it), or depends
+    on the instances beside the one checked (``position(..)``, ``indexed-repeat()``, an
+    absolute path to a repeat's question, as in ``count(/data/seizures/qty)``), is not
     evaluated: :class:`ExpressionError`, which the check turns into a notice."""
 
     def __init__(self, form: Form, scope: Group, answers: pd.DataFrame, ancestry: Ancestry) -> None:
@@ -1956,17 +1962,6 @@ class _InstanceRules:
         values[found] = column[positions[found]]
         return values
 
-    def _visible(self) -> list[Question]:
-        """The questions an instance's rules may read: its own, its submission's and those of
-        the outer instances it is in."""
-        scopes = {self.scope.name, *self.ancestry}
-        visible: list[Question] = []
-        for question in self.form.questions:
-            owner = self.form.repeat_of(question)
-            if question.type != NOTE and (owner.name if owner else None) in scopes:
-                visible.append(question)
-        return visible
-
     def holds(
         self,
         expression: str,
@@ -1978,7 +1973,19 @@ class _InstanceRules:
         """Whether ``expression`` holds for each instance ``rows`` selects."""
         at = at or (context.path if context is not None else "/" + self.form.root_name)
         references = referenced_questions(self.form, expression, context=context, at=at)
-        read = self._visible() if references is None else references
+        # An absolute path into a repeat names every instance (count(), sum() …), where the
+        # document here holds one.
+        absolute = any(
+            re.search(rf"(?<![\w./-]){re.escape(group.path)}(?![\w.-])", expression)
+            for group in self.form.repeats()
+            if group.name == self.scope.name or group.name in self.ancestry
+        )
+        if references is None or absolute or _READS_SIBLINGS.search(expression):
+            raise ExpressionError(
+                _("%(expression)s depends on the other instances of the repeat")
+                % {"expression": expression.strip()}
+            )
+        read = references
         columns: list[npt.NDArray[np.object_]] = []
         for question in read:
             values = self._values(question)

@@ -878,3 +878,37 @@ def test_a_rule_inside_a_repeat_that_reads_another_repeat_is_a_notice(ruled_form
         and "in another repeat" in notice.message
         for notice in table.notices
     )
+
+
+@pytest.mark.parametrize(
+    "constraint",
+    [
+        "position(..) <= 3",
+        ". <= sum(/data/seizures/qty) div 2",
+        ". > 0 and count(/data/seizures) < 9",
+    ],
+)
+def test_a_rule_over_the_instances_beside_one_is_a_notice_not_a_false_refusal(constraint):
+    survey = [
+        *RULED_SURVEY[:2],
+        {"type": "begin_repeat", "name": "seizures", f"label::{EN}": "Seizures"},
+        {
+            "type": "integer",
+            "name": "qty",
+            f"label::{EN}": "Quantity (kg)",
+            f"label::{VI}": "Khối lượng (kg)",
+            "constraint": constraint,
+        },
+        {"type": "end_repeat", "name": ""},
+    ]
+    form = make_form(survey=survey, choices=RULED_CHOICES, settings=SETTINGS)
+    main = [["agency", "limit", "_uuid", "_index"], ["police", "10", "b-1", "1"]]
+    seizure_rows = [["seizures/qty", "_index", "_parent_index"]]
+    seizure_rows += [[str(qty), str(i + 1), "1"] for i, qty in enumerate((4, 5, 3, 2))]
+    table = read_export(
+        kobo_xlsx({"Sổ": main, "seizures": seizure_rows}), form, filename="bon_vu.xlsx"
+    )
+    assert list(table.repeats[0].answers["qty"]) == ["4", "5", "3", "2"]
+    assert any(
+        "depends on the other instances of the repeat" in notice.message for notice in table.notices
+    )
