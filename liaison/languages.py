@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 # Endonyms, so a reader finds their own language in the switcher whatever the page's language.
 KNOWN_LANGUAGES: dict[str, str] = {
@@ -76,3 +76,13 @@ def in_terminal_language[**P, R](handle: Callable[P, R]) -> Callable[P, R]:
 # Django's own strings that its catalogues do not translate into the network's languages (new in
 # Django 6): listed here so makemessages carries them into Liaison's catalogues, which come first.
 DJANGO_STRINGS_TRANSLATED_HERE = (gettext_noop("- Select an option -"),)
+# The units of timesince/timeuntil ("12 minutes"): Django 6 asks for "%(num)d minute", which its
+# Vietnamese catalogue (and others of the network) still translate only as "%d minute".
+DJANGO_PLURALS_TRANSLATED_HERE = (
+    ngettext_lazy("%(num)d year", "%(num)d years", "num"),
+    ngettext_lazy("%(num)d month", "%(num)d months", "num"),
+    ngettext_lazy("%(num)d week", "%(num)d weeks", "num"),
+    ngettext_lazy("%(num)d day", "%(num)d days", "num"),
+    ngettext_lazy("%(num)d hour", "%(num)d hours", "num"),
+    ngettext_lazy("%(num)d minute", "%(num)d minutes", "num"),
+)

@@ -195,18 +195,20 @@ class DemoUser:
 
 
 USERS = [
-    DemoUser("lan.customs.mocbai", "Lan", "Nguyễn Thị", Role.OFFICER, "VN", "VN-MOCBAI", "VN-CUSTOMS", "Captain", "Customs inspector", ("vi", "km"), 3, "a Vietnamese customs officer at Moc Bai"),
-    DemoUser("tuan.head.mocbai", "Tuấn", "Lê Minh", Role.HEAD_OF_BLO, "VN", "VN-MOCBAI", "VN-POLICE", "Lieutenant Colonel", "Head of BLO", ("vi", "en"), 6, "the head of the Moc Bai BLO"),
-    DemoUser("hung.police.dienbien", "Hùng", "Trần Văn", Role.OFFICER, "VN", "VN-DIENBIEN", "VN-POLICE", "Major", "Investigator", ("vi", "lo"), 4, "a Vietnamese police officer at Dien Bien"),
-    DemoUser("binh.head.dienbien", "Bình", "Phạm Quốc", Role.HEAD_OF_BLO, "VN", "VN-DIENBIEN", "VN-POLICE", "Colonel", "Deputy Director of the Provincial Police, Head of BLO", ("vi",), 8, "the head of the Dien Bien BLO"),
-    DemoUser("mai.army.cautreo", "Mai", "Hoàng Thị", Role.OFFICER, "VN", "VN-CAUTREO", "VN-BORDER-ARMY", "Captain", "Border guard", ("vi", "lo"), 2, "a border army officer at Cau Treo"),
-    DemoUser("huong.sodc", "Hương", "Phạm Thị Thu", Role.NATIONAL_COORDINATOR, "VN", "", "VN-SODC", "", "National BLO coordinator", ("vi", "en"), 0, "Viet Nam's national coordinator (SODC)"),
+    DemoUser("lan.customs.mocbai", "Lan", "Nguyễn Thị", Role.OFFICER, "VN", "VN-MOCBAI", "VN-CUSTOMS", "Đại úy", "Kiểm tra viên hải quan", ("vi", "km"), 3, "a Vietnamese customs officer at Moc Bai"),
+    DemoUser("tuan.head.mocbai", "Tuấn", "Lê Minh", Role.HEAD_OF_BLO, "VN", "VN-MOCBAI", "VN-POLICE", "Trung tá", "Trưởng BLO", ("vi", "en"), 6, "the head of the Moc Bai BLO"),
+    DemoUser("hung.police.dienbien", "Hùng", "Trần Văn", Role.OFFICER, "VN", "VN-DIENBIEN", "VN-POLICE", "Thiếu tá", "Điều tra viên", ("vi", "lo"), 4, "a Vietnamese police officer at Dien Bien"),
+    DemoUser("binh.head.dienbien", "Bình", "Phạm Quốc", Role.HEAD_OF_BLO, "VN", "VN-DIENBIEN", "VN-POLICE", "Đại tá", "Phó Giám đốc Công an tỉnh, Trưởng BLO", ("vi",), 8, "the head of the Dien Bien BLO"),
+    DemoUser("mai.army.cautreo", "Mai", "Hoàng Thị", Role.OFFICER, "VN", "VN-CAUTREO", "VN-BORDER-ARMY", "Đại úy", "Cán bộ biên phòng", ("vi", "lo"), 2, "a border army officer at Cau Treo"),
+    DemoUser("huong.sodc", "Hương", "Phạm Thị Thu", Role.NATIONAL_COORDINATOR, "VN", "", "VN-SODC", "", "Điều phối viên BLO quốc gia", ("vi", "en"), 0, "Viet Nam's national coordinator (SODC)"),
     DemoUser("dara.police.bavet", "Dara", "Sok", Role.OFFICER, "KH", "KH-BAVET", "KH-POLICE", "Captain", "Border police officer", ("km", "vi", "en"), 5, "a Cambodian police officer at Bavet"),
     DemoUser("vanna.nacd", "Vanna", "Chan", Role.NATIONAL_COORDINATOR, "KH", "", "KH-NACD", "", "National BLO coordinator", ("km", "en"), 0, "Cambodia's national coordinator (NACD)"),
     DemoUser("somphone.customs.dansavanh", "Somphone", "Vongsa", Role.OFFICER, "LA", "LA-DANSAVANH", "LA-CUSTOMS", "Lieutenant", "Customs officer", ("lo", "vi"), 3, "a Lao customs officer at Dansavanh"),
     DemoUser("programme", "Ainsley", "Stinson", Role.PROGRAMME_STAFF, "", "", "", "", "Programme officer, assessments and training", ("en",), 0, "programme staff (assessment and training)"),
-    DemoUser("admin", "Quản trị", "Hệ thống", Role.SYSTEM_ADMINISTRATOR, "", "", "", "", "System administrator", ("vi", "en"), 0, "the system administrator"),
+    DemoUser("admin", "Quản trị", "Hệ thống", Role.SYSTEM_ADMINISTRATOR, "", "", "", "", "Quản trị hệ thống", ("vi", "en"), 0, "the system administrator"),
 ]  # fmt: skip
+"""Vietnamese accounts keep their rank and position as their users type them, in Vietnamese;
+the others in the working language of the network, English."""
 
 
 def _dec(value: str) -> Decimal | None:

@@ -25,16 +25,23 @@ def country_language(owner: models.Model, country_id: int) -> str:
     A page lists many such rows: the countries' languages are read once for them all (and kept
     in the shared cache until a write), not once per row; a row whose country is already loaded
     answers from it."""
+    return _country_fact(owner, country_id, "language")
+
+
+def country_code(owner: models.Model, country_id: int) -> str:
+    """The ISO code of the country a row belongs to, read as :func:`country_language` reads."""
+    return _country_fact(owner, country_id, "code")
+
+
+def _country_fact(owner: models.Model, country_id: int, field: str) -> str:
     from liaison.caching import shared
 
     if "country" in owner._state.fields_cache:
-        return str(owner.country.language)  # type: ignore[attr-defined]
-    languages = shared(
-        "country-languages", lambda: dict(Country.objects.values_list("pk", "language"))
-    )
-    if country_id in languages:
-        return languages[country_id]
-    return str(owner.country.language)  # type: ignore[attr-defined]
+        return str(getattr(owner.country, field))  # type: ignore[attr-defined]
+    facts = shared(f"country-{field}s", lambda: dict(Country.objects.values_list("pk", field)))
+    if country_id in facts:
+        return str(facts[country_id])
+    return str(getattr(owner.country, field))  # type: ignore[attr-defined]
 
 
 class LocalisedName(models.Model):
@@ -108,7 +115,7 @@ class Country(LocalisedName):
         verbose_name_plural = _("countries")
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.display_name
 
     def get_absolute_url(self) -> str:
         return reverse("registry:country", args=[self.code])
@@ -124,13 +131,21 @@ class Country(LocalisedName):
         language = translation.get_language() or "en"
         if self.name_local and language == self.language:
             return self.name_local
-        if language.startswith("en"):
-            return self.name_en
-        return str(countries.name(self.code)) or self.name_en
+        return country_name(self.code, self.name_en)
+
+
+def country_name(code: str, name_en: str) -> str:
+    """A country's name for a reader of another country: the registry's English name (UN usage)
+    for English readers, for others the name in their language (django-countries)."""
+    if (translation.get_language() or "en").startswith("en"):
+        return name_en
+    return str(countries.name(code)) or name_en
 
 
 class Province(LocalisedName):
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="provinces")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="provinces", verbose_name=_("country")
+    )
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
 
     class Meta:
@@ -139,7 +154,7 @@ class Province(LocalisedName):
         verbose_name_plural = _("provinces")
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.display_name
 
     def local_language(self) -> str:
         return country_language(self, self.country_id)
@@ -148,7 +163,9 @@ class Province(LocalisedName):
 class Cluster(LocalisedName):
     """A geographic group of BLOs analysed together (the survey's CL1, CL2)."""
 
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="clusters")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("country")
+    )
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
 
     class Meta:
@@ -157,7 +174,7 @@ class Cluster(LocalisedName):
         verbose_name_plural = _("clusters")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_en}"
+        return f"{self.code} {self.display_name}"
 
     def local_language(self) -> str:
         return country_language(self, self.country_id)
@@ -175,7 +192,9 @@ class AgencyKind(models.TextChoices):
 
 
 class Agency(LocalisedName):
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="agencies")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="agencies", verbose_name=_("country")
+    )
     code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
     kind = models.CharField(_("type"), max_length=30, choices=AgencyKind.choices)
     abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
@@ -186,23 +205,53 @@ class Agency(LocalisedName):
         verbose_name_plural = _("agencies")
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.display_name
 
     def local_language(self) -> str:
         return country_language(self, self.country_id)
+
+    @property
+    def display_name(self) -> str:
+        """The local name for a reader of the agency's language, the English name for English
+        readers; a reader of a third language reads what the agency is in their own language,
+        and whose it is ("Hải quan Campuchia (GDCE)"), rather than an English name."""
+        language = translation.get_language() or "en"
+        local = self.local_language()
+        if self.name_local and language == local:
+            return self.name_local
+        if language.startswith("en") or language == local or self.kind == AgencyKind.OTHER:
+            return self.name_en
+        code = country_code(self, self.country_id)
+        name = _("%(kind)s of %(country)s") % {
+            "kind": self.get_kind_display(),
+            "country": country_name(code, code),
+        }
+        return f"{name} ({self.abbreviation})" if self.abbreviation else name
 
 
 class BLO(LocalisedName):
     """A Border Liaison Office: a multi-agency post paired with counterpart BLOs across the border."""
 
     code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="blos")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="blos", verbose_name=_("country")
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, related_name="blos", null=True, blank=True
+        Province,
+        on_delete=models.PROTECT,
+        related_name="blos",
+        null=True,
+        blank=True,
+        verbose_name=_("province"),
     )
     cluster = models.ForeignKey(
-        Cluster, on_delete=models.SET_NULL, related_name="blos", null=True, blank=True
+        Cluster,
+        on_delete=models.SET_NULL,
+        related_name="blos",
+        null=True,
+        blank=True,
+        verbose_name=_("cluster"),
     )
     latitude = latitude_field()
     longitude = longitude_field()
@@ -222,7 +271,7 @@ class BLO(LocalisedName):
         verbose_name_plural = _("BLOs")
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.display_name
 
     def get_absolute_url(self) -> str:
         return reverse("registry:blo", args=[self.code])
@@ -248,7 +297,9 @@ class CrossingKind(models.TextChoices):
 
 
 class Crossing(LocalisedName):
-    blo = models.ForeignKey(BLO, on_delete=models.CASCADE, related_name="crossings")
+    blo = models.ForeignKey(
+        BLO, on_delete=models.CASCADE, related_name="crossings", verbose_name=_("BLO")
+    )
     code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
     kind = models.CharField(_("type"), max_length=20, choices=CrossingKind.choices)
     latitude = latitude_field()
@@ -261,7 +312,7 @@ class Crossing(LocalisedName):
         verbose_name_plural = _("border crossings")
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.display_name
 
     def local_language(self) -> str:
         return country_language(self.blo, self.blo.country_id)
@@ -314,13 +365,28 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.OFFICER)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+        Country,
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        verbose_name=_("country"),
     )
     blo = models.ForeignKey(
-        BLO, on_delete=models.PROTECT, related_name="officers", null=True, blank=True
+        BLO,
+        on_delete=models.PROTECT,
+        related_name="officers",
+        null=True,
+        blank=True,
+        verbose_name=_("BLO"),
     )
     agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="officers", null=True, blank=True
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="officers",
+        null=True,
+        blank=True,
+        verbose_name=_("agency"),
     )
     rank = models.CharField(_("rank"), max_length=100, blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)

@@ -218,9 +218,7 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("blo", "agency")
         .order_by("blo__name_en", "agency__name_en", "last_name")
     )
-    record(
-        actor=user, action=AuditAction.VIEW, obj=country, summary=country.name_en, request=request
-    )
+    record(actor=user, action=AuditAction.VIEW, obj=country, summary=country.code, request=request)
     return render(
         request,
         "registry/country.html",

@@ -179,6 +179,7 @@ class SessionRow(TypedDict):
     held_on: str
     interviewer: str
     participants: list[str]
+    language: str
     source: str
 
 
@@ -225,6 +226,7 @@ def qa_section(
             "held_on": formats.date_format(session.held_on, "DATE_FORMAT"),
             "interviewer": session.interviewer,
             "participants": _participants(session),
+            "language": session.language,
             "source": session.source,
         }
         for session in sessions

@@ -116,6 +116,7 @@ class TrainingSessionForm(forms.ModelForm[TrainingSession]):
             "ends_on": DateInput,
             "blos": forms.CheckboxSelectMultiple,
         }
+        labels = {"module": _("Module")}
 
     def __init__(
         self,

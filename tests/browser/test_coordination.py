@@ -59,7 +59,7 @@ def test_coordinator_reads_her_posts_timings_in_vietnamese(
     expect(page).to_have_url(f"{live_server.url}/exchange/coordination/")
     moc_bai = page.locator("#posts tr[data-blo='VN-MOCBAI']")
     expect(moc_bai.locator(".alerts-received")).to_have_text("2")
-    expect(moc_bai.locator(".median-ack")).to_have_text("30 min")
+    expect(moc_bai.locator(".median-ack")).to_have_text("30 phút")
     expect(moc_bai.locator(".requests-overdue")).to_have_text("1")
     expect(page.locator("#overdue-alerts li")).to_have_count(1)
     expect(page.locator("#overdue-requests li")).to_have_count(1)

@@ -6,8 +6,10 @@ import datetime
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from liaison.exchange.models import TLP
 from liaison.languages import KNOWN_LANGUAGES
@@ -38,8 +40,8 @@ def minutes(value: float | None) -> str:
     if value is None:
         return "—"
     if value < 60:
-        return f"{value:.0f} min"
-    return f"{value / 60:.1f} h"
+        return _("%(minutes)s min") % {"minutes": f"{value:.0f}"}
+    return _("%(hours)s h") % {"hours": number_format(value / 60, 1)}
 
 
 @register.filter

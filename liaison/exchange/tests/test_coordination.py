@@ -157,7 +157,7 @@ def test_page_shows_figures_and_never_the_text(traffic) -> None:
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-blo="VN-MOCBAI"' in page
-    assert "20 min" in page and "52 min" in page
+    assert "20 phút" in page and "52 phút" in page  # Hương reads Vietnamese
     for text in ("Hino truck", "cashew", "Who owns the truck", "Nguyễn Văn B", "cargo come"):
         assert text not in page
     # references of records she may not read are not shown either
