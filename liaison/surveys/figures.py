@@ -56,6 +56,10 @@ def signed_interval(interval: list[float] | tuple[float, float] | None) -> str:
     return f"{signed_text(interval[0])} – {signed_text(interval[1])}"
 
 
+SIGNIFICANCE = Decimal("0.05")
+"""The level the results mark a difference significant at; a p-value near it keeps a third digit."""
+
+
 def p_number(value: float | None) -> str:
     """A p-value for a column headed *p*: ``< 0.001``, else two significant digits without
     trailing zeros (``0.03``, ``0.46``, ``0.0012``, ``1``)."""
@@ -64,6 +68,11 @@ def p_number(value: float | None) -> str:
     if value < P_FLOOR:
         return "< " + decimal_text(P_FLOOR, 3)
     rounded = Decimal(f"{value:.2g}")
+    if (rounded <= SIGNIFICANCE) != (value <= float(SIGNIFICANCE)) or (
+        rounded == SIGNIFICANCE and value != float(SIGNIFICANCE)
+    ):
+        # 0.0499 is not written "0.05" beside a result marked significant (nor 0.0501 either)
+        rounded = Decimal(f"{value:.3g}")
     exponent = rounded.normalize().as_tuple().exponent
     places = max(0, -int(exponent))
     return decimal_text(float(rounded), places)

@@ -55,7 +55,7 @@ def test_intervals_and_changes_share_the_decimal_mark():
         (0.00123, "p = 0.0012", "p = 0,0012"),
         (0.0312, "p = 0.031", "p = 0,031"),
         (0.03, "p = 0.03", "p = 0,03"),
-        (0.0499, "p = 0.05", "p = 0,05"),
+        (0.0499, "p = 0.0499", "p = 0,0499"),
         (0.456, "p = 0.46", "p = 0,46"),
         (0.1, "p = 0.1", "p = 0,1"),
         (0.999, "p = 1", "p = 1"),
@@ -76,3 +76,15 @@ def test_a_p_value_in_a_column_headed_p_has_no_p():
         assert p_number(0.00002) == "< 0.001"
         assert p_number(0.0312) == "0.031"
         assert p_number(None) == "–"
+
+
+@pytest.mark.parametrize(
+    ("value", "english"),
+    [(0.0499, "p = 0.0499"), (0.0501, "p = 0.0501"), (0.0496, "p = 0.0496"), (0.05, "p = 0.05")],
+)
+def test_a_p_value_beside_the_significance_level_keeps_the_digit_that_decides(
+    value: float, english: str
+) -> None:
+    # a result marked significant is never written "p = 0.05", nor one that is not
+    with translation.override("en"):
+        assert p_text(value) == english
