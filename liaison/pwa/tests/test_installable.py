@@ -147,6 +147,12 @@ def test_reading_pages_may_be_kept(world) -> None:
         ("/api/incidents", False),
         ("/registry/officers/", False),
         ("/", False),
+        # the questionnaire pages' static files and the form engine a questionnaire needs
+        ("/static/surveys/vendor/odk-web-forms/odk-web-forms.js", True),
+        ("/static/surveys/vendor/odk-web-forms/fonts/0c30666ba7bce92b.woff", True),
+        ("/static/surveys/surveys.css", True),
+        ("/static/exchange/vendor/autocompleter.min.js", False),
+        ("/surveys/rounds/1/xform.xml", False),
     ],
 )
 def test_only_reading_paths_are_kept_offline(path: str, readable: bool) -> None:
