@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,16 +14,15 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import create_model
 
 from liaison.api_errors import SIGNED_IN, IsoDate, IsoDateTime, errors
 from liaison.exchange import partners, services
 from liaison.exchange.forms import resolve_commodity
 from liaison.exchange.idempotency import earlier_answer, idempotent_request, remember_answer
 from liaison.exchange.models import (
-    TLP,
     AlertDelivery,
     Attachment,
-    Distribution,
     Incident,
     NominalEntry,
     SeizureItem,
@@ -33,6 +32,16 @@ from liaison.exchange.selectors import (
     IncidentFilters,
     counts_by_area_and_month,
     search_incidents,
+)
+from liaison.exchange.shape import (
+    COMMODITY_FIELDS,
+    INCIDENT_FIELDS,
+    NOMINAL_FIELDS,
+    FieldKind,
+    IncidentField,
+    Use,
+    commodity_field_of,
+    fields_for,
 )
 from liaison.registry.models import BLO, User
 from liaison.registry.permissions import Action, access, visible
@@ -53,26 +62,63 @@ class ItemOut(Schema):
     unit: str
 
 
-class NominalOut(Schema):
-    kind: str
-    role: str
-    name: str
-    identifier: str
-    nationality: str
+def _schema_fields(use: Use, fields: tuple[IncidentField, ...] = INCIDENT_FIELDS) -> dict[str, Any]:
+    """The fields of :mod:`liaison.exchange.shape` a part of the API carries, as pydantic fields:
+    what the incident's model requires is required on the way in, the rest takes its default."""
+    schema: dict[str, Any] = {}
+    for field in fields_for(use, fields):
+        if field.kind is FieldKind.PART:
+            continue  # a part has its own schema (items)
+        if use is not Use.API_IN:
+            kind: Any = datetime.datetime if field.kind is FieldKind.MOMENT else str
+            schema[field.name] = (kind, ...)
+            continue
+        model_field = field.model_field()
+        kind = IsoDateTime if field.kind is FieldKind.MOMENT else str
+        optional = model_field.has_default() or model_field.blank
+        schema[field.name] = (kind, field.default() if optional else ...)
+    return schema
 
 
-class IncidentOut(Schema):
-    reference: str
-    occurred_at: datetime.datetime
-    blo: str
-    country: str
-    crime_area: str
+def _values(
+    record: Any, use: Use, fields: tuple[IncidentField, ...] = INCIDENT_FIELDS
+) -> dict[str, Any]:
+    """A record's fields for a part of the API, as codes and values."""
+    values: dict[str, Any] = {}
+    for field in fields_for(use, fields):
+        match field.kind:
+            case FieldKind.PART:
+                continue
+            case FieldKind.POST:
+                values[field.name] = record.blo.code
+            case FieldKind.POST_COUNTRY:
+                values[field.name] = record.country.code
+            case FieldKind.COUNTRY:
+                values[field.name] = str(getattr(record, field.name) or "")
+            case _:
+                values[field.name] = getattr(record, field.name)
+    return values
+
+
+class _IncidentOutParts(Schema):
     crime_area_label: str
-    location_kind: str
-    direction: str
-    distribution: str
-    tlp: str
     items: list[ItemOut]
+
+
+class _NominalOutParts(Schema):
+    pass
+
+
+if TYPE_CHECKING:
+    IncidentOut = _IncidentOutParts
+    NominalOut = _NominalOutParts
+else:
+    IncidentOut = create_model(
+        "IncidentOut", __base__=_IncidentOutParts, **_schema_fields(Use.API_LIST)
+    )
+    NominalOut = create_model(
+        "NominalOut", __base__=_NominalOutParts, **_schema_fields(Use.API_DETAIL, NOMINAL_FIELDS)
+    )
 
 
 class AttachmentOut(Schema):
@@ -88,17 +134,18 @@ class AttachmentOut(Schema):
     thumbnail_url: str | None
 
 
-class IncidentDetailOut(IncidentOut):
-    detection_method: str
-    concealment_method: str
-    conveyance: str
-    origin_country: str
-    destination_country: str
-    summary: str
-    summary_language: str
+class _IncidentDetailParts(IncidentOut):
     nominal: list[NominalOut]
     nominal_withheld: int
     attachments: list[AttachmentOut]
+
+
+if TYPE_CHECKING:
+    IncidentDetailOut = _IncidentDetailParts
+else:
+    IncidentDetailOut = create_model(
+        "IncidentDetailOut", __base__=_IncidentDetailParts, **_schema_fields(Use.API_DETAIL)
+    )
 
 
 MAX_OFFSET = 1_000_000_000
@@ -129,22 +176,14 @@ class ItemIn(Schema):
     unit: str
 
 
-class IncidentIn(Schema):
-    blo: str
-    occurred_at: IsoDateTime
-    location_kind: str
-    direction: str
-    crime_area: str
-    detection_method: str
-    concealment_method: str
-    conveyance: str
-    origin_country: str = ""
-    destination_country: str = ""
-    summary: str = ""
-    summary_language: str = "vi"
-    tlp: str = TLP.AMBER.value
-    distribution: str = Distribution.BLO.value
+class _IncidentInParts(Schema):
     items: list[ItemIn] = []
+
+
+if TYPE_CHECKING:
+    IncidentIn = _IncidentInParts
+else:
+    IncidentIn = create_model("IncidentIn", __base__=_IncidentInParts, **_schema_fields(Use.API_IN))
 
 
 class CountOut(Schema):
@@ -155,10 +194,9 @@ class CountOut(Schema):
 
 def _item(item: SeizureItem) -> ItemOut:
     entry = item.commodity
-    kind = next(name for name in SeizureItem.COMMODITY_FIELDS if getattr(item, name) is not None)
     return ItemOut(
         commodity=entry.code,
-        commodity_kind=kind,
+        commodity_kind=commodity_field_of(item),
         label=entry.label(),
         quantity=item.quantity,
         unit=item.unit,
@@ -167,16 +205,8 @@ def _item(item: SeizureItem) -> ItemOut:
 
 def _incident(incident: Incident) -> IncidentOut:
     return IncidentOut(
-        reference=incident.reference,
-        occurred_at=incident.occurred_at,
-        blo=incident.blo.code,
-        country=incident.country.code,
-        crime_area=incident.crime_area,
+        **_values(incident, Use.API_LIST),
         crime_area_label=str(incident.get_crime_area_display()),
-        location_kind=incident.location_kind,
-        direction=incident.direction,
-        distribution=incident.distribution,
-        tlp=incident.tlp,
         items=[_item(i) for i in incident.items.all()],
     )
 
@@ -198,7 +228,7 @@ def incidents(request: HttpRequest, filters: Query[IncidentFilterIn]) -> Inciden
     limit = min(filters.limit, 500)
     page = list(
         found.select_related("blo", "country")
-        .prefetch_related(*(f"items__{name}" for name in SeizureItem.COMMODITY_FIELDS))
+        .prefetch_related(*(f"items__{name}" for name in COMMODITY_FIELDS))
         .order_by("-occurred_at")[filters.offset : filters.offset + limit]
     )
     count = found.count()
@@ -225,23 +255,8 @@ def incident(request: HttpRequest, reference: str) -> IncidentDetailOut:
     base = _incident(found)
     return IncidentDetailOut(
         **base.dict(),
-        detection_method=found.detection_method,
-        concealment_method=found.concealment_method,
-        conveyance=found.conveyance,
-        origin_country=str(found.origin_country or ""),
-        destination_country=str(found.destination_country or ""),
-        summary=found.summary,
-        summary_language=found.summary_language,
-        nominal=[
-            NominalOut(
-                kind=n.kind,
-                role=n.role,
-                name=n.name,
-                identifier=n.identifier,
-                nationality=str(n.nationality or ""),
-            )
-            for n in nominal
-        ],
+        **_values(found, Use.API_DETAIL),
+        nominal=[NominalOut(**_values(n, Use.API_DETAIL, NOMINAL_FIELDS)) for n in nominal],
         nominal_withheld=found.nominal_entries.count() - nominal.count(),
         attachments=[
             AttachmentOut(
@@ -279,7 +294,8 @@ def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, Incide
         earlier = earlier_answer(once)
         if earlier is not None:
             return earlier.status, IncidentOut(**earlier.body)
-    blo = access(user, BLO, code=body.blo)
+    posted = body.model_dump(exclude={"items"})
+    blo = access(user, BLO, code=posted["blo"])
     items: list[SeizureItem] = []
     for position, item_in in enumerate(body.items):
         resolved = resolve_commodity(item_in.commodity)
@@ -290,19 +306,7 @@ def create_incident(request: HttpRequest, body: IncidentIn) -> tuple[int, Incide
         items.append(item)
     incident_obj = Incident(
         blo=blo,
-        occurred_at=body.occurred_at,
-        location_kind=body.location_kind,
-        direction=body.direction,
-        crime_area=body.crime_area,
-        detection_method=body.detection_method,
-        concealment_method=body.concealment_method,
-        conveyance=body.conveyance,
-        origin_country=body.origin_country,
-        destination_country=body.destination_country,
-        summary=body.summary,
-        summary_language=body.summary_language,
-        tlp=body.tlp,
-        distribution=body.distribution,
+        **{f.name: posted[f.name] for f in fields_for(Use.API_IN) if f.kind is not FieldKind.POST},
     )
     try:
         with transaction.atomic():

@@ -35,40 +35,23 @@ from liaison.exchange.models import (
     SmugglingMethod,
 )
 from liaison.exchange.sections import IncidentSection, applies
-from liaison.exchange.selectors import COMMODITY_KINDS
+from liaison.exchange.shape import (
+    COMMODITY_KINDS,
+    NOMINAL_FIELDS,
+    Use,
+    commodity_kind,
+    names_for,
+)
 from liaison.languages import KNOWN_LANGUAGES
 from liaison.reference.language import fold, label, normalise_language
 from liaison.reference.models import (
-    DrugType,
-    OzoneSubstance,
-    Precursor,
     ReferenceLoad,
-    Species,
     SpecimenPart,
-    TimberSpecies,
-    WasteCategory,
 )
 from liaison.registry.models import BLO, Agency, Crossing, User
 from liaison.registry.permissions import visible
 
 TEXT_LANGUAGES = [(code, name) for code, name in KNOWN_LANGUAGES.items()]
-
-VOCABULARY_MODELS: dict[str, Any] = {
-    "drug": DrugType,
-    "precursor": Precursor,
-    "ods": OzoneSubstance,
-    "waste": WasteCategory,
-    "species": Species,
-    "timber": TimberSpecies,
-}
-VOCABULARY_TITLES = {
-    "drug": _("Drugs"),
-    "precursor": _("Precursor chemicals"),
-    "ods": _("Ozone depleting substances"),
-    "waste": _("Hazardous wastes"),
-    "species": _("Wildlife (CITES species)"),
-    "timber": _("Timber"),
-}
 
 
 def set_choices(field: forms.Field, choices: Any) -> None:
@@ -90,13 +73,13 @@ def commodity_choices(lang: str | None = None) -> list[tuple[str, Any]]:
 @lru_cache(maxsize=32)
 def _commodity_choices(lang: str, reference_version: int) -> list[tuple[str, Any]]:
     groups: list[tuple[str, Any]] = [("", "—")]
-    for kind, model in VOCABULARY_MODELS.items():
+    for kind in COMMODITY_KINDS:
         options = [
-            (f"{kind}:{entry.code}", label(entry, lang))
-            for entry in model.objects.filter(active=True).order_by("name_en")
+            (f"{kind.key}:{entry.code}", label(entry, lang))
+            for entry in kind.entries().filter(active=True).order_by("name_en")
         ]
         options.sort(key=lambda option: option[1].lower())
-        groups.append((str(VOCABULARY_TITLES[kind]), options))
+        groups.append((str(kind.title), options))
     return groups
 
 
@@ -155,16 +138,16 @@ def commodity_vocabulary(lang: str, kind: str = "", query: str = "") -> list[Pic
 def _commodity_vocabulary(lang: str, reference_version: int) -> tuple[PickerEntry, ...]:
     entries: list[PickerEntry] = []
     with translation.override(lang):
-        for kind, model in VOCABULARY_MODELS.items():
-            group = str(VOCABULARY_TITLES[kind])
+        for kind in COMMODITY_KINDS:
+            group = str(kind.title)
             rows = []
-            for entry in model.objects.filter(active=True):
+            for entry in kind.entries().filter(active=True):
                 name = label(entry, lang)
                 terms = [name, entry.name_en, *(entry.synonyms or [])]
                 terms.append(getattr(entry, "scientific_name", ""))
                 rows.append(
                     PickerEntry(
-                        value=f"{kind}:{entry.code}",
+                        value=f"{kind.key}:{entry.code}",
                         label=name,
                         group=group,
                         search=" | ".join(fold(term) for term in terms if term),
@@ -185,12 +168,12 @@ def resolve_commodity(value: str) -> tuple[str, Any] | None:
     """``"species:MANIS-JAVANICA"`` → (``"species"``, the Species entry)."""
     if ":" not in value:
         return None
-    kind, code = value.split(":", 1)
-    model = VOCABULARY_MODELS.get(kind)
-    if model is None:
+    key, code = value.split(":", 1)
+    kind = commodity_kind(key)
+    if kind is None:
         return None
-    entry = model.objects.filter(code=code).first()
-    return None if entry is None else (COMMODITY_KINDS[kind], entry)
+    entry = kind.entries().filter(code=code).first()
+    return None if entry is None else (kind.field, entry)
 
 
 NETWORK_COUNTRIES = ("VN", "LA", "KH", "TH", "CN")
@@ -316,28 +299,7 @@ class IncidentForm(forms.ModelForm[Incident]):
 
     class Meta:
         model = Incident
-        fields = [
-            "blo",
-            "crime_area",
-            "occurred_at",
-            "location_kind",
-            "crossing",
-            "latitude",
-            "longitude",
-            "direction",
-            "detection_method",
-            "concealment_method",
-            "conveyance",
-            "origin_country",
-            "transit_countries",
-            "destination_country",
-            "agencies_involved",
-            "summary",
-            "summary_language",
-            "tlp",
-            "distribution",
-            "group",
-        ]
+        fields = names_for(Use.FORM)
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "agencies_involved": forms.CheckboxSelectMultiple,
@@ -400,11 +362,7 @@ class IncidentEditForm(IncidentForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta(IncidentForm.Meta):
-        fields = [
-            f
-            for f in IncidentForm.Meta.fields
-            if f not in {"blo", "tlp", "distribution", "group", "agencies_involved"}
-        ]
+        fields = names_for(Use.EDIT)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -506,16 +464,7 @@ class PersonCountForm(forms.ModelForm[PersonCount]):
 class NominalEntryForm(forms.ModelForm[NominalEntry]):
     class Meta:
         model = NominalEntry
-        fields = [
-            "kind",
-            "role",
-            "name",
-            "identifier",
-            "nationality",
-            "date_of_birth",
-            "details",
-            "distribution",
-        ]
+        fields = names_for(Use.FORM, NOMINAL_FIELDS)
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "details": forms.Textarea(attrs={"rows": 2}),

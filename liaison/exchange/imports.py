@@ -23,48 +23,40 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from liaison.exchange.models import (
-    TLP,
     ConcealmentMethod,
     Conveyance,
     DetectionMethod,
-    Direction,
-    Distribution,
     ImportStatus,
     Incident,
-    LocationKind,
     SeizureImport,
 )
-from liaison.exchange.selectors import COMMODITY_KINDS
 from liaison.exchange.services import (
     IncidentParts,
     check_new_incident,
     do_record_checked_incidents,
 )
-from liaison.reference.models import CrimeArea, Unit
+from liaison.exchange.shape import (
+    COMMODITY_KINDS,
+    FieldKind,
+    Use,
+    commodity_kind,
+    fields_for,
+    import_columns,
+    import_required,
+)
+from liaison.reference.models import Unit
 from liaison.registry.models import BLO, Crossing, User
 from liaison.tabular import RowProblem, Sheet, TableError, read_csv, read_xlsx
 
-COLUMNS = [
-    "case",
-    "occurred_at",
-    "crossing",
-    "location",
-    "direction",
-    "crime_area",
-    "detection_method",
-    "concealment_method",
-    "conveyance",
-    "origin_country",
-    "destination_country",
-    "commodity",
-    "quantity",
-    "unit",
-    "description",
-    "summary",
-    "tlp",
-    "distribution",
-]
-REQUIRED = {"occurred_at", "location", "direction", "crime_area", "commodity", "quantity", "unit"}
+COLUMNS = import_columns()
+REQUIRED = import_required()
+DEFAULTS: dict[str, str] = {
+    "detection_method": DetectionMethod.ROUTINE_INSPECTION,
+    "concealment_method": ConcealmentMethod.OTHER,
+    "conveyance": Conveyance.ON_FOOT,
+}
+"""What a row that leaves one of these empty is taken to say (a province's table often has no
+such column); the others' defaults are the model's."""
 SHEET = "seizures"
 EARLIEST_YEAR = 1950
 """A seizure dated before this is a typing mistake (and years near 1 do not survive time zones)."""
@@ -106,19 +98,31 @@ class _RowReader:
     def problem(self, row: int, column: str, message: str) -> None:
         self.problems.append(RowProblem(self.sheet, row, column, message))
 
-    def choice(self, row: int, column: str, value: str, choices: Any, *, default: str = "") -> str:
+    def choice(
+        self,
+        row: int,
+        column: str,
+        value: str,
+        choices: list[tuple[str, Any]],
+        *,
+        default: str = "",
+    ) -> str:
         if not value and default:
             return default
-        if value in choices.values:
+        values = [v for v, _label in choices]
+        if value in values:
             return str(value)
-        labels = {str(label).lower(): v for v, label in choices.choices}
-        if value.lower() in labels:
-            return str(labels[value.lower()])
+        # a value in another case (amber for AMBER), or a label in any case
+        named = {str(v).lower(): v for v in values} | {
+            str(label).lower(): v for v, label in choices
+        }
+        if value.lower() in named:
+            return str(named[value.lower()])
         self.problem(
             row,
             column,
             _("“%(value)s” is not one of: %(allowed)s")
-            % {"value": value, "allowed": ", ".join(choices.values)},
+            % {"value": value, "allowed": ", ".join(values)},
         )
         return ""
 
@@ -195,19 +199,17 @@ class _RowReader:
         return found
 
     def _commodity(self, value: str) -> tuple[str, Any] | None:
-        from liaison.exchange.forms import VOCABULARY_MODELS
-
-        kind, _sep, code = value.partition(":") if ":" in value else ("", "", value)
-        candidates = [kind] if kind else list(VOCABULARY_MODELS)
-        for candidate in candidates:
-            model = VOCABULARY_MODELS.get(candidate)
-            if model is None:
+        key, _sep, code = value.partition(":") if ":" in value else ("", "", value)
+        candidates = [commodity_kind(key)] if key else list(COMMODITY_KINDS)
+        for kind in candidates:
+            if kind is None:
                 continue
-            entry = model.objects.filter(code__iexact=code.strip()).first()
+            entries = kind.entries()
+            entry = entries.filter(code__iexact=code.strip()).first()
             if entry is None:
-                entry = model.objects.filter(name_en__iexact=code.strip()).first()
+                entry = entries.filter(name_en__iexact=code.strip()).first()
             if entry is not None:
-                return COMMODITY_KINDS[candidate], entry
+                return kind.field, entry
         return None
 
 
@@ -241,51 +243,31 @@ def stage_seizures(
                 "crossing",
                 _("No crossing of this BLO has the code “%(code)s”.") % {"code": crossing_code},
             )
+        values: dict[str, Any] = {}
+        for field in fields_for(Use.IMPORT):
+            column, value = field.column_name, row.get(field.column_name, "")
+            match field.kind:
+                case FieldKind.CHOICE:
+                    values[field.name] = reader.choice(
+                        number,
+                        column,
+                        value,
+                        field.choices(),
+                        default=DEFAULTS.get(field.name) or field.default(),
+                    )
+                case FieldKind.COUNTRY:
+                    values[field.name] = reader.country(number, column, value)
+                case FieldKind.TEXT:
+                    values[field.name] = value
         incident = Incident(
             blo=blo,
             occurred_at=occurred or timezone.now(),  # a row without a date is refused above
             crossing=crossing,
-            location_kind=reader.choice(number, "location", row.get("location", ""), LocationKind),
-            direction=reader.choice(number, "direction", row.get("direction", ""), Direction),
-            crime_area=reader.choice(number, "crime_area", row.get("crime_area", ""), CrimeArea),
-            detection_method=reader.choice(
-                number,
-                "detection_method",
-                row.get("detection_method", ""),
-                DetectionMethod,
-                default=DetectionMethod.ROUTINE_INSPECTION,
-            ),
-            concealment_method=reader.choice(
-                number,
-                "concealment_method",
-                row.get("concealment_method", ""),
-                ConcealmentMethod,
-                default=ConcealmentMethod.OTHER,
-            ),
-            conveyance=reader.choice(
-                number,
-                "conveyance",
-                row.get("conveyance", ""),
-                Conveyance,
-                default=Conveyance.ON_FOOT,
-            ),
-            origin_country=reader.country(number, "origin_country", row.get("origin_country", "")),
-            destination_country=reader.country(
-                number, "destination_country", row.get("destination_country", "")
-            ),
-            summary=row.get("summary", ""),
             summary_language=actor.preferred_language or blo.country.language,
-            tlp=reader.choice(number, "tlp", row.get("tlp", "").upper(), TLP, default=TLP.AMBER),
-            distribution=reader.choice(
-                number,
-                "distribution",
-                row.get("distribution", ""),
-                Distribution,
-                default=Distribution.BLO,
-            ),
+            **values,
         )
         quantity = reader.quantity(number, row.get("quantity", ""))
-        unit = reader.choice(number, "unit", row.get("unit", ""), Unit)
+        unit = reader.choice(number, "unit", row.get("unit", ""), Unit.choices)
         commodity = reader.commodity(number, row.get("commodity", ""))
         if len(reader.problems) > before or commodity is None or quantity is None:
             continue

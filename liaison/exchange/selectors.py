@@ -24,17 +24,17 @@ from liaison.exchange.models import (
     RequestStatus,
     SeizureItem,
 )
+from liaison.exchange.sections import IncidentSection
+from liaison.exchange.shape import (
+    COMMODITY_FIELDS,
+    FieldKind,
+    IncidentField,
+    Use,
+    commodity_kind,
+    fields_for,
+)
 from liaison.registry.models import BLO, Crossing, User
 from liaison.registry.permissions import visible
-
-COMMODITY_KINDS: dict[str, str] = {
-    "drug": "drug_type",
-    "precursor": "precursor",
-    "ods": "ozone_substance",
-    "waste": "waste_category",
-    "species": "species",
-    "timber": "timber_species",
-}
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,10 @@ def search_incidents(
     if filters.crossing_kind:
         incidents = incidents.filter(location_kind=filters.crossing_kind)
     if filters.commodity and ":" in filters.commodity:
-        kind, code = filters.commodity.split(":", 1)
-        field = COMMODITY_KINDS.get(kind)
-        if field:
-            items = SeizureItem.objects.filter(**{f"{field}__code": code})
+        key, code = filters.commodity.split(":", 1)
+        kind = commodity_kind(key)
+        if kind is not None:
+            items = SeizureItem.objects.filter(**{f"{kind.field}__code": code})
             incidents = incidents.filter(pk__in=items.values("incident_id"))
     if filters.nationality:
         code = filters.nationality.upper()
@@ -285,69 +285,45 @@ def alerts_for(user: User) -> QuerySet[Alert]:
     return visible(user, Alert).select_related("from_blo").prefetch_related("deliveries__to_blo")
 
 
+def _export_value(incident: Incident, field: IncidentField) -> Any:
+    """One cell of the export: codes and values, as the import reads them back."""
+    match field.kind:
+        case FieldKind.MOMENT:
+            return timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M")
+        case FieldKind.POST:
+            return incident.blo.code
+        case FieldKind.POST_COUNTRY:
+            return incident.country.code
+        case FieldKind.CROSSING:
+            return incident.crossing.code if incident.crossing else ""
+        case FieldKind.COUNTRY:
+            return str(getattr(incident, field.name) or "")
+        case FieldKind.COUNTRIES:
+            return " ".join(c.code for c in getattr(incident, field.name))
+        case FieldKind.PART if field.section is IncidentSection.ITEMS:
+            return "; ".join(
+                f"{item.quantity.normalize():f} {item.unit} {getattr(item.commodity, 'code', '')}"
+                for item in incident.items.all()
+            )
+        case FieldKind.PART if field.section is IncidentSection.PEOPLE:
+            return "; ".join(
+                f"{p.count} {p.category} {p.sex} {p.age_band} {p.nationality.code}"
+                for p in incident.people.all()
+            )
+        case _:
+            return getattr(incident, field.name)
+
+
 def export_rows(incidents: QuerySet[Incident]) -> list[list[Any]]:
-    """Incidents as table rows (non-nominal part only; nominal data is never exported)."""
-    header: list[Any] = [
-        "reference",
-        "occurred_at",
-        "blo",
-        "country",
-        "crossing",
-        "location",
-        "direction",
-        "crime_area",
-        "detection_method",
-        "concealment_method",
-        "conveyance",
-        "origin_country",
-        "transit_countries",
-        "destination_country",
-        "items",
-        "people",
-        "distribution",
-        "tlp",
-    ]
-    rows: list[list[Any]] = [header]
+    """Incidents as table rows (non-nominal part only; nominal data is never exported), in the
+    columns of :func:`liaison.exchange.shape.export_columns`."""
+    columns = fields_for(Use.EXPORT)
+    rows: list[list[Any]] = [[field.column_name for field in columns]]
     queryset = incidents.select_related("blo", "country", "crossing").prefetch_related(
-        "items__drug_type",
-        "items__precursor",
-        "items__ozone_substance",
-        "items__waste_category",
-        "items__species",
-        "items__timber_species",
-        "people",
+        *(f"items__{name}" for name in COMMODITY_FIELDS), "people"
     )
     for incident in queryset:
-        items = "; ".join(
-            f"{item.quantity.normalize():f} {item.unit} {getattr(item.commodity, 'code', '')}"
-            for item in incident.items.all()
-        )
-        people = "; ".join(
-            f"{p.count} {p.category} {p.sex} {p.age_band} {p.nationality.code}"
-            for p in incident.people.all()
-        )
-        rows.append(
-            [
-                incident.reference,
-                timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
-                incident.blo.code,
-                incident.country.code,
-                incident.crossing.code if incident.crossing else "",
-                incident.location_kind,
-                incident.direction,
-                incident.crime_area,
-                incident.detection_method,
-                incident.concealment_method,
-                incident.conveyance,
-                str(incident.origin_country or ""),
-                " ".join(c.code for c in incident.transit_countries),
-                str(incident.destination_country or ""),
-                items,
-                people,
-                incident.distribution,
-                incident.tlp,
-            ]
-        )
+        rows.append([_export_value(incident, field) for field in columns])
     return rows
 
 

@@ -54,6 +54,7 @@ from liaison.exchange.models import (
     SharingGroup,
 )
 from liaison.exchange.sections import IncidentSection, applies
+from liaison.exchange.shape import Use, names_for
 from liaison.notifications.models import NoticeKind
 from liaison.notifications.services import announce, announce_once, announced_ids
 from liaison.registry.models import BLO, User
@@ -414,23 +415,8 @@ def discard_pending_import(batch: SeizureImport) -> int:
         discarded += len(chunk)
 
 
-INCIDENT_FIELDS = [
-    "occurred_at",
-    "crossing",
-    "location_kind",
-    "latitude",
-    "longitude",
-    "direction",
-    "crime_area",
-    "detection_method",
-    "concealment_method",
-    "conveyance",
-    "origin_country",
-    "transit_countries",
-    "destination_country",
-    "summary",
-    "summary_language",
-]
+INCIDENT_FIELDS = names_for(Use.EDIT)
+"""What an edit may change (:mod:`liaison.exchange.shape`)."""
 
 
 @transaction.atomic

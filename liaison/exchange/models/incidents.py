@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from liaison.exchange.models.shareable import Shareable
+from liaison.exchange.shape import COMMODITY_FIELDS as COMMODITY_KIND_FIELDS
 from liaison.reference.models import (
     CrimeArea,
     DrugType,
@@ -217,14 +218,7 @@ class SeizureItem(models.Model):
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
     description = models.CharField(_("description"), max_length=300, blank=True)
 
-    COMMODITY_FIELDS = (
-        "drug_type",
-        "precursor",
-        "ozone_substance",
-        "waste_category",
-        "species",
-        "timber_species",
-    )
+    COMMODITY_FIELDS = COMMODITY_KIND_FIELDS  # one per kind of liaison.exchange.shape
 
     class Meta:
         verbose_name = _("seized item")

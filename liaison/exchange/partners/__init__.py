@@ -16,7 +16,8 @@ from decimal import Decimal
 from django.http import HttpRequest
 
 from liaison.exchange import services
-from liaison.exchange.models import Incident, IntelligenceReport, NominalEntry, SeizureItem
+from liaison.exchange.models import Incident, IntelligenceReport, NominalEntry
+from liaison.exchange.shape import commodity_field_of
 from liaison.registry.models import User
 from liaison.registry.permissions import access, visible
 
@@ -59,9 +60,7 @@ class IntelligenceExport:
 def _items(incident: Incident) -> list[SeizedItem]:
     seized: list[SeizedItem] = []
     for item in incident.items.all():
-        kind = next(
-            (name for name in SeizureItem.COMMODITY_FIELDS if getattr(item, name) is not None), ""
-        )
+        kind = commodity_field_of(item)
         entry = item.commodity
         seized.append(
             SeizedItem(

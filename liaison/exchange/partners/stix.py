@@ -17,8 +17,9 @@ from typing import Any
 
 import stix2
 
-from liaison.exchange.models import TLP, NominalEntry
+from liaison.exchange.models import TLP, Incident, NominalEntry
 from liaison.exchange.partners import IncidentExport, IntelligenceExport, stable_uuid
+from liaison.exchange.shape import FieldKind, IncidentField, Use, fields_for
 from liaison.registry.models import BLO
 
 MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -94,25 +95,38 @@ def _timestamps(created: datetime.datetime, modified: datetime.datetime) -> dict
     return {"created": created, "modified": max(created, modified)}
 
 
+_LEFT_OUT_EMPTY = {FieldKind.COUNTRY, FieldKind.COUNTRIES}
+
+
+def _property(incident: Incident, field: IncidentField) -> Any:
+    """An incident's field as its ``x_liaison_*`` property (:mod:`liaison.exchange.shape`)."""
+    match field.kind:
+        case FieldKind.MOMENT:
+            return stix2.utils.format_datetime(stix2.utils.STIXdatetime(incident.occurred_at))
+        case FieldKind.POST:
+            return incident.blo.code
+        case FieldKind.POST_COUNTRY:
+            return incident.country.code
+        case FieldKind.COUNTRY:
+            return str(getattr(incident, field.name) or "")
+        case FieldKind.COUNTRIES:
+            return [c.code for c in getattr(incident, field.name)]
+        case _:
+            return getattr(incident, field.name)
+
+
 def _incident_objects(
     export: IncidentExport, marking: str, *, with_nominal: bool
 ) -> list[stix2.base._STIXBase]:
     incident = export.incident
     author = _identity(incident.blo, marking)
     properties: dict[str, Any] = {
-        "x_liaison_reference": incident.reference,
-        "x_liaison_occurred_at": stix2.utils.format_datetime(
-            stix2.utils.STIXdatetime(incident.occurred_at)
-        ),
-        "x_liaison_crime_area": incident.crime_area,
-        "x_liaison_blo": incident.blo.code,
-        "x_liaison_country": incident.country.code,
-        "x_liaison_location_kind": incident.location_kind,
-        "x_liaison_direction": incident.direction,
-        "x_liaison_detection_method": incident.detection_method,
-        "x_liaison_concealment_method": incident.concealment_method,
-        "x_liaison_conveyance": incident.conveyance,
-        "x_liaison_distribution": incident.distribution,
+        f"x_liaison_{field.name}": value
+        for field in fields_for(Use.PARTNER)
+        # STIX has no empty lists, and an unknown country is left out
+        if (value := _property(incident, field)) or field.kind not in _LEFT_OUT_EMPTY
+    }
+    properties |= {
         "x_liaison_seized": [
             {
                 "commodity": item.commodity,
@@ -124,14 +138,6 @@ def _incident_objects(
             for item in export.items
         ],
     }
-    for field, value in (
-        ("origin_country", str(incident.origin_country or "")),
-        ("destination_country", str(incident.destination_country or "")),
-    ):
-        if value:
-            properties[f"x_liaison_{field}"] = value
-    if incident.transit_countries:
-        properties["x_liaison_transit_countries"] = [c.code for c in incident.transit_countries]
     if with_nominal:
         # STIX has no empty lists: no readable entry, no property.
         if export.nominal:

@@ -44,6 +44,7 @@ from liaison.exchange.selectors import (
     IncidentFilters,
     search_incidents,
 )
+from liaison.exchange.shape import COMMODITY_FIELDS
 from liaison.exchange.views.attachments import _attachments_context
 from liaison.exchange.views.checks import _warn_identity_data
 from liaison.exchange.views.pickers import picker_urls
@@ -204,15 +205,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "exchange/incident_detail.html",
         {
             "incident": incident,
-            "items": incident.items.select_related(
-                "drug_type",
-                "precursor",
-                "ozone_substance",
-                "waste_category",
-                "species",
-                "specimen_part",
-                "timber_species",
-            ),
+            "items": incident.items.select_related(*COMMODITY_FIELDS, "specimen_part"),
             "people": incident.people.all(),
             "nominal": nominal,
             "hidden_nominal": hidden_nominal,

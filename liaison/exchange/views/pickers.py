@@ -14,7 +14,6 @@ from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from liaison.exchange.forms import (
-    VOCABULARY_MODELS,
     commodity_vocabulary,
     country_vocabulary,
     reference_version,
@@ -22,6 +21,7 @@ from liaison.exchange.forms import (
 from liaison.exchange.selectors import (
     may_record_somewhere,
 )
+from liaison.exchange.shape import commodity_kind
 from liaison.exchange.views.shared import _user
 
 
@@ -72,7 +72,7 @@ def commodities(request: HttpRequest) -> HttpResponse:
     ``lang``), all of it or filtered (``kind``, ``q``, accent-blind)."""
     lang, query, problems = _picker_request(request, {"kind", "v"})
     kind = request.GET.get("kind", "")
-    if kind and kind not in VOCABULARY_MODELS:
+    if kind and commodity_kind(kind) is None:
         problems.append("kind: not a vocabulary")
     if not request.GET.get("v", "0").isdigit():
         problems.append("v: a number")
