@@ -912,3 +912,27 @@ def test_a_rule_over_the_instances_beside_one_is_a_notice_not_a_false_refusal(co
     assert any(
         "depends on the other instances of the repeat" in notice.message for notice in table.notices
     )
+
+
+def test_a_broken_rule_inside_a_repeat_refuses_the_import_and_saves_nothing(world):
+    # given a round of the questionnaire whose seizures may not pass their submission's limit
+    questionnaire = do_upload_questionnaire(
+        data=make_workbook(survey=RULED_SURVEY, choices=RULED_CHOICES, settings=SETTINGS),
+        file_name="so_bat_giu_gioi_han.xlsx",
+        actor=world.ainsley,
+    )
+    survey_round = make_round(
+        questionnaire, world.ainsley, [world.moc_bai], site_question="", cluster_question=""
+    )
+    # when the ODK Central zip with broken rules is imported
+    with pytest.raises(ExportRejected) as raised:
+        do_import_export(
+            survey_round, _ruled_odk(), file_name="seizure_log.zip", actor=world.ainsley
+        )
+    # then nothing is saved, and the refusal names the file's table, row and column
+    assert not Submission.objects.filter(round=survey_round).exists()
+    assert not survey_round.imports.exists()
+    assert any(
+        str(group).startswith("sheet seizure_log-seizures.csv, column qty, breaks the constraint")
+        for group in raised.value.groups
+    )
