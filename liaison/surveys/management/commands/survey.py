@@ -20,7 +20,8 @@ problem (a bad form, a rejected file, an unknown ``--by`` question, a broken fil
 command with its message and a non-zero exit status, never a traceback.
 
 Messages follow the terminal's locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: Vietnamese for
-``vi_*``, English otherwise); ``--lang`` chooses the language of the labels and the report only.
+``vi_*``, Lao for ``lo_*`` … any language of the interface, English otherwise); ``--lang``
+chooses the language of the labels and the report only.
 """
 
 from __future__ import annotations
