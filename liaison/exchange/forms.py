@@ -709,6 +709,7 @@ class InformationRequestForm(forms.ModelForm[InformationRequest]):
     class Meta:
         model = InformationRequest
         fields = ["to_blo", "question", "question_language", "deadline"]
+        labels = {"to_blo": _("Counterpart BLO")}
         widgets = {
             "question": forms.Textarea(attrs={"rows": 4}),
             "deadline": forms.DateInput(attrs={"type": "date"}),
