@@ -507,3 +507,23 @@ def test_a_choice_of_an_older_version_inside_a_repeat_instance_is_a_notice():
         "patrols/partner",
         [2],
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "matched"),
+    [
+        # another form's export with its header only
+        ('"ho_ten";"don_vi";"so_vu";"_uuid";"_index"\n', "match 0 of the form's 4 questions (0 %)"),
+        # KoboToolbox's columns and nothing of this form
+        (
+            '"ho_ten";"_uuid";"_submission_time";"_index"\n"Trần Thị B";"u-1";"2026-03-02";"1"\n',
+            "match 0 of the form's 4 questions (0 %)",
+        ),
+    ],
+)
+def test_another_forms_file_is_never_taken_for_empty_submissions(form, data, matched):
+    with pytest.raises(ExportError) as raised:
+        read_export(data.encode(), form, filename="khac.csv")
+    assert not isinstance(raised.value, ExportRejected)
+    assert matched in str(raised.value)
+    assert "does not look like data of the form blo_log" in str(raised.value)
