@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
@@ -24,6 +26,9 @@ from liaison.registry.demo import USERS, load_demo_registry
 from liaison.registry.models import User
 from liaison.surveys.demo import load_demo_surveys
 from liaison.training.demo import load_demo_training
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 BUDGET = 100 * 1024
 """Bytes of HTML a page may weigh (before compression)."""
@@ -66,19 +71,20 @@ def page_name(path: str) -> str | None:
     return match.view_name
 
 
-def walk(client: Client) -> dict[str, tuple[str, int]]:
-    """Every page reachable from the home page: its name → (the address visited, HTML bytes)."""
-    weights: dict[str, tuple[str, int]] = {}
+def walk_pages(client: Client) -> Iterator[tuple[str, str, _MonkeyPatchedWSGIResponse]]:
+    """Every HTML page reachable from the home page, one address per page of the resolver:
+    (its name, the address visited, the answer)."""
     seen_names: set[str] = set()
+    visited = 0
     queue = deque(["/"])
-    while queue and len(weights) < MAX_PAGES_PER_PERSONA:
+    while queue and visited < MAX_PAGES_PER_PERSONA:
         url = queue.popleft()
         response = client.get(url)
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
+        visited += 1
         html = response.content
-        name = page_name(urlsplit(url).path) or url
-        weights[name] = (url, len(html))
+        yield page_name(urlsplit(url).path) or url, url, response
         parser = Links()
         parser.feed(html.decode())
         for href in parser.hrefs:
@@ -93,7 +99,11 @@ def walk(client: Client) -> dict[str, tuple[str, int]]:
                 continue
             seen_names.add(target)
             queue.append(href)
-    return weights
+
+
+def walk(client: Client) -> dict[str, tuple[str, int]]:
+    """Every page reachable from the home page: its name → (the address visited, HTML bytes)."""
+    return {name: (url, len(response.content)) for name, url, response in walk_pages(client)}
 
 
 @pytest.fixture
