@@ -629,15 +629,15 @@ def test_the_results_page_shows_each_repeat_in_its_own_section(world):
     )
     assert response.status_code == 200
     document = lxml_html.fromstring(response.content.decode())
-    # then each repeat has its section, labelled, with its instances, before its questions
+    # then each repeat has its section (one that opens on its own), labelled, with its instances,
+    # holding its questions
     _respondents, seizures, suspects = _frames()
-    (section,) = document.xpath("//section[@data-repeat='seizures']")
+    (section,) = document.xpath("//details[@data-repeat='seizures']")
     assert section.get("data-instances") == str(len(seizures))
-    assert section.xpath("string(h2)") == "Vụ bắt giữ"
-    (nested,) = document.xpath("//section[@data-repeat='suspects']")
+    assert section.xpath("string(summary/h2)") == "Vụ bắt giữ"
+    (nested,) = document.xpath("//details[@data-repeat='suspects']")
     assert nested.get("data-instances") == str(len(suspects))
-    following = section.xpath("following-sibling::section[@data-question][1]")
-    assert following[0].get("data-question") == "item"
+    assert section.xpath(".//section[@data-question='item']")
     (item_row,) = document.xpath("//section[@data-question='item']//tr[@data-choice='drugs']")
     assert item_row.xpath("string(td[@data-count])") == str(
         int((seizures["item"] == "drugs").sum())
