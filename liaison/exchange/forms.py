@@ -50,6 +50,7 @@ from liaison.reference.models import (
 )
 from liaison.registry.models import BLO, Agency, Crossing, User
 from liaison.registry.permissions import visible
+from liaison.widgets import QuickSelect
 
 TEXT_LANGUAGES = [(code, name) for code, name in KNOWN_LANGUAGES.items()]
 
@@ -732,16 +733,16 @@ class AnswerForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    area = forms.ChoiceField(label=_("Crime area"), required=False)
+    area = forms.ChoiceField(label=_("Crime area"), required=False, widget=QuickSelect)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    blo = forms.ChoiceField(label=_("BLO"), required=False)
-    crossing_kind = forms.ChoiceField(label=_("Where"), required=False)
-    commodity = forms.ChoiceField(label=_("Commodity"), required=False)
+    blo = forms.ChoiceField(label=_("BLO"), required=False, widget=QuickSelect)
+    crossing_kind = forms.ChoiceField(label=_("Where"), required=False, widget=QuickSelect)
+    commodity = forms.ChoiceField(label=_("Commodity"), required=False, widget=QuickSelect)
     nationality = forms.CharField(label=_("Nationality (ISO code)"), required=False, max_length=2)
     text = forms.CharField(label=_("Words"), required=False)
 
