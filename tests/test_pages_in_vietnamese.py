@@ -213,6 +213,7 @@ def typed_data() -> set[str]:
 
 
 def remember_typed_data(texts: set[str]) -> None:
+    texts = texts - english_names_of_the_demo()  # a name typed as such is still the registry's
     TYPED_DATA.update(texts)
     for text in texts:
         if len(text.split()) >= 3:  # a single word typed somewhere is no licence elsewhere
