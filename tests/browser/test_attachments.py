@@ -46,6 +46,11 @@ def upload(page: Page, name: str, data: bytes, *, of_person: bool = False) -> No
 def thumbnail_loaded(page: Page, name: str) -> Any:
     image = page.locator(f"#attachments img[alt='{name}']")
     expect(image).to_be_visible()
+    # a busy server may still be sending the thumbnail: wait until it is drawn (or has failed)
+    image.evaluate(
+        "img => img.complete ? null : new Promise(done => {"
+        " img.addEventListener('load', done); img.addEventListener('error', done); })"
+    )
     return image.evaluate("img => img.complete && img.naturalWidth")
 
 
@@ -81,13 +86,17 @@ def test_recorder_attaches_a_counterpart_sees_the_goods_and_another_country_gets
     expect(lan.locator(".messages .msg-error")).to_contain_text("“notes.jpg”")
     assert Attachment.objects.count() == 2
 
-    # Dara, at the counterpart post, sees the goods and not the person
+    # Dara, at the counterpart post, reading in Khmer, sees the goods and not the person
+    w.dara.preferred_language = "km"
+    w.dara.save(update_fields=["preferred_language"])
     dara = new_page(browser, refused)
     sign_in(dara, base, "dara", PASSWORD)
     dara.goto(f"{base}/exchange/incidents/{incident.reference}/")
     assert thumbnail_loaded(dara, "scales.jpg") == 240
     expect(dara.locator("#attachments")).not_to_contain_text("driver.jpg")
     expect(dara.locator("#attachment-form")).to_have_count(0)  # she does not change the record
+    assert dara.locator("html").get_attribute("lang") == "km"
+    screenshot(dara, "attachments-counterpart-km")
     opened = dara.goto(f"{base}{goods.get_absolute_url()}")
     assert opened is not None and opened.status == 200
     assert opened.headers["content-type"] == "image/jpeg"

@@ -70,3 +70,21 @@ def test_coordinator_reads_her_posts_timings_in_vietnamese(
         assert text not in content
     screenshot(page, "coordination-vi")
     context.close()
+
+    # and Vanna, Cambodia's coordinator, reading in Khmer, sees Bavet's side of the same exchange
+    w.vanna.preferred_language = "km"
+    w.vanna.save(update_fields=["preferred_language"])
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="km-KH")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, live_server.url, "vanna", PASSWORD)
+    page.goto(f"{live_server.url}/exchange/coordination/")
+    assert page.locator("html").get_attribute("lang") == "km"
+    bavet = page.locator("#posts tr[data-blo='KH-BAVET']")
+    expect(bavet.locator(".alerts-sent")).to_have_text("2")
+    expect(page.locator("#posts tr[data-blo='VN-MOCBAI']")).to_have_count(0)
+    content = page.content()
+    for text in ("Hino", "Xe máy", "Chủ xe"):
+        assert text not in content
+    screenshot(page, "coordination-km")
+    context.close()

@@ -79,7 +79,9 @@ def test_related_records_shown_to_one_reader_and_invisible_to_another(
     screenshot(tuan, "seen-before")
     assert refused == []
 
-    # given Dara, at Bavet across the border: neither record is shared with him
+    # given Dara, at Bavet across the border, reading in Khmer: neither record is shared with him
+    w.dara.preferred_language = "km"
+    w.dara.save(update_fields=["preferred_language"])
     dara = new_page(browser)
     sign_in(dara, base, "dara", PASSWORD)
     response = dara.goto(f"{base}/exchange/incidents/{second.reference}/")
@@ -92,3 +94,20 @@ def test_related_records_shown_to_one_reader_and_invisible_to_another(
     page_text = dara.content()
     assert first.reference not in page_text
     assert second.reference not in page_text
+    assert dara.locator("html").get_attribute("lang") == "km"
+    screenshot(dara, "seen-before-nothing-km")
+
+    # and a third record of the same truck, shared with his post, is all he is told of
+    shared = make_incident(
+        w.lan,
+        distribution="counterpart",
+        nominal=[{**plate("51F 123 45"), "distribution": "counterpart"}],
+    )
+    dara.goto(f"{base}/exchange/incidents/new/")
+    type_plate(dara, "51F-123.45")
+    expect(dara.locator(".seen-before a")).to_have_count(1)
+    expect(dara.locator(".seen-before a")).to_have_text(shared.reference)
+    page_text = dara.content()
+    assert first.reference not in page_text
+    assert second.reference not in page_text
+    screenshot(dara, "seen-before-km")
