@@ -358,7 +358,11 @@ class Form:
 
         def choice_name(value: str, path: str) -> str:
             question = self.question_at(path.strip())
-            return value if question is None else self.choice_label(question, value, language)
+            if question is None:
+                return value
+            if value not in question.choice_names:
+                return ""  # as ODK Web Forms: a value that is no choice has no label
+            return self.choice_label(question, value, language)
 
         return Environment.current(choice_label=choice_name, instances=self.instances)
 
