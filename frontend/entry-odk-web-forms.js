@@ -47,6 +47,39 @@ function say(root, text, kind) {
   box.hidden = !text;
 }
 
+// A media file the form refers to (jr://file-csv/fruits.csv, jr://file/list.xml, jr://images/…):
+// the round's copy, by its file name, through the server's permission check. A name the
+// questionnaire does not carry is answered here with a 404 (the engine reads it as a blank
+// instance) rather than asked of the server. Like the XForm, a file is kept in the forms cache
+// when the server's answer allows it, and that copy serves when the network fails.
+async function fetchAttachment(root, resource) {
+  const { mediaUrl, mediaNames, formsCache, copyHeader, copyItself } = root.dataset;
+  const href = String(resource && resource.href ? resource.href : resource);
+  const name = decodeURIComponent(href.replace(/[?#].*$/, "").split("/").pop() || "");
+  let carried = [];
+  try {
+    carried = JSON.parse(mediaNames || "[]");
+  } catch (error) {
+    carried = [];
+  }
+  if (!name || !mediaUrl || !carried.includes(name)) return new Response("", { status: 404 });
+  const url = new URL(mediaUrl + encodeURIComponent(name), window.location.href).href;
+  const cache = formsCache && window.caches ? await window.caches.open(formsCache).catch(() => null) : null;
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin" });
+  } catch (error) {
+    const kept = cache ? await cache.match(url, { ignoreVary: true }) : null;
+    if (kept) return kept;
+    throw error;
+  }
+  if (cache && response.ok) {
+    if (response.headers.get(copyHeader) === copyItself) await cache.put(url, response.clone()).catch(() => {});
+    else await cache.delete(url, { ignoreVary: true }).catch(() => {});
+  }
+  return response;
+}
+
 // The XForm, from the network; the copy the page kept (in the worker's forms cache, which
 // keep.js deletes at sign-out) when the network fails. Kept only when the server's answer says
 // it may be (the officer may answer the round); an answer without that drops the copy.
@@ -192,7 +225,7 @@ function mountOn(root) {
     const instanceXml = opened;
     const props = {
       formXml,
-      fetchFormAttachment: async () => new Response("", { status: 404 }),
+      fetchFormAttachment: (resource) => fetchAttachment(root, resource),
       missingResourceBehavior: "BLANK",
       onSubmit: submit,
     };

@@ -97,7 +97,47 @@ class Questionnaire(models.Model):
                 ) from None
             return load_form(data, filename=self.file_name)
 
-        return cached_form(self.sha256, read)
+        if self.pk is None:
+            return cached_form(self.sha256, read)
+        media = list(self.media_files.order_by("name"))
+        if not media:
+            return cached_form(self.sha256, read)
+        from liaison.surveys.attachments import with_media
+
+        # the form with its media files' contents is a form of its own: keyed by them too
+        key = ":".join([self.sha256, *(f"{item.name}={item.sha256}" for item in media)])
+        return cached_form(key, lambda: with_media(cached_form(self.sha256, read), media))
+
+
+class QuestionnaireMedia(models.Model):
+    """A file the XForm refers to (``jr://file-csv/NAME``, ``jr://file/NAME``, ``jr://images/…``):
+    a CSV or XML read by ``pulldata()`` and ``select_one_from_file``, or an image of a label."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.CASCADE,
+        related_name="media_files",
+        verbose_name=_("questionnaire"),
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to="surveys/media/")
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100)
+    created = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("questionnaire media file")
+        verbose_name_plural = _("questionnaire media files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "name"], name="surveys_media_name_once_per_questionnaire"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class RoundStatus(models.TextChoices):

@@ -14,6 +14,7 @@ Other OpenRosa clients post ``xml_submission_file`` and get plain text: 201, or 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Collection
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -41,6 +42,7 @@ from liaison.pwa.offline import (
 )
 from liaison.registry.signed_in import current_user
 from liaison.surveys import access, services
+from liaison.surveys.attachments import media_response
 from liaison.surveys.instances import MAX_INSTANCE_BYTES, InstanceRejected, parse_instance
 from liaison.surveys.models import SurveyRound
 from liaison.surveys.xlsform import Form, FormError
@@ -145,6 +147,9 @@ def _page(
             "problem": problem,
             "instance": instance,
             "page_field": PAGE_FIELD,
+            "media_names": json.dumps(
+                list(survey_round.questionnaire.media_files.values_list("name", flat=True))
+            ),
             "forms_cache": FORMS_CACHE,
             "offline_copy_header": OFFLINE_COPY_HEADER,
             "offline_copy_itself": OFFLINE_COPY_ITSELF,
@@ -189,6 +194,20 @@ def round_xform(request: HttpRequest, pk: int) -> HttpResponse:
         return form
     response = HttpResponse(form.xform, content_type="text/xml; charset=utf-8")
     if access.may_answer(user, survey_round):
+        response[OFFLINE_COPY_HEADER] = OFFLINE_COPY_ITSELF
+    return response
+
+
+@login_required
+@require_GET
+def round_media(request: HttpRequest, pk: int, name: str) -> FileResponse:
+    """A media file of the round's questionnaire (``jr://file-csv/NAME`` …), which the engine
+    fetches as it opens the form: for whoever may read the round, a 404 for anyone else."""
+    user = current_user(request)
+    survey_round = access.access_round(user, pk)
+    response = media_response(survey_round.questionnaire, name)
+    if access.may_answer(user, survey_round):
+        # the page keeps it for offline beside the XForm (a file of the form, no answer)
         response[OFFLINE_COPY_HEADER] = OFFLINE_COPY_ITSELF
     return response
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.registry.models import BLO, Country
 from liaison.registry.versioning import add_version_field
+from liaison.surveys.attachments import MEDIA_TYPES
 from liaison.surveys.models import RoundStatus, SurveyRound
 from liaison.surveys.services import RoundData
 from liaison.surveys.xlsform import Form
@@ -23,6 +24,32 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MediaFilesField(forms.FileField):
+    """Several files in one field (Django's own FileField takes one)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ",".join(sorted(MEDIA_TYPES))})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+_MEDIA_HELP = _(
+    "The CSV and XML files the form reads (pulldata(), select_one_from_file) and the images of "
+    "its labels, named as the form refers to them; at most 5 MB each."
+)
+
+
 class QuestionnaireUploadForm(forms.Form):
     file = forms.FileField(
         label=_("XLSForm (.xlsx)"),
@@ -31,6 +58,11 @@ class QuestionnaireUploadForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls"}),
     )
+    media_files = MediaFilesField(label=_("Media files"), required=False, help_text=_MEDIA_HELP)
+
+
+class QuestionnaireMediaForm(forms.Form):
+    media_files = MediaFilesField(label=_("Media files"), help_text=_MEDIA_HELP)
 
 
 class ImportForm(forms.Form):

@@ -9,6 +9,7 @@ everything needed to show them: :class:`~liaison.surveys.xlsform.FormError` (she
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,7 @@ from liaison.registry import permissions
 from liaison.registry.models import BLO, Country, User
 from liaison.registry.permissions import Action
 from liaison.registry.versioning import check_version
+from liaison.surveys.attachments import MediaFile, check_media_files
 from liaison.surveys.expressions import (
     Answer,
     FieldError,
@@ -49,6 +51,7 @@ from liaison.surveys.models import (
     ImportBatch,
     QASession,
     Questionnaire,
+    QuestionnaireMedia,
     ReportDrawing,
     ReportFormat,
     RoundStatus,
@@ -78,16 +81,23 @@ class SubmissionRejected(Exception):
 
 
 def do_upload_questionnaire(
-    *, data: bytes, file_name: str, actor: User | None, request: HttpRequest | None = None
+    *,
+    data: bytes,
+    file_name: str,
+    actor: User | None,
+    request: HttpRequest | None = None,
+    media: Sequence[tuple[str, bytes]] = (),
 ) -> Questionnaire:
-    """Store an XLSForm after the engine has read it whole.
+    """Store an XLSForm after the engine has read it whole, with its media files (name, bytes).
 
     A form the engine refuses raises its :class:`FormError` (naming sheet, row and column) and
-    nothing is stored; so does the same file uploaded twice (a :class:`ValidationError`).
+    nothing is stored; so does the same file uploaded twice (a :class:`ValidationError`) and a
+    media file Liaison does not keep (:class:`~liaison.surveys.attachments.MediaRejected`).
     ``actor`` ``None`` is the system (the demo loader).
     """
     if actor is not None:
         permissions.require(actor, Action.CREATE, Questionnaire())
+    checked_media = check_media_files(media)
     digest = hashlib.sha256(data).hexdigest()
     form = cached_form(digest, lambda: load_form(data, filename=file_name))
     existing = Questionnaire.objects.filter(sha256=digest).first()
@@ -110,6 +120,8 @@ def do_upload_questionnaire(
         questionnaire.file.save(file_name, ContentFile(data), save=False)
         keep_if_committed(questionnaire.file)
         questionnaire.save()
+        for item in checked_media:
+            keep_if_committed(_store_media(questionnaire, item).file)
         record(
             actor=actor,
             action=AuditAction.CREATE,
@@ -120,6 +132,54 @@ def do_upload_questionnaire(
             username=_SYSTEM if actor is None else "",
         )
     return questionnaire
+
+
+def _store_media(questionnaire: Questionnaire, item: MediaFile) -> QuestionnaireMedia:
+    stored = QuestionnaireMedia(
+        questionnaire=questionnaire,
+        name=item.name,
+        sha256=hashlib.sha256(item.data).hexdigest(),
+        size=len(item.data),
+        content_type=item.content_type,
+    )
+    stored.file.save(item.name, ContentFile(item.data), save=False)
+    stored.save()
+    return stored
+
+
+def do_attach_questionnaire_media(
+    questionnaire: Questionnaire,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> list[QuestionnaireMedia]:
+    """Attach media files (name, bytes) to a questionnaire; one of the same name is replaced.
+
+    Every file is checked before any is stored: a refused one raises
+    :class:`~liaison.surveys.attachments.MediaRejected` naming it, and nothing is kept.
+    """
+    permissions.require(actor, Action.CREATE, Questionnaire())
+    checked = check_media_files(files)
+    with files_removed_unless_committed() as keep_if_committed, transaction.atomic():
+        stored = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+        replaced = stored.media_files.filter(name__in=[item.name for item in checked])
+        for old in replaced:
+            # the replaced file goes once its successor is committed
+            transaction.on_commit(functools.partial(old.file.storage.delete, str(old.file.name)))
+        replaced.delete()
+        saved = [_store_media(stored, item) for item in checked]
+        for media in saved:
+            keep_if_committed(media.file)
+        record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=stored,
+            summary=_("Attached media files to the questionnaire %(title)s") % {"title": stored},
+            changes={"media": {media.name: media.sha256 for media in saved}},
+            request=request,
+        )
+    return saved
 
 
 # --- rounds ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q
 from django.http import (
     FileResponse,
@@ -22,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from liaison.csp import allow_document_styles
 from liaison.exchange.idempotency import idempotent_form
@@ -33,6 +34,7 @@ from liaison.registry.permissions import Action
 from liaison.registry.signed_in import current_user
 from liaison.registry.versioning import StaleEdit, conflict_form
 from liaison.surveys import access, services
+from liaison.surveys.attachments import MAX_MEDIA_BYTES, MediaRejected, media_response
 from liaison.surveys.models import (
     CodedPassage,
     DrawingStatus,
@@ -43,7 +45,13 @@ from liaison.surveys.models import (
     SubmissionStatus,
     SurveyRound,
 )
-from liaison.surveys.pageforms import CompareForm, ImportForm, QuestionnaireUploadForm, RoundForm
+from liaison.surveys.pageforms import (
+    CompareForm,
+    ImportForm,
+    QuestionnaireMediaForm,
+    QuestionnaireUploadForm,
+    RoundForm,
+)
 from liaison.surveys.webform import (
     answers_from_post,
     build_items,
@@ -120,12 +128,18 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
         file = upload.cleaned_data["file"]
         try:
             questionnaire = services.do_upload_questionnaire(
-                data=file.read(), file_name=file.name, actor=user, request=request
+                data=file.read(),
+                file_name=file.name,
+                actor=user,
+                request=request,
+                media=_media_files(upload.cleaned_data["media_files"]),
             )
         except FormError as error:
             form_error = error
         except ValidationError as error:
             upload.add_error("file", error)
+        except MediaRejected as error:
+            upload.add_error("media_files", str(error))
         else:
             messages.success(request, _("Questionnaire uploaded."))
             return redirect(questionnaire.get_absolute_url())
@@ -138,12 +152,19 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
             "upload": upload if may_create else None,
             "form_error": form_error,
         },
-        status=400 if form_error is not None else 200,
+        status=400 if form_error is not None or upload.errors else 200,
     )
 
 
+def _media_files(files: list[UploadedFile[bytes]]) -> list[tuple[str, bytes]]:
+    # the browser gives the file's own name: the name the form refers to
+    return [(file.name or "", bytes(file.read(MAX_MEDIA_BYTES + 1))) for file in files]
+
+
 @login_required
-def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire(
+    request: HttpRequest, pk: int, *, media_form: QuestionnaireMediaForm | None = None
+) -> HttpResponse:
     user = current_user(request)
     item = access.access_questionnaire(user, pk)
     form = _form_or_error(item)
@@ -171,8 +192,45 @@ def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
             "questions": questions,
             "rounds": access.visible_rounds(user).filter(questionnaire=item),
             "may_create": access.may_create(user),
+            "media_files": item.media_files.all(),
+            "media_form": media_form
+            or (QuestionnaireMediaForm() if access.may_create(user) else None),
         },
+        status=400 if media_form is not None and media_form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def questionnaire_media(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach media files to a questionnaire (a file of the same name is replaced)."""
+    user = current_user(request)
+    item = access.access_questionnaire(user, pk)
+    if not access.may_create(user):
+        raise PermissionDenied(_("You may not change questionnaires."))
+    media_form = QuestionnaireMediaForm(request.POST, request.FILES)
+    if media_form.is_valid():
+        try:
+            services.do_attach_questionnaire_media(
+                item,
+                _media_files(media_form.cleaned_data["media_files"]),
+                actor=user,
+                request=request,
+            )
+        except MediaRejected as error:
+            media_form.add_error("media_files", str(error))
+        else:
+            messages.success(request, _("Media files attached."))
+            return redirect(item.get_absolute_url())
+    return questionnaire(request, pk, media_form=media_form)
+
+
+@login_required
+@require_GET
+def questionnaire_media_file(request: HttpRequest, pk: int, name: str) -> HttpResponseBase:
+    """A media file of a questionnaire, for whoever sees the questionnaire."""
+    item = access.access_questionnaire(current_user(request), pk)
+    return media_response(item, name)
 
 
 @login_required

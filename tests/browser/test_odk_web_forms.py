@@ -172,10 +172,15 @@ NOT_SENT: dict[str, str] = {
         "tree measured inside the plot) and it asks for a geopoint"
     ),
     "example_xls/widgets.xls": "its date widget takes only future dates; the generated is past",
-    "example_xls/pull_data.xlsx": (
-        "400: the server's expression engine cannot evaluate pulldata() when it checks the "
-        "answers again (the engine did, with the CSV attachment missing); the answer says so"
-    ),
+}
+
+# Media files a form reads, attached with it as an author would (the corpus ships the forms
+# alone): pull_data's pulldata('fruits', 'name', 'name', 'mango') reads fruits.csv, in the
+# engine (fetched through the round's media URL) and on the server when it checks the answers.
+MEDIA: dict[str, list[tuple[str, bytes]]] = {
+    "example_xls/pull_data.xlsx": [
+        ("fruits.csv", "\ufeffname,label\nbanana,Banana\nmango,Mango\n".encode()),
+    ],
 }
 
 # Console errors a form causes that are the page's policy at work, not the engine failing.
@@ -228,7 +233,10 @@ def corpus(
             key = f"{path.parent.name}/{path.name}"
             try:
                 questionnaire = do_upload_questionnaire(
-                    data=path.read_bytes(), file_name=path.name, actor=world.ainsley
+                    data=path.read_bytes(),
+                    file_name=path.name,
+                    actor=world.ainsley,
+                    media=MEDIA.get(key, []),
                 )
             except FormError as error:
                 refused[key] = str(error)
@@ -348,6 +356,10 @@ def walk(corpus: Corpus, key: str) -> None:
     assert Questionnaire.objects.get(pk=survey_round.questionnaire_id).form_id in (
         submission.instance_xml
     )
+    if key == "example_xls/pull_data.xlsx":
+        # the engine read the attached CSV, and the server agreed
+        assert submission.answers["fruit"] == "mango", submission.answers
+        assert "<fruit>mango</fruit>" in submission.instance_xml, submission.instance_xml
 
 
 # Transactional: the fixture's rounds and accounts are committed, so that the live server's
