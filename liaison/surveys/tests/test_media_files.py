@@ -13,6 +13,7 @@ from django.test import Client
 
 import liaison
 from liaison.surveys.attachments import MediaRejected
+from liaison.surveys.expressions import SubmissionInstance
 from liaison.surveys.models import Questionnaire, QuestionnaireMedia, Submission, SurveyRound
 from liaison.surveys.services import (
     SubmissionRejected,
@@ -42,8 +43,9 @@ FRUITS = "\ufeffname,label,price\nbanana,Banana,2\nmango,Mango,3\n".encode()
 def world(settings: Any, tmp_path: Path) -> World:
     settings.MEDIA_ROOT = tmp_path
     world = build_world()
-    world.lan.preferred_language = "en"
-    world.lan.save(update_fields=["preferred_language"])
+    for user in (world.lan, world.ainsley):  # the messages checked are the English ones
+        user.preferred_language = "en"
+        user.save(update_fields=["preferred_language"])
     return world
 
 
@@ -79,7 +81,6 @@ def test_pulldata_reads_the_attached_csv_when_the_answers_are_checked(world: Wor
     survey_round = pull_data_round(world, with_csv=True)
     form = survey_round.form()
     # then the server evaluates pulldata('fruits', 'name', 'name', 'mango') from the file
-    from liaison.surveys.expressions import SubmissionInstance
 
     instance = SubmissionInstance(form, {})
     assert instance.evaluate("pulldata('fruits', 'name', 'name', 'mango')") == "mango"
@@ -97,7 +98,6 @@ def test_pulldata_reads_the_attached_csv_when_the_answers_are_checked(world: Wor
 def test_pulldata_without_its_csv_is_still_a_4xx_naming_the_file(world: World) -> None:
     # given the same form uploaded without its CSV
     survey_round = pull_data_round(world, with_csv=False)
-    from liaison.surveys.expressions import SubmissionInstance
 
     with pytest.raises(ExpressionError, match="fruits"):
         SubmissionInstance(survey_round.form(), {}).evaluate(
@@ -243,3 +243,61 @@ def test_only_those_who_upload_questionnaires_attach_media(world: World) -> None
     )
     assert response.status_code in (403, 404)
     assert not QuestionnaireMedia.objects.exists()
+
+
+def test_a_file_attached_again_replaces_the_one_of_the_same_name(world: World) -> None:
+    # given the pull_data form with a fruits.csv where mango is called something else
+    survey_round = pull_data_round(world, with_csv=False)
+    questionnaire = survey_round.questionnaire
+    do_attach_questionnaire_media(
+        questionnaire, [("fruits.csv", b"name\nmangue\n")], actor=world.ainsley
+    )
+    instance = SubmissionInstance(questionnaire.form(), {})
+    assert instance.evaluate("pulldata('fruits', 'name', 'name', 'mango')") == ""
+    # when the right file is attached under the same name
+    client = signed_in(world.ainsley)
+    response = client.post(
+        f"/surveys/questionnaires/{questionnaire.pk}/media/",
+        {"media_files": SimpleUploadedFile("fruits.csv", FRUITS)},
+    )
+    assert response.status_code == 302
+    # then it is the one kept, read and served
+    assert QuestionnaireMedia.objects.filter(questionnaire=questionnaire).count() == 1
+    instance = SubmissionInstance(questionnaire.form(), {})
+    assert instance.evaluate("pulldata('fruits', 'name', 'name', 'mango')") == "mango"
+    served = signed_in(world.lan).get(f"/surveys/rounds/{survey_round.pk}/media/fruits.csv")
+    assert b"".join(served.streaming_content) == FRUITS  # type: ignore[attr-defined]
+    # and a bad file attached on the page is refused there, naming it
+    response = client.post(
+        f"/surveys/questionnaires/{questionnaire.pk}/media/",
+        {"media_files": SimpleUploadedFile("fruits.csv", b"\xff\xfe\x00")},
+    )
+    assert response.status_code == 400
+    assert "fruits.csv" in response.content.decode()
+    assert QuestionnaireMedia.objects.get().sha256 != ""
+
+
+def test_select_one_from_file_reads_an_attached_xml_file(world: World) -> None:
+    workbook = make_workbook(
+        survey=[
+            {
+                "type": "select_one_from_file posts.xml",
+                "name": "post",
+                "label::English (en)": "Post",
+            }
+        ],
+        choices=None,
+        settings=[
+            {"form_id": "post_pick", "form_title": "Post", "default_language": "English (en)"}
+        ],
+    )
+    posts = (
+        b"<root><item><name>moc_bai</name><label>Moc Bai</label></item>"
+        b"<item><name>bavet</name><label>Bavet</label></item></root>"
+    )
+    questionnaire = do_upload_questionnaire(
+        data=workbook, file_name="post.xlsx", actor=world.ainsley, media=[("posts.xml", posts)]
+    )
+    form = questionnaire.form()
+    assert form.question("post").choice_names == ("moc_bai", "bavet")
+    assert form.choice_label(form.question("post"), "bavet") == "Bavet"
