@@ -269,8 +269,13 @@ def with_media(form: Form, media: Sequence[QuestionnaireMedia]) -> Form:
         item = by_name.get(file_name)
         if item is None:
             continue
-        with item.file.open("rb") as handle:
-            root = instance_root(item.content_type, handle.read())
+        try:
+            with item.file.open("rb") as handle:
+                root = instance_root(item.content_type, handle.read())
+        except OSError:
+            # gone from the data folder: read as not attached (an expression needing it is
+            # refused with the reason, as without the file)
+            continue
         if root is not None:
             wrapper = ET.Element("instance")
             wrapper.append(root)

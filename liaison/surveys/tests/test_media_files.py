@@ -301,3 +301,23 @@ def test_select_one_from_file_reads_an_attached_xml_file(world: World) -> None:
     form = questionnaire.form()
     assert form.question("post").choice_names == ("moc_bai", "bavet")
     assert form.choice_label(form.question("post"), "bavet") == "Bavet"
+
+
+def test_a_media_file_gone_from_the_data_folder_is_a_4xx_not_a_server_error(
+    world: World,
+) -> None:
+    survey_round = pull_data_round(world, with_csv=True)
+    media = QuestionnaireMedia.objects.get()
+    media.file.storage.delete(media.file.name)
+    # a new process: the form is read again from the files
+    from liaison.surveys import models
+
+    models._form_cache.clear()
+    url = f"/surveys/rounds/{survey_round.pk}/media/fruits.csv"
+    assert signed_in(world.lan).get(url).status_code == 404
+    response = signed_in(world.lan).post(
+        f"/surveys/rounds/{survey_round.pk}/fill/", {"action": "submit"}
+    )
+    assert response.status_code == 400
+    assert "fruits" in response.content.decode()
+    assert not Submission.objects.exists()
