@@ -308,7 +308,7 @@ def test_a_media_file_gone_from_the_data_folder_is_a_4xx_not_a_server_error(
 ) -> None:
     survey_round = pull_data_round(world, with_csv=True)
     media = QuestionnaireMedia.objects.get()
-    media.file.storage.delete(media.file.name)
+    media.file.storage.delete(str(media.file.name))
     # a new process: the form is read again from the files
     from liaison.surveys import models
 
