@@ -52,6 +52,14 @@ SHELL_FILES: tuple[str, ...] = (
     "reference/reference.css",
     "reference/offline-search.js",
     "training/training.css",
+    # the new-incident form, kept for offline (OFFLINE_FORMS), draws its sections, pickers and
+    # place map with these
+    "exchange/incident-form.css",
+    "exchange/incident-form.js",
+    "exchange/vendor/autocompleter.min.js",
+    "exchange/identifiers.js",
+    "exchange/place-map.js",
+    "exchange/gms.svg",
 )
 
 

@@ -101,3 +101,16 @@ def test_the_worker_keeps_form_pages_on_one_record_only_as_the_copies_they_name(
     for path, kept in examples.items():
         assert any(re.search(p, path) for p in OFFLINE_COPY_PATTERNS) is kept, path
         assert is_record_path(path)
+
+
+def test_the_kept_incident_form_has_its_scripts_styles_and_map_kept_too(world) -> None:
+    # given the new-incident form as a tablet keeps it
+    page = signed_in(world.lan).get("/exchange/incidents/new/").content.decode()
+    body = Client().get("/sw.js").content.decode()
+    match = re.match(r"self\.__LIAISON_SW__=(\{.*?\});\n", body)
+    assert match
+    precached = {entry["url"] for entry in json.loads(match.group(1))["precache"]}
+    # then every script, style sheet and map of the app that it loads is precached
+    loaded = set(re.findall(r'(?:src|href)="(/static/exchange/[^"#?]+)', page))
+    assert loaded, "the form loads its own files"
+    assert loaded <= precached, sorted(loaded - precached)
