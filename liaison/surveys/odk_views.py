@@ -30,7 +30,6 @@ from django.utils import translation
 from django.utils.csp import CSP
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
-from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
 from liaison.exchange.idempotency import idempotent_form
@@ -136,8 +135,10 @@ def _page(
     instance: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    """The engine's page; after a refusal, with the reason and the instance that was sent."""
-    return render(
+    """The engine's page; after a refusal, with the reason and the instance that was sent. It
+    alone carries the engine's policy (:data:`ENGINE_CSP`): a redirect, a refusal in plain text
+    or a 405 of the same views keep the site's."""
+    response = render(
         request,
         "surveys/fill_odk.html",
         {
@@ -156,9 +157,10 @@ def _page(
         },
         status=status,
     )
+    response._csp_config = ENGINE_CSP  # type: ignore[attr-defined]  # what csp_override sets
+    return response
 
 
-@csp_override(ENGINE_CSP)
 @login_required
 @require_GET
 def fill_odk(request: HttpRequest, pk: int) -> HttpResponse:
@@ -225,7 +227,6 @@ def _posted_instance(request: HttpRequest) -> bytes | None:
     return None
 
 
-@csp_override(ENGINE_CSP)
 @login_required
 @require_POST
 @idempotent_form("surveys.submit_odk")

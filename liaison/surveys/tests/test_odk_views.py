@@ -215,3 +215,15 @@ def test_the_round_page_fills_the_questionnaire_in_odk_web_forms_first(world):
     previous = document.get_element_by_id("fill")
     assert "primary" not in previous.get("class")
     assert previous.get("href") == f"/surveys/rounds/{survey_round.pk}/fill/"
+
+
+def test_only_the_engines_page_allows_webassembly(world) -> None:
+    # the engine's page compiles WebAssembly; a GET of the submission address (405) does not
+    survey_round = patrol_round(world)
+    client = signed_in(world.lan)
+    page = client.get(f"/surveys/rounds/{survey_round.pk}/fill/odk/")
+    assert page.status_code == 200
+    assert "'wasm-unsafe-eval'" in page["Content-Security-Policy"]
+    wrong_method = client.get(f"/surveys/rounds/{survey_round.pk}/submission/")
+    assert wrong_method.status_code == 405
+    assert "'wasm-unsafe-eval'" not in wrong_method["Content-Security-Policy"]
