@@ -3,6 +3,8 @@ record's page and while typing the plate; a reader the records are not shared wi
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -29,11 +31,17 @@ def plate(number: str) -> dict[str, str]:
     }
 
 
-def type_plate(page: Page, number: str) -> None:
+def type_plate(page: Page, number: str) -> dict[str, Any]:
+    """Type the plate on a new incident's first nominal entry: the server's "seen before"."""
     page.click("#nominal summary")
     page.select_option("select[name='nominal-0-kind']", "vehicle")
-    with page.expect_response(lambda response: "/exchange/identifiers/seen/" in response.url):
+    with page.expect_response(
+        lambda response: "/exchange/identifiers/seen/" in response.url
+    ) as answered:
         page.fill("input[name='nominal-0-identifier']", number)
+    response = answered.value
+    assert response.status == 200, (response.status, response.text())
+    return cast(dict[str, Any], response.json())
 
 
 def test_related_records_shown_to_one_reader_and_invisible_to_another(
@@ -69,7 +77,7 @@ def test_related_records_shown_to_one_reader_and_invisible_to_another(
 
     # and while he types the plate on a new incident, it has been seen before, twice
     tuan.goto(f"{base}/exchange/incidents/new/")
-    type_plate(tuan, "51F-123.45")
+    assert type_plate(tuan, "51F-123.45")["seen"] == 2
     hint = tuan.locator(".seen-before")
     expect(hint).to_contain_text("Seen before in records shared with you: 2")
     expect(hint.locator("a")).to_have_count(2)
@@ -88,7 +96,7 @@ def test_related_records_shown_to_one_reader_and_invisible_to_another(
     assert response is not None and response.status == 404
     # when he types the same plate, nothing is said of it: not a count, not a reference
     dara.goto(f"{base}/exchange/incidents/new/")
-    type_plate(dara, "51F-123.45")
+    assert type_plate(dara, "51F-123.45")["seen"] == 0
     dara.wait_for_timeout(300)
     assert dara.locator(".seen-before").inner_text() == ""
     page_text = dara.content()
@@ -104,7 +112,7 @@ def test_related_records_shown_to_one_reader_and_invisible_to_another(
         nominal=[{**plate("51F 123 45"), "distribution": "counterpart"}],
     )
     dara.goto(f"{base}/exchange/incidents/new/")
-    type_plate(dara, "51F-123.45")
+    assert type_plate(dara, "51F-123.45")["seen"] == 1
     expect(dara.locator(".seen-before a")).to_have_count(1)
     expect(dara.locator(".seen-before a")).to_have_text(shared.reference)
     page_text = dara.content()
