@@ -8,6 +8,8 @@ context (Django's ``optgroups``, attributes, selected values), escaped the same 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Hashable
 from typing import Any
 
 from django import forms
@@ -28,8 +30,21 @@ def _attributes(attrs: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+_OPTIONS: dict[Hashable, str] = {}
+"""Options drawn for a stable list of choices (``QuickSelect.options_key``), none selected."""
+_OPTIONS_KEPT = 64
+_SELECTED = re.compile(r'(<option value="[^"]*") selected>')
+
+
 class QuickSelect(forms.Select):
-    """A ``<select>`` with the same markup as Django's, written in one pass."""
+    """A ``<select>`` with the same markup as Django's, written in one pass.
+
+    A form whose choices are the same for many readers (the ~260 commodities, per language and
+    version of the reference data) names them with ``options_key``: the options are then drawn
+    once for that key, and each page only marks its chosen values.
+    """
+
+    options_key: Hashable | None = None
 
     def render(
         self,
@@ -38,6 +53,25 @@ class QuickSelect(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
     ) -> SafeString:
+        if self.options_key is None or self.allow_multiple_selected:
+            return self._draw(name, value, attrs)
+        options = _OPTIONS.get(self.options_key)
+        if options is None:
+            drawn = self._draw("", None, {})
+            options = _SELECTED.sub(r"\1>", drawn[drawn.index(">") + 1 : -len("</select>")])
+            if len(_OPTIONS) >= _OPTIONS_KEPT:
+                _OPTIONS.clear()
+            _OPTIONS[self.options_key] = options
+        for chosen in self.format_value(value):
+            mark = f'<option value="{conditional_escape(str(chosen))}">'
+            options = options.replace(mark, mark[:-1] + " selected>", 1)
+        attributes = _attributes(self.build_attrs(self.attrs, attrs))
+        # the options were escaped when drawn; the name and the attributes are escaped here
+        return mark_safe(
+            f'<select name="{conditional_escape(name)}"{attributes}>{options}</select>'
+        )  # noqa: S308
+
+    def _draw(self, name: str, value: Any, attrs: dict[str, Any] | None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
         out = [
             f'<select name="{conditional_escape(widget["name"])}"{_attributes(widget["attrs"])}>'

@@ -37,3 +37,17 @@ def test_quick_select_marks_the_chosen_option_and_escapes_labels() -> None:
     assert "Methamphetamine &quot;ice&quot; &lt;crystal&gt;" in html
     assert '<optgroup label="Động vật hoang dã">' in html
     assert html.count(" selected") == 1
+
+
+@pytest.mark.parametrize("value", ["", "drug:meth", "species:manis-javanica", None, "x"])
+def test_options_drawn_once_for_a_key_read_as_djangos_for_every_value(value: str | None) -> None:
+    attrs = {"id": "id_commodity", "class": "wide"}
+    keyed = QuickSelect(choices=CHOICES)
+    keyed.options_key = ("test-commodities", "vi")
+    # given the options already drawn for the key with another value chosen
+    keyed.render("commodity", "drug:heroin", attrs)
+    # when another page draws the field with its own value
+    django_html = forms.Select(choices=CHOICES, attrs=attrs).render("commodity", value)
+    quick_html = keyed.render("commodity", value, attrs)
+    # then it is what Django draws: only that value chosen
+    assert _same(quick_html) == _same(django_html)

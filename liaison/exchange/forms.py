@@ -757,7 +757,14 @@ class SearchForm(forms.Form):
             [("", _("All")), *((b.code, b.display_name) for b in visible(user, BLO))],
         )
         set_choices(self.fields["crossing_kind"], [("", _("All")), *LocationKind.choices])
-        set_choices(self.fields["commodity"], commodity_choices())
+        lang, version = get_language() or "en", reference_version()
+        set_choices(self.fields["commodity"], _commodity_choices(lang, version))
+        # the same ~260 options for every reader of a language: drawn once (QuickSelect)
+        cast(QuickSelect, self.fields["commodity"].widget).options_key = (
+            "commodity",
+            lang,
+            version,
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
