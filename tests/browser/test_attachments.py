@@ -113,3 +113,6 @@ def test_recorder_attaches_a_counterpart_sees_the_goods_and_another_country_gets
         assert answer is not None and answer.status == 404
 
     assert not refused, refused
+    # the pages closed before the database is emptied: none may still be fetching a thumbnail
+    for page in (lan, dara, sophea):
+        page.context.close()

@@ -119,3 +119,5 @@ def test_related_records_shown_to_one_reader_and_invisible_to_another(
     assert first.reference not in page_text
     assert second.reference not in page_text
     screenshot(dara, "seen-before-km")
+    for page in (tuan, dara):  # closed before the database is emptied
+        page.context.close()
