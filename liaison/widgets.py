@@ -67,9 +67,8 @@ class QuickSelect(forms.Select):
             options = options.replace(mark, mark[:-1] + " selected>", 1)
         attributes = _attributes(self.build_attrs(self.attrs, attrs))
         # the options were escaped when drawn; the name and the attributes are escaped here
-        return mark_safe(
-            f'<select name="{conditional_escape(name)}"{attributes}>{options}</select>'
-        )  # noqa: S308
+        html = f'<select name="{conditional_escape(name)}"{attributes}>{options}</select>'
+        return mark_safe(html)  # noqa: S308
 
     def _draw(self, name: str, value: Any, attrs: dict[str, Any] | None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
