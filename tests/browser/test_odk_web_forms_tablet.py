@@ -9,14 +9,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from liaison.audit.models import AuditEntry
 from liaison.exchange.models import IdempotencyKey
 from liaison.surveys.models import Submission, SubmissionStatus
 from tests.browser.conftest import sign_in
 from tests.browser.test_odk_web_forms import choose, question, type_number
 from tests.browser.test_offline import kept, kept_paths
 from tests.browser.test_outbox import english, kept_on_tablet, new_tablet, wait_for
-from tests.browser.test_outbox_surveys_quiz import open_under_worker, wait_until_kept
+from tests.browser.test_outbox_surveys_quiz import (
+    open_under_worker,
+    submitted_once_when_back_online,
+    wait_until_kept,
+)
 from tests.builders import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -144,22 +147,10 @@ def test_an_instance_sent_offline_is_recorded_once_when_the_link_returns(
     assert len(waiting) == 1 and "customs" not in waiting[0]
     assert not Submission.objects.filter(respondent=live_world.lan).exists()
 
-    # when the link returns
-    context.set_offline(False)
-
-    # then her instance is recorded, once, with her answers
-    wait_for(
-        lambda: Submission.objects.filter(
-            respondent=live_world.lan, status=SubmissionStatus.SUBMITTED
-        ).exists()
-    )
-    expect(tablet.locator('[data-keep-queue] li[data-state="sent"]')).to_have_count(1)
-    tablet.reload()
-    tablet.wait_for_timeout(500)
-    mine = Submission.objects.get(respondent=live_world.lan)
+    # when the link returns, then her instance is recorded, once, with her answers
+    mine = submitted_once_when_back_online(context, tablet, live_world.lan)
     assert mine.answers["years_border"] == "4" and mine.answers["integrity"] == "refuse"
     assert mine.instance_xml and mine.instance_id.startswith("uuid:")
-    assert AuditEntry.objects.filter(object_type="surveys.Submission").count() == 1
     assert IdempotencyKey.objects.filter(user=live_world.lan).count() == 1
     assert kept_on_tablet(tablet)["outbox"] == []
     context.close()

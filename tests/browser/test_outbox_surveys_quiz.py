@@ -68,6 +68,22 @@ def submitted_offline_then_reloaded(page: Page) -> None:
     expect(page.locator('[data-keep-queue] li[data-state="waiting"]')).to_have_count(1)
 
 
+def submitted_once_when_back_online(context: Any, tablet: Page, officer: Any) -> Submission:
+    """The link returns: the outbox sends what waited, the server records it once (one audit
+    entry), the tablet marks it sent, and a reload sends nothing again."""
+    context.set_offline(False)
+    wait_for(
+        lambda: Submission.objects.filter(
+            respondent=officer, status=SubmissionStatus.SUBMITTED
+        ).exists()
+    )
+    expect(tablet.locator('[data-keep-queue] li[data-state="sent"]')).to_have_count(1)
+    tablet.reload()
+    tablet.wait_for_timeout(500)
+    assert AuditEntry.objects.filter(object_type="surveys.Submission").count() == 1
+    return Submission.objects.get(respondent=officer)
+
+
 def test_a_questionnaire_filled_offline_is_submitted_once_when_the_link_returns(
     live_server, live_world: Any, browser: Browser, settings, tmp_path
 ) -> None:
@@ -100,20 +116,9 @@ def test_a_questionnaire_filled_offline_is_submitted_once_when_the_link_returns(
     assert len(waiting) == 1 and "years_border" not in waiting[0]
     assert not Submission.objects.filter(respondent=live_world.lan).exists()
 
-    # when the link returns
-    context.set_offline(False)
-    # then her questionnaire is submitted, once, with her answers
-    wait_for(
-        lambda: Submission.objects.filter(
-            respondent=live_world.lan, status=SubmissionStatus.SUBMITTED
-        ).exists()
-    )
-    expect(tablet.locator('[data-keep-queue] li[data-state="sent"]')).to_have_count(1)
-    tablet.reload()
-    tablet.wait_for_timeout(500)
-    mine = Submission.objects.get(respondent=live_world.lan)
+    # when the link returns, then her questionnaire is submitted, once, with her answers
+    mine = submitted_once_when_back_online(context, tablet, live_world.lan)
     assert mine.answers["years_border"] == "4" and mine.answers["integrity"] == "refuse"
-    assert AuditEntry.objects.filter(object_type="surveys.Submission").count() == 1
     assert IdempotencyKey.objects.filter(user=live_world.lan).count() == 1
     assert kept_on_tablet(tablet)["outbox"] == []
     context.close()
