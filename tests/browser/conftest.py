@@ -2,15 +2,69 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from django.core.signals import request_finished, request_started
+from playwright.sync_api import Browser, Error, Page, sync_playwright
 
 CHROMIUM = os.environ.get("LIAISON_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+class _InFlight:
+    """The live server's threads answering a request now (each request has its own thread)."""
+
+    def __init__(self) -> None:
+        self.threads: set[int] = set()
+        self.lock = threading.Lock()
+
+    def started(self, **_: Any) -> None:
+        with self.lock:
+            self.threads.add(threading.get_ident())
+
+    def finished(self, **_: Any) -> None:
+        with self.lock:
+            self.threads.discard(threading.get_ident())
+
+    def busy(self) -> bool:
+        alive = {thread.ident for thread in threading.enumerate()}
+        with self.lock:
+            self.threads &= alive  # a thread that died without finishing answers nothing
+            return bool(self.threads)
+
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.busy() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+IN_FLIGHT = _InFlight()
+request_started.connect(IN_FLIGHT.started, dispatch_uid="browser-tests-in-flight-started")
+request_finished.connect(IN_FLIGHT.finished, dispatch_uid="browser-tests-in-flight-finished")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    """Before any fixture is torn down (the database emptied first of all): close the pages the
+    test left open and let the live server finish what they had asked. A debounced check still
+    in flight would otherwise hold SQLite's shared in-memory database while it is flushed, or
+    reach the server after the next test has begun."""
+    funcargs = getattr(item, "funcargs", {})
+    browser = funcargs.get("browser")
+    if isinstance(browser, Browser):
+        for context in list(browser.contexts):
+            with contextlib.suppress(Error):
+                context.close()
+    if "live_server" in funcargs or browser is not None:
+        IN_FLIGHT.wait_idle()
+    return (yield)
 
 
 @pytest.fixture(scope="session")
