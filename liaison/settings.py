@@ -306,6 +306,10 @@ ATTACHMENT_MAX_PER_RECORD = env_int("LIAISON_ATTACHMENT_MAX_PER_RECORD", 20)
 # would otherwise take gigabytes of memory).
 ATTACHMENT_MAX_PIXELS = env_int("LIAISON_ATTACHMENT_MAX_PIXELS", 50_000_000)
 ATTACHMENT_THUMBNAIL_PIXELS = env_int("LIAISON_ATTACHMENT_THUMBNAIL_PIXELS", 320)
+# The files answering a questionnaire's image, audio, video and file questions (photos taken on
+# the form, recordings, documents), sent with the ODK instance: per file, and per submission.
+SURVEY_MEDIA_MAX_BYTES = env_int("LIAISON_SURVEY_MEDIA_MAX_BYTES", 10 * 1024 * 1024)
+SURVEY_MEDIA_MAX_TOTAL_BYTES = env_int("LIAISON_SURVEY_MEDIA_MAX_TOTAL_BYTES", 50 * 1024 * 1024)
 STORAGES = {
     # uploads written whole (temporary name, fsync, link) or not at all: a full disk leaves
     # no truncated file behind

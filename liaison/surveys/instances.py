@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from lxml import etree  # type: ignore[import-untyped]
 
+from liaison.surveys.answer_media import media_kind
 from liaison.surveys.xlsform import NOTE, Form
 
 MAX_INSTANCE_BYTES = 5 * 1024 * 1024
@@ -42,6 +43,9 @@ class OdkInstance:
     """The answers outside repeats, by question name."""
     repeats: dict[str, list[RepeatInstance]] = field(default_factory=dict)
     """The top-level repeats' instances, by repeat name."""
+    media: dict[str, str] = field(default_factory=dict)
+    """The files the answers name (image, audio, video, file questions, in repeats too): file
+    name → question name. The files themselves travel beside the instance."""
 
 
 def _local(tag: object) -> str:
@@ -90,7 +94,7 @@ def parse_instance(data: bytes, form: Form) -> OdkInstance:
         xml=_as_text(data, root),
     )
     top: RepeatInstance = {}
-    _read(root, f"/{form.root_name}", form, top)
+    _read(root, f"/{form.root_name}", form, top, instance.media)
     for name, value in top.items():
         if isinstance(value, list):
             instance.repeats[name] = value
@@ -108,7 +112,9 @@ def _as_text(data: bytes, root: etree._Element) -> str:
         return str(etree.tostring(root, encoding="unicode"))
 
 
-def _read(element: etree._Element, path: str, form: Form, into: RepeatInstance) -> None:
+def _read(
+    element: etree._Element, path: str, form: Form, into: RepeatInstance, media: dict[str, str]
+) -> None:
     for child in element:
         name = _local(child.tag)
         if not name or child.get(f"{{{_JAVAROSA_NAMESPACE}}}template") is not None:
@@ -117,13 +123,13 @@ def _read(element: etree._Element, path: str, form: Form, into: RepeatInstance) 
         group = form.group_at(child_path)
         if group is not None and group.repeat:
             repeat_instance: RepeatInstance = {}
-            _read(child, child_path, form, repeat_instance)
+            _read(child, child_path, form, repeat_instance, media)
             instances = into.setdefault(group.name, [])
             if isinstance(instances, list):
                 instances.append(repeat_instance)
             continue
         if group is not None:
-            _read(child, child_path, form, into)
+            _read(child, child_path, form, into, media)
             continue
         question = form.question_at(child_path)
         if question is None or question.type == NOTE:
@@ -131,6 +137,8 @@ def _read(element: etree._Element, path: str, form: Form, into: RepeatInstance) 
         text = (child.text or "").strip()
         if text:
             into[question.name] = text
+            if media_kind(question) is not None:
+                media.setdefault(text, question.name)
 
 
 def _instance_id(root: etree._Element, form: Form) -> str:

@@ -417,6 +417,44 @@ class Submission(models.Model):
         return self.status == SubmissionStatus.DRAFT
 
 
+class SubmissionMedia(models.Model):
+    """A file answering an image, audio, video or file question of a submission (a photo taken on
+    the form, a recording, a document), sent with the ODK instance, which names it as the answer.
+    Read by whoever reads the submission; its file goes with the row (``post_delete``)."""
+
+    submission = models.ForeignKey(
+        Submission,
+        on_delete=models.CASCADE,
+        related_name="media",
+        verbose_name=_("submission"),
+    )
+    question = models.CharField(_("question"), max_length=255)
+    name = models.CharField(
+        _("file name"), max_length=255, help_text=_("The name the instance gives the file.")
+    )
+    file = models.FileField(_("file"), upload_to="surveys/answers/")
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    created = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "question", "name"]
+        verbose_name = _("answer file")
+        verbose_name_plural = _("answer files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "name"], name="surveys_answer_file_once_per_submission"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:submission_media", args=[self.submission_id, self.name])
+
+
 # --- the qualitative half: interview guides, Q&A sessions, notes, codes --------------------------
 
 

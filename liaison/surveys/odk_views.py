@@ -10,6 +10,12 @@ The page itself posts the instance as a form field (``instance``) through the ta
 link down, recorded once. Its success is a redirect to the round (201 with ``Location`` to the
 outbox), its refusals the page again with the reason and the instance, so nothing typed is lost.
 Other OpenRosa clients post ``xml_submission_file`` and get plain text: 201, or a 4xx saying why.
+
+The files answering image, audio, video and file questions travel beside the instance in the same
+multipart post, each part named as its answer names it (OpenRosa's way, and the engine's
+``InstanceData``): kept with the submission, or the whole post refused (400, 413, 415) with the
+question and file named (:mod:`liaison.surveys.answer_media`). Whoever reads the submission
+downloads them (:func:`submission_media`).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -41,6 +47,7 @@ from liaison.pwa.offline import (
 )
 from liaison.registry.signed_in import current_user
 from liaison.surveys import access, services
+from liaison.surveys.answer_media import AnswerMediaRejected, MediaPart, answer_media_response
 from liaison.surveys.attachments import media_response
 from liaison.surveys.instances import MAX_INSTANCE_BYTES, InstanceRejected, parse_instance
 from liaison.surveys.models import SurveyRound
@@ -227,6 +234,21 @@ def _posted_instance(request: HttpRequest) -> bytes | None:
     return None
 
 
+def _posted_media(request: HttpRequest) -> list[MediaPart]:
+    """The file parts beside the instance: each named as the answer that names it (OpenRosa)."""
+    return [
+        MediaPart(
+            name=name,
+            content_type=upload.content_type or "",
+            size=int(upload.size or 0),
+            file=upload,
+        )
+        for name, uploads in request.FILES.lists()
+        if name != _INSTANCE_FIELD
+        for upload in uploads
+    ]
+
+
 @login_required
 @require_POST
 @idempotent_form("surveys.submit_odk")
@@ -269,7 +291,10 @@ def submit_odk(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user,
             request=request,
             instance=instance,
+            media=_posted_media(request),
         )
+    except AnswerMediaRejected as rejected:
+        return refuse(str(rejected), rejected.status)
     except ExpressionError as error:
         # The server's expression engine cannot evaluate every function ODK's can (pulldata(),
         # …): the instance is refused with the reason rather than recorded unchecked.
@@ -289,3 +314,16 @@ def submit_odk(request: HttpRequest, pk: int) -> HttpResponse:
     response = _text(_("Thank you: your answers are submitted."), 201)
     response["Location"] = reverse("surveys:round", args=[survey_round.pk])
     return response
+
+
+@login_required
+@require_GET
+def submission_media(request: HttpRequest, pk: int, name: str) -> FileResponse:
+    """A file answering a question of a submission, as a download: for whoever may read the
+    submission, a 404 for anyone else (and for a name it does not hold)."""
+    user = current_user(request)
+    submission = access.access_submission(user, pk)
+    media = submission.media.filter(name=name).first()
+    if media is None:
+        raise Http404(_("The submission has no file %(name)s.") % {"name": name})
+    return answer_media_response(media)

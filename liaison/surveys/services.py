@@ -32,6 +32,7 @@ from liaison.registry import permissions
 from liaison.registry.models import BLO, Country, User
 from liaison.registry.permissions import Action
 from liaison.registry.versioning import check_version
+from liaison.surveys.answer_media import MediaPart, build_media_row, check_answer_media
 from liaison.surveys.attachments import MediaFile, check_media_files
 from liaison.surveys.expressions import (
     Answer,
@@ -422,6 +423,7 @@ def do_save_submission(
     actor: User,
     request: HttpRequest | None = None,
     instance: OdkInstance | None = None,
+    media: Sequence[MediaPart] = (),
 ) -> SavedSubmission:
     """Save the actor's draft, or submit it.
 
@@ -430,12 +432,20 @@ def do_save_submission(
     :class:`SubmissionRejected` and nothing is saved.
 
     ``instance`` is what the ODK form engine submitted (its XML, instance ID and repeats): the
-    XML is kept beside the answers, the repeats' instances stored under their names.
+    XML is kept beside the answers, the repeats' instances stored under their names. ``media``
+    are the files sent with it: each must be one its answers name, of its question's kind and
+    within the size limits, or :class:`~liaison.surveys.answer_media.AnswerMediaRejected` is
+    raised and nothing is saved. They replace the files of the draft they submit.
     """
     # The stored round decides whether it takes answers and from whom.
     survey_round = SurveyRound.objects.get(pk=survey_round.pk)
     permissions.require(actor, Action.ANSWER, survey_round)
     form = survey_round.form()
+    checked_media = check_answer_media(
+        instance.media if instance is not None else {},
+        {question.name: question for question in form.questions},
+        media,
+    )
     try:
         clean = applicable_answers(form, answers)
         errors = validate_submission(form, clean, language=language or None)
@@ -457,7 +467,8 @@ def do_save_submission(
         ) from error
     if instance is not None:
         stored.update(instance.repeats)
-    with transaction.atomic():
+    # The files are written before their rows; if the rows do not commit, the files go again.
+    with files_removed_unless_committed() as keep_if_committed, transaction.atomic():
         submission = (
             Submission.objects.select_for_update()
             .filter(round=survey_round, respondent=actor)
@@ -487,6 +498,15 @@ def do_save_submission(
             submission.status = SubmissionStatus.SUBMITTED
             submission.submitted_at = timezone.now()
         submission.save()
+        if instance is not None:
+            # the instance's answers are the whole answer: a file it no longer names goes (its
+            # stored file after the commit, by the post_delete receiver)
+            submission.media.all().delete()
+        for item in checked_media:
+            row = build_media_row(item)
+            keep_if_committed(row.file)
+            row.submission = submission
+            row.save()
         record(
             actor=actor,
             action=AuditAction.CREATE if created else AuditAction.CHANGE,
@@ -497,7 +517,15 @@ def do_save_submission(
                 else _("Saved a draft of the questionnaire of %(round)s")
             )
             % {"round": survey_round.title},
-            changes={"round": survey_round.pk, "status": submission.status},
+            changes={
+                "round": survey_round.pk,
+                "status": submission.status,
+                **(
+                    {"files": {item.part.name: item.question for item in checked_media}}
+                    if checked_media
+                    else {}
+                ),
+            },
             request=request,
         )
     warnings = [error for error in errors if error.code != FieldErrorCode.REQUIRED]

@@ -48,6 +48,11 @@ urlpatterns = [
     path("qa/<int:pk>/notes/<int:question_pk>/", qa_views.qa_note, name="qa_note"),
     path("qa/notes/<int:pk>/code/", qa_views.qa_note_code, name="qa_note_code"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
+    path(
+        "submissions/<int:pk>/files/<str:name>",
+        odk_views.submission_media,
+        name="submission_media",
+    ),
     path("compare/", views.compare, name="compare"),
     path("compare/reports/", views.compare_drawing_new, name="compare_drawing_new"),
 ]

@@ -34,6 +34,7 @@ from liaison.registry.permissions import Action
 from liaison.registry.signed_in import current_user
 from liaison.registry.versioning import StaleEdit, conflict_form
 from liaison.surveys import access, services
+from liaison.surveys.answer_media import media_kind
 from liaison.surveys.attachments import MAX_MEDIA_BYTES, MediaRejected, media_response
 from liaison.surveys.models import (
     CodedPassage,
@@ -478,6 +479,8 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form_or_error(survey_round.questionnaire)
     language = _language()
     answers = item.answers or {}
+    # the files answering image, audio, video and file questions, by the name the answer gives
+    files = {media.name: media for media in item.media.all()}
     rows = []
     for question in form.questions:
         if question.is_metadata or question.in_repeat or question.type == "note":
@@ -488,7 +491,8 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
             shown = ", ".join(form.choice_label(question, name, language) for name in names)
         else:
             shown = value
-        rows.append((form.question_label(question, language), shown))
+        file = files.get(value) if media_kind(question) is not None else None
+        rows.append((form.question_label(question, language), shown, file))
     return render(
         request,
         "surveys/submission.html",
