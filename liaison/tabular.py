@@ -26,9 +26,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import IO, Any
 
-import openpyxl
 from django.utils.translation import gettext as _
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 Row = dict[str, str]
 Sheet = list[tuple[int, Row]]  # (row number as the user sees it, values by column)
@@ -347,6 +345,10 @@ def read_xlsx(
     deadline = Deadline(filename, limits)
     check_file_size(len(raw), filename, limits)
     _check_workbook_archive(raw, filename, limits, deadline)
+    # openpyxl is imported where a workbook is read or written, not with this module: the
+    # commands that read CSV (`liaison survey analyze`) would otherwise pay for its import.
+    import openpyxl
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
@@ -392,6 +394,10 @@ def read_workbook(
     deadline = Deadline(filename, limits)
     check_file_size(len(raw), filename, limits)
     _check_workbook_archive(raw, filename, limits, deadline)
+    # openpyxl is imported where a workbook is read or written, not with this module: the
+    # commands that read CSV (`liaison survey analyze`) would otherwise pay for its import.
+    import openpyxl
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
@@ -544,6 +550,9 @@ def write_csv(rows: Iterable[Sequence[Any]]) -> bytes:
 
 def write_xlsx(sheets: Mapping[str, Iterable[Sequence[Any]]]) -> bytes:
     """A workbook of one sheet per entry; text is written as text, never as a formula."""
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     workbook = openpyxl.Workbook()
     default = workbook.active
     if default is not None:

@@ -9,7 +9,8 @@ Rules, as the PATROL report applies them:
 * a percentage is over the respondents who answered the question; missing answers leave the
   denominator and ``answered`` (the n) is always reported;
 * a select_multiple option's percentage is the share of answering respondents who ticked it;
-* every proportion carries a Wilson 95 % interval (statsmodels);
+* every proportion carries a Wilson 95 % interval (the closed formula statsmodels'
+  ``proportion_confint(method="wilson")`` computes, vectorised here);
 * a cross-tab by a select_one or calculate question is tested with Fisher's exact test when it
   is 2×2 and chi-square otherwise, with Cramér's V (scipy);
 * knowledge questions (options marked in the ``correct`` column) score 1 when a select_one's
@@ -23,6 +24,12 @@ The main path is vectorised: each column is factorised once and counted with ``n
 over the distinct values; no Python loop runs over respondents. A ``where`` filter and a
 calculate question missing from the data are evaluated once per distinct combination of the
 answers they read.
+
+SciPy and statsmodels are imported where a test or an interval needs them, not with this module:
+``scipy.stats`` alone takes about a second to import, longer than analysing 100,000 respondents,
+and every ``liaison`` command would pay it. The Wilson interval needs only the normal quantile
+(the standard library's); the chi-square test and the t interval of a score need a
+distribution's tail, which ``scipy.special`` gives at a fraction of ``scipy.stats``' import time.
 """
 
 from __future__ import annotations
@@ -31,14 +38,13 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import NotRequired, TypedDict
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from django.utils.translation import gettext as _
-from scipy import stats
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from liaison.surveys.expressions import evaluate_frame, holds_frame, to_xpath
 from liaison.surveys.xlsform import (
@@ -53,6 +59,9 @@ from liaison.surveys.xlsform import (
 from liaison.surveys.xpath import ExpressionError, to_string
 
 SIGNIFICANCE = 0.05
+CONFIDENCE = 1 - SIGNIFICANCE
+# The two-sided normal quantile of the 95 % intervals (about 1.96).
+_Z = NormalDist().inv_cdf(1 - SIGNIFICANCE / 2)
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -353,17 +362,25 @@ def _multiselect(series: pd.Series, categories: Sequence[str]) -> _MultiSelect:
 
 
 def _wilson(counts: npt.ArrayLike, nobs: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Wilson's score interval (95 %), in percent; NaN where ``nobs`` is 0.
+
+    The formula of statsmodels' ``proportion_confint(method="wilson")``, clipped to [0, 100]
+    as it is; the tests check the two agree. Written out because importing statsmodels imports
+    all of ``scipy.stats``, and every analysis computes these intervals."""
     count_array = np.asarray(counts, dtype=np.float64)
     nobs_array = np.broadcast_to(np.asarray(nobs, dtype=np.float64), count_array.shape)
     low = np.full(count_array.shape, np.nan)
     high = np.full(count_array.shape, np.nan)
     valid = nobs_array > 0
     if valid.any():
-        lo, hi = proportion_confint(
-            count_array[valid], nobs_array[valid], alpha=SIGNIFICANCE, method="wilson"
-        )
-        low[valid] = np.asarray(lo) * 100
-        high[valid] = np.asarray(hi) * 100
+        n = nobs_array[valid]
+        share = count_array[valid] / n
+        z2 = _Z * _Z
+        denominator = 1 + z2 / n
+        centre = (share + z2 / (2 * n)) / denominator
+        half = _Z * np.sqrt(share * (1.0 - share) / n + z2 / (4.0 * n * n)) / denominator
+        low[valid] = np.clip(centre - half, 0.0, 1.0) * 100
+        high[valid] = np.clip(centre + half, 0.0, 1.0) * 100
     # Wilson's interval ends exactly at 0 % (none) and 100 % (all); keep float noise out.
     low[valid & (count_array == 0)] = 0.0
     high[valid & (count_array == nobs_array)] = 100.0
@@ -371,7 +388,7 @@ def _wilson(counts: npt.ArrayLike, nobs: npt.ArrayLike) -> tuple[FloatArray, Flo
 
 
 class _Intervals:
-    """Wilson intervals, gathered and then computed in one vectorised statsmodels call."""
+    """Wilson intervals, gathered and then computed in one vectorised call."""
 
     def __init__(self) -> None:
         self._requests: list[tuple[dict[str, list[float] | None], list[str], IntArray, int]] = []
@@ -432,14 +449,14 @@ def association_test(table: npt.ArrayLike) -> AssociationTest | None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        # Beyond 2×2 (more than one degree of freedom) scipy applies no continuity
-        # correction, so this χ² is also the one Cramér's V is defined on, as
-        # scipy.stats.contingency.association computes it: one scipy call serves both.
-        chi2 = stats.chi2_contingency(array, correction=False)
-        cramers_v = _number(
-            math.sqrt(float(chi2.statistic) / (int(array.sum()) * (min(array.shape) - 1)))
-        )
+        # Beyond 2×2 (more than one degree of freedom) no continuity correction applies, so
+        # this χ² is also the one Cramér's V is defined on, as
+        # scipy.stats.contingency.association computes it: one χ² serves both.
+        chi2 = _chi_square(array)
+        cramers_v = _number(math.sqrt(chi2.statistic / (int(array.sum()) * (min(array.shape) - 1))))
         if array.shape == (2, 2):
+            from scipy import stats
+
             fisher = stats.fisher_exact(array)
             p_value = _number(fisher.pvalue)
             return AssociationTest(
@@ -459,6 +476,41 @@ def association_test(table: npt.ArrayLike) -> AssociationTest | None:
             cramers_v=cramers_v,
             significant=p_value is not None and p_value < SIGNIFICANCE,
         )
+
+
+@dataclass(frozen=True)
+class _ChiSquare:
+    statistic: float
+    dof: int
+    pvalue: float
+
+
+def _chi_square(observed: IntArray) -> _ChiSquare:
+    """Pearson's χ² test of independence of a table with no all-zero row or column, without
+    continuity correction: what ``scipy.stats.chi2_contingency(observed, correction=False)``
+    returns (the tests check the two agree), with the tail probability from ``scipy.special``.
+    """
+    from scipy.special import chdtrc
+
+    table = observed.astype(np.float64)
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    statistic = float(((table - expected) ** 2 / expected).sum())
+    dof = (table.shape[0] - 1) * (table.shape[1] - 1)
+    return _ChiSquare(statistic=statistic, dof=dof, pvalue=float(chdtrc(dof, statistic)))
+
+
+def _t_interval(values: FloatArray) -> tuple[float, float]:
+    """The 95 % t interval of the mean of ``values`` (at least two, not all equal): what
+    ``scipy.stats.t.interval(0.95, n - 1, loc=mean, scale=scipy.stats.sem(values))`` returns,
+    with the t quantiles from ``scipy.special``."""
+    from scipy.special import stdtrit
+
+    n = len(values)
+    mean = float(values.mean())
+    sem = float(values.std(ddof=1)) / math.sqrt(n)
+    low = mean + sem * float(stdtrit(n - 1, (1.0 - CONFIDENCE) / 2))
+    high = mean + sem * float(stdtrit(n - 1, (1.0 + CONFIDENCE) / 2))
+    return low, high
 
 
 def _numeric_values(series: pd.Series) -> pd.Series:
@@ -915,9 +967,7 @@ class _Analysis:
             ]
         ci95: list[float] | None = None
         if len(present) > 1 and present.std() > 0:
-            sem = stats.sem(present.to_numpy())
-            low, high = stats.t.interval(0.95, len(present) - 1, loc=present.mean(), scale=sem)
-            ci95 = [float(low), float(high)]
+            ci95 = list(_t_interval(scores[~np.isnan(scores)]))
         return ThemeScore(
             label=label or theme or _("Questions outside any theme"),
             questions=questions,
@@ -1081,6 +1131,9 @@ def _change(
     interval: list[float] | None = None
     p_value: float | None = None
     if baseline_n and followup_n:
+        from scipy import stats
+        from statsmodels.stats.proportion import confint_proportions_2indep
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             low, high = confint_proportions_2indep(
@@ -1118,6 +1171,8 @@ def compare(
     language: str | None = None,
 ) -> ComparisonResult:
     """Compare two rounds (or two countries) question by question and theme by theme."""
+    from scipy import stats
+
     before = analyze(form, baseline, language=language)
     after = analyze(form, followup, language=language)
     questions: dict[str, QuestionChange] = {}

@@ -11,7 +11,6 @@ import qrcode
 import qrcode.image.svg
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
 
 from liaison.training.models import Certificate, Completion, TrainingModule
 
@@ -68,6 +67,8 @@ def render_certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     html = render_to_string(
         "training/certificate_pdf.html", certificate_context(certificate, verify_url)
     )
+    from weasyprint import HTML  # a second to import: only when a PDF is drawn
+
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf
 
@@ -99,5 +100,7 @@ def render_module_certificate_pdf(completion: Completion, holder: str, verify_ur
         "training/module_certificate_pdf.html",
         module_certificate_context(completion, holder, verify_url),
     )
+    from weasyprint import HTML  # a second to import: only when a PDF is drawn
+
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf

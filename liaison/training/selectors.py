@@ -25,7 +25,6 @@ from liaison.registry.models import BLO, Role, User
 from liaison.registry.permissions import AnyUser, coordinates_country, heads_blo, is_network_wide
 from liaison.surveys.access import rounds_with_results
 from liaison.surveys.models import SurveyRound
-from liaison.surveys.selectors import round_answers
 from liaison.training.models import (
     Certificate,
     CertificateState,
@@ -336,6 +335,10 @@ def respondents_from_round(survey_round: SurveyRound) -> list[dict[str, Any]]:
     sites = survey_round.site_choices(survey_round.form())
     codes = dict(BLO.objects.filter(pk__in=sites).values_list("pk", "code"))
     blo_codes = {choice: codes[pk] for pk, choice in sites.items() if pk in codes}
+    # Here, not at the top: the app's ready() imports this module (through its panels), and the
+    # survey selectors import pandas, which every `liaison` command would then pay for.
+    from liaison.surveys.selectors import round_answers
+
     respondents = respondents_from_rows(round_answers(survey_round), PATROL_TNA_COLUMNS)
     for respondent in respondents:
         answer = str(respondent.get("blo") or "")
