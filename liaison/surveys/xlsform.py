@@ -14,9 +14,13 @@ analysis scores (see :mod:`liaison.surveys.analysis`).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import json
 import os
 import re
+import secrets
 import warnings as warnings_module
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -381,11 +385,32 @@ class Form:
 FormSource = str | os.PathLike[str] | bytes
 
 
-def load_form(source: FormSource, *, filename: str | None = None) -> Form:
-    """Read an XLSForm (``.xlsx``/``.xls``) from a path or bytes; raises :class:`FormError`."""
+def load_form(
+    source: FormSource, *, filename: str | None = None, cache: Path | None = None
+) -> Form:
+    """Read an XLSForm (``.xlsx``/``.xls``) from a path or bytes; raises :class:`FormError`.
+
+    With ``cache`` (a folder), what pyxform made of the workbook is kept there as JSON, keyed
+    by the file's SHA-256, its name and pyxform's version, and read back the next time the same
+    file is loaded: importing pyxform and converting take about half a second, which a command
+    such as ``liaison survey analyze`` would otherwise pay on every run. Only a form that
+    loaded without error is kept; the :class:`Form` is always built afresh from pyxform's
+    output, so a change to this module needs no new cache. A cache that cannot be read or
+    written is passed over."""
     data, name = _read_source(source, filename)
     file_type = _file_type(data, name)
-    return _convert(data, name, file_type)
+    if cache is None:
+        return _build(_convert(data, name, file_type), name)
+    key = _conversion_key(data, name, file_type)
+    stored = _cached_conversion(cache, key)
+    if stored is not None:
+        return _build(stored, name)
+    conversion = _convert(data, name, file_type)
+    text = _conversion_json(conversion, key)  # pyxform's output as it was, before the build
+    form = _build(conversion, name)
+    if text is not None:
+        _store_conversion(cache, key, text)
+    return form
 
 
 def _read_source(source: FormSource, filename: str | None) -> tuple[bytes, str]:
@@ -440,7 +465,110 @@ def _pyxform_error(error: BaseException, name: str) -> FormError:
     )
 
 
-def _convert(data: bytes, name: str, file_type: str) -> Form:
+@dataclass(frozen=True)
+class _Conversion:
+    """What pyxform makes of a workbook: everything :class:`_FormBuilder` reads."""
+
+    definition: dict[str, Any]
+    xform: str
+    survey_rows: list[dict[str, Any]]
+    choice_rows: list[dict[str, Any]]
+    warnings: list[str]
+
+    def as_json(self, key: str) -> dict[str, Any]:
+        return {
+            "key": key,
+            "definition": self.definition,
+            "xform": self.xform,
+            "survey_rows": self.survey_rows,
+            "choice_rows": self.choice_rows,
+            "warnings": self.warnings,
+        }
+
+
+# Part of the cache key: raise it when _convert calls pyxform differently or keeps other outputs.
+_CONVERSION_FORMAT = 1
+_CACHED_CONVERSIONS = 64
+"""Conversions kept in a cache folder; the least recently used go first."""
+
+
+def _conversion_key(data: bytes, name: str, file_type: str) -> str:
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    # the file name matters: pyxform names a form without a form_id after it
+    for part in (str(_CONVERSION_FORMAT), version("pyxform"), file_type, Path(name).stem):
+        digest.update(part.encode("utf-8") + b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _cached_conversion(folder: Path, key: str) -> _Conversion | None:
+    path = folder / f"{key}.json"
+    try:
+        stored = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept when the folder is pruned
+    if not (
+        isinstance(stored, dict)
+        and stored.get("key") == key
+        and isinstance(stored.get("definition"), dict)
+        and isinstance(stored.get("xform"), str)
+        and isinstance(stored.get("survey_rows"), list)
+        and isinstance(stored.get("choice_rows"), list)
+        and isinstance(stored.get("warnings"), list)
+    ):
+        return None
+    return _Conversion(
+        definition=stored["definition"],
+        xform=stored["xform"],
+        survey_rows=stored["survey_rows"],
+        choice_rows=stored["choice_rows"],
+        warnings=[str(warning) for warning in stored["warnings"]],
+    )
+
+
+def _conversion_json(conversion: _Conversion, key: str) -> str | None:
+    """The cache entry, or ``None`` when reading it back would not give the same values (a
+    tuple, a number as a key …): such a form is converted every time instead."""
+    entry = conversion.as_json(key)
+    try:
+        text = json.dumps(entry, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return text if json.loads(text) == entry else None
+
+
+def _store_conversion(folder: Path, key: str, text: str) -> None:
+    """Write the entry atomically (a reader sees the whole file or none) and prune the folder;
+    a folder that cannot be written only means no cache."""
+    draft = folder / f".{key}.{secrets.token_hex(8)}.tmp"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        draft.write_text(text, encoding="utf-8")
+        draft.replace(folder / f"{key}.json")
+        entries = sorted(folder.glob("*.json"), key=lambda entry: entry.stat().st_mtime)
+        for stale in entries[:-_CACHED_CONVERSIONS]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            draft.unlink(missing_ok=True)
+
+
+def _build(conversion: _Conversion, name: str) -> Form:
+    return _FormBuilder(
+        conversion.definition,
+        conversion.xform,
+        name,
+        _SheetRows(conversion.survey_rows),
+        _SheetRows(conversion.choice_rows),
+        list(conversion.warnings),
+    ).build()
+
+
+def _convert(data: bytes, name: str, file_type: str) -> _Conversion:
     from pyxform.builder import create_survey_element_from_dict
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
@@ -459,9 +587,9 @@ def _convert(data: bytes, name: str, file_type: str) -> Form:
             % {"reason": str(error).strip() or type(error).__name__},
             file=name,
         ) from None
-    survey_rows = _SheetRows(workbook.survey or ())
-    choice_rows = _SheetRows(workbook.choices or ())
-    _check_correct_column(choice_rows, name)
+    survey_rows = list(workbook.survey or ())
+    choice_rows = list(workbook.choices or ())
+    _check_correct_column(_SheetRows(choice_rows), name)
     try:
         definition = workbook_to_json(
             workbook_dict=workbook,
@@ -474,7 +602,7 @@ def _convert(data: bytes, name: str, file_type: str) -> Form:
         # pyxform reports bad forms with PyXFormError/ValidationError but some shapes still
         # surface as KeyError/ValueError/AttributeError; all of them are the form's fault.
         raise _pyxform_error(error, name) from None
-    return _FormBuilder(definition, xform, name, survey_rows, choice_rows, warnings).build()
+    return _Conversion(definition, xform, survey_rows, choice_rows, warnings)
 
 
 class _SheetRows:

@@ -120,14 +120,20 @@ class Command(BaseCommand):
         _outputs(comparison)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.conf import settings
+
         from liaison.surveys.xlsform import FormError, load_form
 
+        # pyxform's conversion of a form file, kept by the file's hash: a second run on the
+        # same questionnaire neither imports pyxform nor converts it again.
+        cache = Path(settings.DATA_DIR) / "cache" / "forms"
         # Messages in the terminal's language; labels and report in ``--lang`` (passed along).
         with translation.override(terminal_language()):
             try:
-                form = load_form(Path(options["form"]))
+                form = load_form(Path(options["form"]), cache=cache)
                 self.other_versions = tuple(
-                    load_form(Path(path)) for path in options.get("form_versions") or ()
+                    load_form(Path(path), cache=cache)
+                    for path in options.get("form_versions") or ()
                 )
             except FormError as error:
                 raise CommandError(str(error)) from None
@@ -144,7 +150,7 @@ class Command(BaseCommand):
             self.run(form, options)
 
     def run(self, form: Form, options: dict[str, Any]) -> None:
-        # pandas, scipy and statsmodels take seconds to import: only once the form is read.
+        # pandas takes half a second to import: only once the form is read.
         from liaison.surveys.analysis import AnalysisError
         from liaison.surveys.imports import ExportError, ExportRejected
 
