@@ -10,7 +10,12 @@
 //   data-keep-local on a submit button ("Save draft") that, with the link down, only keeps the
 //       draft on the tablet instead of queueing a post;
 //   <div data-keep-queue="form"> / <div data-keep-queue="all">: where the waiting items are
-//       listed (those that came from this page / every item of the user).
+//       listed (those that came from this page / every item of the user);
+//   form.keepFiles (set by the page's script, e.g. the photos of an ODK form): Files sent with
+//       the form's fields as a multipart post, each part named as the file is, kept in the
+//       outbox as Blobs (sealed like the fields on a sensitive form) until they are sent; a
+//       refusal is shown on the page (the [data-keep-reason] of the server's answer) and the
+//       form gets a "keep:refused" event, rather than posted again without its files.
 // base.html loads this file with the signed-in user's id (data-user) or data-signed-out, the
 // CSRF cookie's name, the sign-in page's path and the service worker's form-page cache.
 import { openDB } from "idb";
@@ -78,6 +83,23 @@ async function seal(value) {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(JSON.stringify(value)));
   return { iv, data };
+}
+
+async function sealBytes(buffer) {
+  const key = await userKey(true);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  return { iv, data: await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, buffer) };
+}
+
+async function unsealBytes(sealed) {
+  if (!sealed || !canSeal) return null;
+  const key = await userKey(false);
+  if (!key) return null;
+  try {
+    return await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, key, sealed.data);
+  } catch {
+    return null;
+  }
 }
 
 async function unseal(sealed) {
@@ -261,6 +283,15 @@ async function enqueue(form, submitter) {
   const isSensitive = form.hasAttribute("data-keep-sensitive") || form.querySelector("[data-keep-sensitive]") !== null;
   // getAttribute: a field named "action" (the questionnaire's buttons) shadows form.action
   const action = new URL(form.getAttribute("action") || location.href, location.href);
+  // The page's files: Blobs as they are, or sealed with the fields of a sensitive form.
+  const attached = Array.isArray(form.keepFiles) ? form.keepFiles : [];
+  const files = [];
+  for (const file of attached) {
+    const kept = { name: file.name, type: file.type || "application/octet-stream" };
+    if (isSensitive) kept.sealed = await sealBytes(await file.arrayBuffer());
+    else kept.blob = file;
+    files.push(kept);
+  }
   const item = {
     id: newKey(),
     user: config.user,
@@ -273,6 +304,7 @@ async function enqueue(form, submitter) {
     plain: fields.plain,
     body: isSensitive ? null : body,
     sealed: isSensitive ? await seal({ body, secret: fields.secret }) : null,
+    files,
     status: 0,
   };
   await (await db()).put("outbox", item);
@@ -298,6 +330,23 @@ async function send(item) {
     if (!open) return { outcome: "waiting" };
     body = open.body;
   }
+  const headers = {
+    "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+    "Idempotency-Key": item.id,
+    "X-CSRFToken": csrfToken(),
+  };
+  if (item.files && item.files.length) {
+    // the fields and the files in one multipart post (the browser writes its boundary)
+    const multipart = new FormData();
+    for (const [name, value] of new URLSearchParams(body)) multipart.append(name, value);
+    for (const file of item.files) {
+      const bytes = file.sealed ? await unsealBytes(file.sealed) : file.blob;
+      if (!bytes) return { outcome: "waiting" };
+      multipart.append(file.name, new Blob([bytes], { type: file.type }), file.name);
+    }
+    body = multipart;
+    delete headers["Content-Type"];
+  }
   await update(item, { state: "sending" });
   let response;
   try {
@@ -305,11 +354,7 @@ async function send(item) {
       method: "POST",
       body,
       credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
-        "Idempotency-Key": item.id,
-        "X-CSRFToken": csrfToken(),
-      },
+      headers,
     });
   } catch {
     await update(item, { state: "waiting" });
@@ -464,6 +509,19 @@ function goTo(address) {
   location.assign(target.href);
 }
 
+// The reason a refused post gives: the [data-keep-reason] of the page it answers with, else its
+// text.
+async function refusalText(response) {
+  const text = response ? await response.text().catch(() => "") : "";
+  const type = response ? response.headers.get("Content-Type") || "" : "";
+  if (type.includes("html")) {
+    const page = new DOMParser().parseFromString(text, "text/html");
+    const reason = page.querySelector("[data-keep-reason]");
+    if (reason && reason.textContent.trim()) return reason.textContent.trim();
+  }
+  return text.trim() || say("state_refused", "Refused by the server");
+}
+
 async function submitKept(form, submitter) {
   const state = forms.get(form);
   const item = await enqueue(form, submitter);
@@ -472,6 +530,14 @@ async function submitKept(form, submitter) {
     if (state) await (await db()).delete("drafts", state.id);
     if (state) state.baseline = snapshot(form);
     goTo(result.location);
+    return;
+  }
+  if ((result.outcome === "conflict" || result.outcome === "refused") && item.files.length) {
+    // A post of the browser's own would leave the files behind: the server's reason is shown
+    // here instead, the form and its files stay as they are (the draft stays kept meanwhile).
+    await (await db()).delete("outbox", item.id);
+    notice(form, await refusalText(result.response)).dataset.keepRefused = "";
+    form.dispatchEvent(new CustomEvent("keep:refused"));
     return;
   }
   if (result.outcome === "conflict" || result.outcome === "refused") {
@@ -529,8 +595,13 @@ document.addEventListener("submit", (event) => {
   submitKept(form, event.submitter).finally(() => {
     delete form.dataset.keepBusy;
   }).catch((error) => {
-    // IndexedDB refused (a private window, a full disk): the browser posts it as usual
+    // IndexedDB refused (a private window, a full disk): the browser posts it as usual — not
+    // a form with files, which its own post would leave behind
     console.error("Liaison could not keep this form on the tablet:", error);
+    if (Array.isArray(form.keepFiles) && form.keepFiles.length) {
+      notice(form, say("files_not_kept", "This tablet could not keep the form's files: nothing was sent. Try again."));
+      return;
+    }
     form.dataset.keepNative = "yes";
     form.requestSubmit();
   });

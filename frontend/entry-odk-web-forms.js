@@ -11,6 +11,11 @@
 // receives it as the `form` prop, which a global mixin reads (by the component's name). The
 // engine's state is Vue-reactive, so the instance XML is watched like any Vue state, and the
 // reader's language is set with the instance's own `setLanguage`.
+//
+// The payload's files (photos, recordings, documents answering image, audio, video and file
+// questions: the engine's InstanceData holds each beside `xml_submission_file`, named as the
+// instance names it) are handed to keep.js as the form's `keepFiles`: posted with the instance
+// in one multipart post, and kept in the outbox (sealed) with the link down.
 import { createApp, h, watch } from "vue";
 import { OdkWebForm, webFormsPlugin } from "@getodk/web-forms";
 
@@ -204,6 +209,14 @@ function mountOn(root) {
     }
     const file = payload.data[0].get("xml_submission_file");
     if (!file) return;
+    const files = [];
+    for (const data of payload.data) {
+      for (const [name, value] of data.entries()) {
+        if (name === "xml_submission_file" || !(value instanceof Blob)) continue;
+        if (!files.some((kept) => kept.name === name)) files.push(new File([value], name, { type: value.type }));
+      }
+    }
+    form.keepFiles = files;
     sending = true;
     // keep.js saves a draft 300 ms after the last change: let that save land before the form
     // is sent, or it would write the draft again after the sent instance's draft was deleted
@@ -258,7 +271,13 @@ function mountOn(root) {
       if (!writing && formXml !== null) open();
     });
     // keep.js emptied the form (Discard, or the instance went to the outbox): a new one
+    // the server refused an instance sent with files: it stays as it is, the officer's next
+    // changes are kept again
+    form.addEventListener("keep:refused", () => {
+      sending = false;
+    });
     form.addEventListener("reset", () => {
+      form.keepFiles = [];
       setTimeout(() => {
         if (formXml !== null) open();
       }, 0);

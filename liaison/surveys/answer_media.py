@@ -194,6 +194,26 @@ def check_answer_media(
     return checked
 
 
+def require_every_file(referenced: Mapping[str, str], parts: Iterable[MediaPart]) -> None:
+    """Refuse (400) an instance naming a file that did not come with it: from the page, where
+    the engine sends every file it holds, a missing one was lost on the way (a draft reopened
+    without its photo) and is asked for again rather than recorded as a name without a file.
+    Other OpenRosa clients are not held to it, as ODK Central does not hold them: the answer
+    keeps the file's name, without the file (a second post of the same submission, as Collect
+    sends a large one's files, is refused as already submitted)."""
+    sent = {part.name for part in parts}
+    for name, question in referenced.items():
+        if name not in sent:
+            raise AnswerMediaRejected(
+                _(
+                    "The file %(file)s answering “%(question)s” did not arrive with the answers; "
+                    "attach it again."
+                )
+                % {"file": name, "question": question},
+                status=400,
+            )
+
+
 def _storage_name(name: str) -> str:
     # the file is stored under a name of the server's (the instance's name stays on the row)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""

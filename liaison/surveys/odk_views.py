@@ -292,6 +292,7 @@ def submit_odk(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
             instance=instance,
             media=_posted_media(request),
+            every_file=from_page,
         )
     except AnswerMediaRejected as rejected:
         return refuse(str(rejected), rejected.status)

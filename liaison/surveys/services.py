@@ -32,7 +32,12 @@ from liaison.registry import permissions
 from liaison.registry.models import BLO, Country, User
 from liaison.registry.permissions import Action
 from liaison.registry.versioning import check_version
-from liaison.surveys.answer_media import MediaPart, build_media_row, check_answer_media
+from liaison.surveys.answer_media import (
+    MediaPart,
+    build_media_row,
+    check_answer_media,
+    require_every_file,
+)
 from liaison.surveys.attachments import MediaFile, check_media_files
 from liaison.surveys.expressions import (
     Answer,
@@ -424,6 +429,7 @@ def do_save_submission(
     request: HttpRequest | None = None,
     instance: OdkInstance | None = None,
     media: Sequence[MediaPart] = (),
+    every_file: bool = False,
 ) -> SavedSubmission:
     """Save the actor's draft, or submit it.
 
@@ -435,17 +441,20 @@ def do_save_submission(
     XML is kept beside the answers, the repeats' instances stored under their names. ``media``
     are the files sent with it: each must be one its answers name, of its question's kind and
     within the size limits, or :class:`~liaison.surveys.answer_media.AnswerMediaRejected` is
-    raised and nothing is saved. They replace the files of the draft they submit.
+    raised and nothing is saved. They replace the files of the draft they submit. With
+    ``every_file`` (the engine's page, which sends every file it holds) a file the instance
+    names must be among them.
     """
     # The stored round decides whether it takes answers and from whom.
     survey_round = SurveyRound.objects.get(pk=survey_round.pk)
     permissions.require(actor, Action.ANSWER, survey_round)
     form = survey_round.form()
+    referenced = instance.media if instance is not None else {}
     checked_media = check_answer_media(
-        instance.media if instance is not None else {},
-        {question.name: question for question in form.questions},
-        media,
+        referenced, {question.name: question for question in form.questions}, media
     )
+    if every_file:
+        require_every_file(referenced, media)
     try:
         clean = applicable_answers(form, answers)
         errors = validate_submission(form, clean, language=language or None)

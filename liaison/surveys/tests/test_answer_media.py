@@ -363,6 +363,33 @@ def test_a_refusal_on_the_page_says_why_and_gives_the_instance_back(world, setti
     assert stored_files() == []
 
 
+def test_the_page_cannot_record_a_photo_that_did_not_arrive(world):
+    # given a draft reopened on the page names a photo the engine no longer holds
+    survey_round = media_round(world)
+
+    # when the page sends the instance without it
+    response = english(world.lan).post(
+        submit_url(survey_round),
+        {PAGE_FIELD: instance_xml(survey_round, {"photo": "1712.png"}, "uuid:page-3")},
+    )
+
+    # then it is asked for again, and nothing is recorded
+    assert response.status_code == 400
+    document = lxml_html.fromstring(response.content.decode())
+    status = document.get_element_by_id("odk-status")
+    assert "1712.png" in status.text_content() and "attach it again" in status.text_content()
+    assert status.get("data-keep-reason") is not None
+    assert not Submission.objects.filter(round=survey_round).exists()
+
+
+def test_an_openrosa_client_may_leave_a_file_out(world):
+    # as ODK Central takes it: the answer keeps the file's name, no file is stored
+    survey_round = media_round(world)
+    response = openrosa_post(english(world.lan), survey_round, {"photo": "1712.png"}, {})
+    assert response.status_code == 201
+    assert not SubmissionMedia.objects.exists()
+
+
 def test_the_refusal_speaks_the_officers_language(world, settings):
     # given Lan reads Vietnamese
     settings.SURVEY_MEDIA_MAX_BYTES = 10
