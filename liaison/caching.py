@@ -24,6 +24,8 @@ outside the services (a database restored underneath the running server).
 from __future__ import annotations
 
 import hashlib
+import logging
+import pickle
 import secrets
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -32,6 +34,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "liaison:data-version"
 TIMEOUT = 300
@@ -69,10 +73,20 @@ def _key(*parts: object) -> str:
     return f"liaison:{digest}"
 
 
+def _cached(key: str) -> Any:
+    """The entry under ``key``, or None: an entry that no longer reads back (written by another
+    version of the code, whose classes have moved or changed) is a miss, never an error."""
+    try:
+        return cache.get(key)
+    except (AttributeError, ImportError, TypeError, ValueError, EOFError, pickle.UnpicklingError):
+        logger.warning("cache entry %s could not be read; recomputed", key, exc_info=True)
+        return None
+
+
 def shared[T](name: str, compute: Callable[[], T]) -> T:
     """A value that is the same for every reader, recomputed after any write."""
     key = _key("shared", name, data_version())
-    found: Any = cache.get(key)
+    found: Any = _cached(key)
     if found is not None:
         return found  # type: ignore[no-any-return]
     value = compute()
@@ -97,7 +111,7 @@ def for_reader[T](user: Any, name: str, compute: Callable[[], T], *extra: object
 
     ``extra`` names what else the value depends on (the page's language, a BLO shown)."""
     key = _key("reader", name, *reader_key(user), *extra, data_version())
-    found: Any = cache.get(key)
+    found: Any = _cached(key)
     if found is not None:
         return found  # type: ignore[no-any-return]
     value = compute()

@@ -13,6 +13,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator, normalize_choices
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -87,3 +88,21 @@ class QuickSelect(forms.Select):
                 out.append("</optgroup>")
         out.append("</select>")
         return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped
+
+
+class FixedChoices(BaseChoiceIterator):
+    """A choice list put in Django's normal form once, for lists many forms share.
+
+    Setting ``field.choices`` walks and rebuilds the whole list on every form (the ~260
+    commodities, every search); a list wrapped here is kept (Django passes choice iterators
+    through as they are) and only iterated.
+    """
+
+    def __init__(self, choices: Any) -> None:
+        self.normalized: list[Any] = list(normalize_choices(choices))
+
+    def __iter__(self) -> Any:
+        return iter(self.normalized)
+
+    def __len__(self) -> int:
+        return len(self.normalized)

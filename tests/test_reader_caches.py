@@ -121,3 +121,89 @@ def test_the_dashboards_aggregates_are_read_once_until_a_write(world: World) -> 
     grouped = [q["sql"] for q in second.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(second) < len(first)
     assert not [sql for sql in grouped if "GROUP BY" in sql.upper()]
+
+
+def listed(client: Client, query: str = "") -> list[str]:
+    response = client.get(f"/exchange/incidents/{query}")
+    assert response.status_code == 200
+    return re.findall(r'<a href="/exchange/incidents/([^/"]+)/">', response.content.decode())
+
+
+def test_the_incident_list_is_read_once_per_reader_until_a_write(world: World) -> None:
+    # given a page of Lan's list, read once
+    first = make_incident(world.lan, distribution="blo")
+    lan = signed_in(world.lan)
+    assert listed(lan) == [first.reference]
+    # when she reads it again, the incidents are not queried again (the read is still audited)
+    with CaptureQueriesContext(connection) as again:
+        assert listed(lan) == [first.reference]
+    assert not [q for q in again.captured_queries if "exchange_incident" in q["sql"]]
+    assert [q for q in again.captured_queries if "INSERT INTO" in q["sql"] and "audit" in q["sql"]]
+    # and when Minh records another incident of their post, her next page lists it
+    second = make_incident(world.minh, distribution="blo", days_ago=0)
+    assert listed(lan) == [second.reference, first.reference]
+
+
+def test_a_narrowed_record_leaves_every_cached_list_at_once(world: World) -> None:
+    from liaison.exchange.models import Distribution
+    from liaison.exchange.services import do_share_record
+
+    # given a record shared with the whole network, in Khamla's (Pang Hok) cached list
+    record = make_incident(world.lan, distribution="network", tlp="GREEN")
+    khamla = signed_in(world.khamla)
+    assert listed(khamla) == [record.reference]
+    assert listed(khamla, "?area=wildlife") == [record.reference]
+    # when Lan narrows it to her post
+    do_share_record(record, Distribution.BLO, actor=world.lan)
+    # then no cached page of Khamla's shows it any more, filtered or not
+    assert listed(khamla) == []
+    assert listed(khamla, "?area=wildlife") == []
+    assert listed(signed_in(world.lan)) == [record.reference]
+
+
+def test_two_readers_never_share_a_cached_list_page(world: World) -> None:
+    mine = make_incident(world.lan, distribution="blo")
+    theirs = make_incident(world.khamla, distribution="blo")
+    lan, khamla = signed_in(world.lan), signed_in(world.khamla)
+    for _ in range(2):  # the second time, from each reader's cache
+        assert listed(lan) == [mine.reference]
+        assert listed(khamla) == [theirs.reference]
+
+
+def test_one_reader_changing_language_gets_the_list_in_the_new_one(world: World) -> None:
+    make_incident(world.lan, distribution="blo", crime_area="wildlife")
+    world.lan.preferred_language = "en"
+    world.lan.save(update_fields=["preferred_language"])
+    lan = signed_in(world.lan)
+    assert "<td>Wildlife</td>" in lan.get("/exchange/incidents/").content.decode()
+    # a change of language is no write to the records: the cached English page is not shown
+    world.lan.preferred_language = "vi"
+    world.lan.save(update_fields=["preferred_language"])
+    page = lan.get("/exchange/incidents/").content.decode()
+    assert "<td>Động vật, thực vật hoang dã</td>" in page
+    assert "<td>Wildlife</td>" not in page
+
+
+def test_an_entry_another_version_of_the_code_wrote_is_read_as_a_miss(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import liaison.caching
+
+    class Unreadable:
+        """A cache whose entries were pickled by another version of the code."""
+
+        def get(self, key: str, default: object = None) -> object:
+            if key == liaison.caching.VERSION_KEY:
+                return "v1"
+            raise AttributeError("Can't get attribute 'ListedPage' on <module ...>")
+
+        def set(self, key: str, value: object, timeout: object = None) -> None:
+            self.stored = value
+
+        def add(self, key: str, value: object, timeout: object = None) -> bool:
+            return True
+
+    monkeypatch.setattr(liaison.caching, "cache", Unreadable())
+    # the value is computed afresh instead of the page failing
+    assert liaison.caching.for_reader(world.lan, "probe", lambda: "fresh") == "fresh"
+    assert liaison.caching.shared("probe", lambda: "shared") == "shared"

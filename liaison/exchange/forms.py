@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from liaison.caching import for_reader
 from liaison.exchange.access import is_originating_unit, is_stricter, may_record_for
 from liaison.exchange.models import (
     TLP,
@@ -50,7 +51,7 @@ from liaison.reference.models import (
 )
 from liaison.registry.models import BLO, Agency, Crossing, User
 from liaison.registry.permissions import visible
-from liaison.widgets import QuickSelect
+from liaison.widgets import FixedChoices, QuickSelect
 
 TEXT_LANGUAGES = [(code, name) for code, name in KNOWN_LANGUAGES.items()]
 
@@ -82,6 +83,11 @@ def _commodity_choices(lang: str, reference_version: int) -> list[tuple[str, Any
         options.sort(key=lambda option: option[1].lower())
         groups.append((str(kind.title), options))
     return groups
+
+
+@lru_cache(maxsize=32)
+def _fixed_commodity_choices(lang: str, reference_version: int) -> FixedChoices:
+    return FixedChoices(_commodity_choices(lang, reference_version))
 
 
 class PickerEntry(TypedDict):
@@ -752,13 +758,18 @@ class SearchForm(forms.Form):
         from liaison.reference.models import CrimeArea
 
         set_choices(self.fields["area"], [("", _("All")), *CrimeArea.choices])
+        lang, version = get_language() or "en", reference_version()
+
+        def blos() -> list[tuple[str, str]]:
+            return [(b.code, str(b.display_name)) for b in visible(user, BLO)]
+
+        # the posts the reader may see, named in their language: read once until a write
         set_choices(
             self.fields["blo"],
-            [("", _("All")), *((b.code, b.display_name) for b in visible(user, BLO))],
+            [("", _("All")), *for_reader(user, "exchange:search-blos", blos, lang)],
         )
         set_choices(self.fields["crossing_kind"], [("", _("All")), *LocationKind.choices])
-        lang, version = get_language() or "en", reference_version()
-        set_choices(self.fields["commodity"], _commodity_choices(lang, version))
+        set_choices(self.fields["commodity"], _fixed_commodity_choices(lang, version))
         # the same ~260 options for every reader of a language: drawn once (QuickSelect)
         cast(QuickSelect, self.fields["commodity"].widget).options_key = (
             "commodity",

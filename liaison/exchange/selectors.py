@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime
 import statistics
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, TypedDict
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from liaison.caching import for_reader
 from liaison.exchange.access import may_record_for
@@ -94,6 +97,96 @@ def search_incidents(
             Q(reference__icontains=filters.text) | Q(summary__icontains=filters.text)
         )
     return incidents
+
+
+@dataclass(frozen=True)
+class ListedIncident:
+    """One line of the incident list, as the reader is shown it (kept in the reader's cache)."""
+
+    reference: str
+    url: str
+    occurred_at: datetime.datetime
+    blo: str
+    crime_area: str
+    location_kind: str
+    distribution: str
+    tlp: str
+
+
+@dataclass(frozen=True)
+class ListedPage:
+    """One page of the incident list: which page it is, of how many, and its lines."""
+
+    count: int
+    number: int
+    num_pages: int
+    rows: list[ListedIncident]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def __iter__(self) -> Iterator[ListedIncident]:
+        return iter(self.rows)
+
+
+LIST_PAGE_SIZE = 25
+
+
+def page_asked(raw: str | None) -> int | str:
+    """The page asked for, as Paginator.get_page reads it: a number, "last", or the first."""
+    if raw == "last":
+        return raw
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+def listed_page(user: User, filters: IncidentFilters, asked: int | str) -> ListedPage:
+    """A page of the incidents the reader may see: two queries, or none when the reader's cache
+    holds it (keyed by their audience, the filters, the page, the language and time zone, and the
+    data version that every write turns over)."""
+
+    def compute() -> ListedPage:
+        incidents = search_incidents(user, filters).select_related("blo")
+        page = Paginator(incidents.order_by("-occurred_at"), LIST_PAGE_SIZE).get_page(asked)
+        rows = [
+            ListedIncident(
+                reference=incident.reference,
+                url=incident.get_absolute_url(),
+                occurred_at=incident.occurred_at,
+                blo=str(incident.blo.display_name),
+                crime_area=str(incident.get_crime_area_display()),
+                location_kind=str(incident.get_location_kind_display()),
+                distribution=str(incident.get_distribution_display()),
+                tlp=incident.tlp,
+            )
+            for incident in page
+        ]
+        return ListedPage(page.paginator.count, page.number, page.paginator.num_pages, rows)
+
+    return for_reader(
+        user,
+        "incident-list",
+        compute,
+        tuple(asdict(filters).items()),
+        asked,
+        get_language(),
+        timezone.get_current_timezone_name(),
+    )
 
 
 class MonthCount(TypedDict):

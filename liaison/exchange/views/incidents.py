@@ -7,7 +7,6 @@ from dataclasses import asdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,7 +41,8 @@ from liaison.exchange.models import (
 from liaison.exchange.sections import IncidentSection, areas_attribute
 from liaison.exchange.selectors import (
     IncidentFilters,
-    search_incidents,
+    listed_page,
+    page_asked,
 )
 from liaison.exchange.shape import COMMODITY_FIELDS
 from liaison.exchange.views.attachments import _attachments_context
@@ -82,14 +82,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = SearchForm(request.GET or None, user=user)
     filters = _filters(form)
-    incidents = search_incidents(user, filters).select_related("blo", "country")
-    page = Paginator(incidents.order_by("-occurred_at"), 25).get_page(request.GET.get("page"))
+    page = listed_page(user, filters, page_asked(request.GET.get("page")))
     services.record_bulk_read(
         user,
         "incident list",
         filters={**asdict(filters), "page": page.number},
-        count=page.paginator.count,
-        references=[incident.reference for incident in page],
+        count=page.count,
+        references=[row.reference for row in page],
         request=request,
     )
     query = request.GET.copy()
@@ -97,7 +96,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exchange/incident_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count},
+        {"form": form, "page": page, "query": query.urlencode(), "total": page.count},
     )
 
 
