@@ -3,9 +3,10 @@
 // file and its fonts as files, so the page's strict CSP (styles and fonts from 'self' or with
 // the page's nonce) holds. The package injects its CSS from JavaScript (vite's
 // css-injected-by-js, fonts inlined as data: URLs); this build takes that CSS out instead.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+// The map's base layer reads the app's own tiles (see baseMapTiles below).
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import * as esbuild from "esbuild";
@@ -41,6 +42,44 @@ const extractCss = {
   },
 };
 
+// The geo questions' map (OpenLayers, in the package's MapBlock chunk) creates its base layer as
+// `new OSM()`, OpenLayers' OpenStreetMap source with its defaults: tiles from
+// tile.openstreetmap.org, which the page's CSP refuses and an offline post cannot reach. 0.22
+// offers no option for it, so this build gives that one source OpenLayers' own options instead:
+// the app's tiles (liaison/exchange/mapdata/build_tiles.py draws them from Natural Earth), found
+// beside the bundle whatever STATIC_URL is, up to the closest zoom drawn (closer views enlarge
+// it), credited to their source.
+const TILES = resolve(here, "../liaison/surveys/static/surveys/tiles");
+const BASE_LAYER = /layers: \[new (\w+)\(\{ source: new (\w+)\(\) \}\)\]/g;
+const OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+
+const baseMapTiles = {
+  name: "odk-web-forms-base-map",
+  setup(build) {
+    build.onLoad({ filter: /@getodk[\\/]web-forms[\\/]dist[\\/]MapBlock-[^\\/]+\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const layers = [...source.matchAll(BASE_LAYER)];
+      const osm = source.split(OSM_TILES).length - 1;
+      if (layers.length !== 1 || osm !== 1 || !source.includes(`class ${layers[0][2]} extends`)) {
+        throw new Error("@getodk/web-forms no longer creates its map's base layer as expected");
+      }
+      const zooms = readdirSync(TILES).filter((name) => /^\d+$/.test(name)).map(Number);
+      if (!zooms.length) throw new Error(`no tiles in ${TILES}: run build_tiles.py`);
+      const folder = `${relative(out, TILES).split(sep).join("/")}/`;
+      const options = [
+        `url: new URL(${JSON.stringify(folder)}, import.meta.url).href + "{z}/{x}/{y}.png"`,
+        `maxZoom: ${Math.max(...zooms)}`,
+        `attributions: ${JSON.stringify("Base map: Natural Earth")}`,
+      ].join(", ");
+      const [found, layer, osmSource] = layers[0];
+      return {
+        contents: source.replace(found, `layers: [new ${layer}({ source: new ${osmSource}({ ${options} }) })]`),
+        loader: "js",
+      };
+    });
+  },
+};
+
 const result = await esbuild.build({
   entryPoints: { "odk-web-forms": join(here, "entry-odk-web-forms.js") },
   bundle: true,
@@ -57,7 +96,7 @@ const result = await esbuild.build({
     __VUE_PROD_DEVTOOLS__: "false",
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: "false",
   },
-  plugins: [extractCss],
+  plugins: [extractCss, baseMapTiles],
   metafile: true,
   logLevel: "warning",
 });

@@ -4,13 +4,14 @@
 // language, the record prefixes never cached and the reading paths kept for offline reading.
 import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from "workbox-precaching";
 import { registerRoute, setCatchHandler, setDefaultHandler } from "workbox-routing";
-import { NetworkFirst, NetworkOnly } from "workbox-strategies";
+import { CacheFirst, NetworkFirst, NetworkOnly } from "workbox-strategies";
 
 const config = self.__LIAISON_SW__;
 const READING_CACHE = config.readingCache;
 const SEARCH_PATH = config.searchPath;
 const FORMS_CACHE = config.formsCache;
 const FORM_PAGES = new Set(config.formPages);
+const BASE_MAP_CACHE = config.baseMapCache;
 let lastLanguage = "";
 
 function isRecord(url) {
@@ -42,7 +43,9 @@ const rememberLanguage = {
 };
 
 self.addEventListener("install", () => self.skipWaiting());
-self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener("activate", (event) =>
+  event.waitUntil(Promise.all([self.clients.claim(), forgetOldBaseMaps()])),
+);
 // Sign-out (liaison.js) asks the worker to forget what the officer read.
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "liaison:forget-reading") {
@@ -52,6 +55,22 @@ self.addEventListener("message", (event) => {
 
 cleanupOutdatedCaches();
 precacheAndRoute(config.precache);
+
+// The base map's tiles (the survey engine's map; the overview is precached above): the copy on
+// the tablet first, the network for a tile it has not kept yet, kept once shown (an answer
+// other than 200, a tile outside the set, is not). Tiles hold no record: sign-out leaves them.
+// A new tile set comes with a new cache name; the old set's cache goes when this worker starts.
+registerRoute(
+  ({ url, request }) =>
+    request.method === "GET" && url.origin === self.location.origin && url.pathname.startsWith(config.baseMapPrefix),
+  new CacheFirst({ cacheName: BASE_MAP_CACHE }),
+);
+
+async function forgetOldBaseMaps() {
+  const prefix = BASE_MAP_CACHE.replace(/-[^-]*$/, "-");
+  const names = await caches.keys();
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n !== BASE_MAP_CACHE).map((n) => caches.delete(n)));
+}
 
 // The empty new-incident and new-intelligence forms (liaison/pwa/offline.py, OFFLINE_FORMS): the
 // network first, the copy of the last visit offline. Only the bare address is kept, never a

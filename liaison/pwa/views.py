@@ -11,6 +11,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import TypedDict
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -62,6 +63,16 @@ SHELL_FILES: tuple[str, ...] = (
     "exchange/gms.svg",
 )
 
+# The base map of the survey engine's geo questions (the tiles ODK Web Forms' map reads, drawn by
+# liaison/exchange/mapdata/build_tiles.py). The map asks for a tile by its own name (a URL
+# template: never the hashed name of production). The overview, up to BASE_MAP_PRECACHED_ZOOM,
+# is precached so that a map opened offline shows the region; a closer tile is kept once shown,
+# in a cache named after the tile set (a new set starts a new cache). None holds a record:
+# sign-out leaves them.
+BASE_MAP_TILES = "surveys/tiles"
+BASE_MAP_PRECACHED_ZOOM = 6
+BASE_MAP_CACHE = "liaison-base-map"
+
 
 class PrecacheEntry(TypedDict):
     url: str
@@ -81,6 +92,8 @@ class WorkerConfig(TypedDict):
     offlineCopyPatterns: list[str]
     offlineCopyHeader: str
     offlineCopyItself: str
+    baseMapPrefix: str
+    baseMapCache: str
 
 
 def _language_codes() -> list[str]:
@@ -95,6 +108,38 @@ def _file_revision(name: str) -> str:
     return hashlib.sha256(Path(found).read_bytes()).hexdigest()[:16]
 
 
+def _static_path(name: str) -> str:
+    """The file's path under STATIC_URL by its own name, as a page asks for it by a template."""
+    static_url = str(settings.STATIC_URL or "/static/")
+    return f"{urlsplit(static_url).path}{name}"
+
+
+@cache
+def _base_map_tiles() -> tuple[str, ...]:
+    found = finders.find(BASE_MAP_TILES)
+    if not isinstance(found, str):
+        raise FileNotFoundError(BASE_MAP_TILES)
+    folder = Path(found)
+    return tuple(
+        sorted(
+            f"{BASE_MAP_TILES}/{path.relative_to(folder).as_posix()}"
+            for path in folder.rglob("*.png")
+        )
+    )
+
+
+def _tile_zoom(name: str) -> int:
+    return int(name.removeprefix(f"{BASE_MAP_TILES}/").split("/")[0])
+
+
+@cache
+def _base_map_cache() -> str:
+    tiles = hashlib.sha256()
+    for name in _base_map_tiles():
+        tiles.update(f"{name} {_file_revision(name)}\n".encode())
+    return f"{BASE_MAP_CACHE}-{tiles.hexdigest()[:16]}"
+
+
 def _offline_page(language: str) -> str:
     with translation.override(language):
         return render_to_string(
@@ -105,6 +150,11 @@ def _offline_page(language: str) -> str:
 def worker_config() -> WorkerConfig:
     precache = [
         PrecacheEntry(url=static(name), revision=_file_revision(name)) for name in SHELL_FILES
+    ]
+    precache += [
+        PrecacheEntry(url=_static_path(name), revision=_file_revision(name))
+        for name in _base_map_tiles()
+        if _tile_zoom(name) <= BASE_MAP_PRECACHED_ZOOM
     ]
     offline_pages = {}
     for language in _language_codes():
@@ -125,6 +175,8 @@ def worker_config() -> WorkerConfig:
         offlineCopyPatterns=[*OFFLINE_COPY_PATTERNS],
         offlineCopyHeader=OFFLINE_COPY_HEADER,
         offlineCopyItself=OFFLINE_COPY_ITSELF,
+        baseMapPrefix=_static_path(f"{BASE_MAP_TILES}/"),
+        baseMapCache=_base_map_cache(),
     )
 
 
