@@ -717,7 +717,10 @@ class _Analysis:
         elif question.is_numeric:
             self._numeric_result(base, question, by)
         else:
-            answered = int((~_missing_mask(_column(self.frame, question.name).tolist())).sum())
+            # Once per distinct answer, not per respondent: free text repeats little, but a
+            # Python test of 100,000 answers took longer than the rest of the question.
+            codes, _texts = _factorize(_column(self.frame, question.name))
+            answered = int((codes >= 0).sum())
             base["answered"] = answered
             base["missing"] = self.n - answered
         return base

@@ -1,15 +1,18 @@
 """The analysis computes its intervals and χ² itself (importing statsmodels and scipy.stats takes
-longer than the analysis): they must agree with the libraries' own."""
+longer than the analysis): they must agree with the libraries' own. And what it counts once per
+distinct answer must be what a count per respondent gives."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 from scipy.stats.contingency import association
 from statsmodels.stats.proportion import proportion_confint
 
-from liaison.surveys.analysis import _t_interval, _wilson, association_test
+from liaison.surveys.analysis import _t_interval, _wilson, analyze, association_test
+from liaison.surveys.tests.builders import make_form
 
 
 def test_wilson_intervals_agree_with_statsmodels():
@@ -57,3 +60,16 @@ def test_t_intervals_agree_with_scipy():
             0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values)
         )
         assert _t_interval(values) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_text_question_counts_the_respondents_who_wrote_something():
+    # given a text question answered with text, blanks, spaces, None and NaN
+    survey = [{"type": "text", "name": "remarks", "label::English (en)": "Remarks"}]
+    form = make_form(survey=survey, choices=None)
+    answers = pd.DataFrame(
+        {"remarks": ["cần thêm", "", "   ", None, float("nan"), " x ", "cần thêm"]}
+    )
+    # when
+    remarks = analyze(form, answers)["questions"]["remarks"]
+    # then
+    assert (remarks["answered"], remarks["missing"]) == (3, 4)
