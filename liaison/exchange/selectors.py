@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime
 import statistics
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
 from typing import Any, TypedDict
 
 from django.contrib.auth.models import AnonymousUser
@@ -121,6 +121,7 @@ class ListedPage:
     number: int
     num_pages: int
     rows: list[ListedIncident]
+    drawn: str = ""
 
     @property
     def has_previous(self) -> bool:
@@ -155,10 +156,17 @@ def page_asked(raw: str | None) -> int | str:
         return 1
 
 
-def listed_page(user: User, filters: IncidentFilters, asked: int | str) -> ListedPage:
+def listed_page(
+    user: User,
+    filters: IncidentFilters,
+    asked: int | str,
+    draw: Callable[[ListedPage], str] | None = None,
+) -> ListedPage:
     """A page of the incidents the reader may see: two queries, or none when the reader's cache
     holds it (keyed by their audience, the filters, the page, the language and time zone, and the
-    data version that every write turns over)."""
+    data version that every write turns over). ``draw`` is the page's drawing of its lines (the
+    view's template), kept with them as ``drawn``: a page read from the cache is not drawn again.
+    """
 
     def compute() -> ListedPage:
         incidents = search_incidents(user, filters).select_related("blo")
@@ -176,12 +184,14 @@ def listed_page(user: User, filters: IncidentFilters, asked: int | str) -> Liste
             )
             for incident in page
         ]
-        return ListedPage(page.paginator.count, page.number, page.paginator.num_pages, rows)
+        listed = ListedPage(page.paginator.count, page.number, page.paginator.num_pages, rows)
+        return replace(listed, drawn=draw(listed)) if draw is not None else listed
 
     return for_reader(
         user,
         "incident-list",
         compute,
+        draw is not None,
         tuple(asdict(filters).items()),
         asked,
         get_language(),

@@ -41,6 +41,7 @@ from liaison.exchange.models import (
 from liaison.exchange.sections import IncidentSection, areas_attribute
 from liaison.exchange.selectors import (
     IncidentFilters,
+    ListedPage,
     listed_page,
     page_asked,
 )
@@ -77,12 +78,17 @@ def _filters(form: SearchForm) -> IncidentFilters:
     )
 
 
+def _draw_rows(page: ListedPage) -> str:
+    """The list's lines, drawn once and kept with the page in the reader's cache."""
+    return render_to_string("exchange/_incident_rows.html", {"page": page})
+
+
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = SearchForm(request.GET or None, user=user)
     filters = _filters(form)
-    page = listed_page(user, filters, page_asked(request.GET.get("page")))
+    page = listed_page(user, filters, page_asked(request.GET.get("page")), _draw_rows)
     services.record_bulk_read(
         user,
         "incident list",
