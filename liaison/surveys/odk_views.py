@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -77,6 +79,8 @@ _INSTANCE_FIELD = "xml_submission_file"
 # The field the page's own form posts the instance in (urlencoded, as the outbox sends forms).
 PAGE_FIELD = "instance"
 _XML_TYPES = ("text/xml", "application/xml")
+# the multipart boundaries, part headers and CSRF field around the instance and the files
+_FORM_OVERHEAD_BYTES = 1024 * 1024
 _LANGUAGE_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\)\s*$")
 
 
@@ -249,8 +253,32 @@ def _posted_media(request: HttpRequest) -> list[MediaPart]:
     ]
 
 
+def _within_submission_size(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A post larger than an instance and the files a submission may send is refused (413)
+    from its Content-Length, before its body is read (the per-file and per-question limits
+    are checked, with their names, once it is)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        files = int(settings.SURVEY_MEDIA_MAX_TOTAL_BYTES)
+        if length > files + MAX_INSTANCE_BYTES + _FORM_OVERHEAD_BYTES:
+            return _text(
+                _("The submission is larger than %(size)s MB, the most one submission may send.")
+                % {"size": f"{files / (1024 * 1024):.0f}"},
+                413,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @login_required
 @require_POST
+@_within_submission_size
 @idempotent_form("surveys.submit_odk")
 def submit_odk(request: HttpRequest, pk: int) -> HttpResponse:
     """Record an instance of the round's form. From the page: to the round, or the page again

@@ -214,6 +214,25 @@ def test_files_together_larger_than_a_submission_may_send_are_refused_with_413(w
     assert not SubmissionMedia.objects.exists() and stored_files() == []
 
 
+def test_a_post_larger_than_any_submission_is_refused_before_it_is_read(world, settings):
+    # given a submission may send 1 kB of files (with the instance's 5 MB and 1 MB of form)
+    settings.SURVEY_MEDIA_MAX_TOTAL_BYTES = 1024
+    survey_round = media_round(world)
+
+    # when a client announces a larger body
+    response = english(world.lan).post(
+        submit_url(survey_round),
+        b"",
+        content_type="multipart/form-data; boundary=x",
+        headers={"Content-Length": str(7 * 1024 * 1024)},
+    )
+
+    # then it is refused with 413, nothing read or recorded
+    assert response.status_code == 413
+    assert "MB" in response.content.decode()
+    assert not Submission.objects.filter(round=survey_round).exists()
+
+
 @pytest.mark.parametrize(
     ("question", "name", "content_type"),
     [
