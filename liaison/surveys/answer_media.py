@@ -33,6 +33,7 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import FileResponse, Http404
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from liaison.surveys.models import SubmissionMedia
@@ -101,8 +102,8 @@ class CheckedMedia:
     content_type: str
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f}"
+def _size(size: int) -> str:
+    return str(filesizeformat(size))
 
 
 def _content_type(part: MediaPart) -> str:
@@ -156,10 +157,10 @@ def check_answer_media(
         if part.size > per_file:
             raise AnswerMediaRejected(
                 _(
-                    "The file %(file)s answering “%(question)s” is larger than %(size)s MB, "
+                    "The file %(file)s answering “%(question)s” is larger than %(size)s, "
                     "the most a file may be."
                 )
-                % {"file": part.name, "question": question.name, "size": _megabytes(per_file)},
+                % {"file": part.name, "question": question.name, "size": _size(per_file)},
                 status=413,
             )
         total += part.size
@@ -167,12 +168,12 @@ def check_answer_media(
             raise AnswerMediaRejected(
                 _(
                     "With the file %(file)s answering “%(question)s”, the files of this "
-                    "submission are larger than %(size)s MB, the most one submission may send."
+                    "submission are larger than %(size)s, the most one submission may send."
                 )
                 % {
                     "file": part.name,
                     "question": question.name,
-                    "size": _megabytes(per_submission),
+                    "size": _size(per_submission),
                 },
                 status=413,
             )

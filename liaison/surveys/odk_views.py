@@ -33,6 +33,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import translation
 from django.utils.csp import CSP
@@ -267,8 +268,8 @@ def _within_submission_size(view: Callable[..., HttpResponse]) -> Callable[..., 
         files = int(settings.SURVEY_MEDIA_MAX_TOTAL_BYTES)
         if length > files + MAX_INSTANCE_BYTES + _FORM_OVERHEAD_BYTES:
             return _text(
-                _("The submission is larger than %(size)s MB, the most one submission may send.")
-                % {"size": f"{files / (1024 * 1024):.0f}"},
+                _("The submission is larger than %(size)s, the most one submission may send.")
+                % {"size": filesizeformat(files + MAX_INSTANCE_BYTES)},
                 413,
             )
         return view(request, *args, **kwargs)

@@ -133,3 +133,35 @@ def test_a_photo_attached_offline_waits_sealed_in_the_outbox_and_is_recorded_onc
     with media.file.open("rb") as handle:
         assert handle.read() == data
     context.close()
+
+
+def test_a_photo_too_large_is_refused_with_the_reason_and_nothing_is_sent_without_it(
+    live_server, live_world: Any, tablet: Page, settings, tmp_path
+) -> None:
+    from liaison.surveys.tests.test_answer_media import media_round
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SURVEY_MEDIA_MAX_BYTES = 20
+    # given Lan's questionnaire with a photo larger than a file may be
+    survey_round = media_round(live_world)
+    english(live_world.lan)
+    sign_in(tablet, live_server.url, "lan", PASSWORD)
+    tablet.goto(f"{live_server.url}{fill_path(survey_round)}")
+    engine_ready(tablet)
+    path, _data = photo_file(tmp_path)
+    type_place(tablet, "Moc Bai gate 2")
+    attach_photo(tablet, path)
+
+    # when she sends it
+    tablet.get_by_role("button", name="Send").click()
+
+    # then the page says why, naming the question; her answers and photo stay on the page, and
+    # nothing is recorded (not even the answers without the photo)
+    refused = tablet.locator("[data-keep-refused]")
+    expect(refused).to_contain_text("photo")
+    expect(refused).to_contain_text("larger than")
+    expect(question(tablet, PHOTO).locator("img")).to_be_visible()
+    assert tablet.url.endswith(fill_path(survey_round))
+    tablet.wait_for_timeout(500)
+    assert not Submission.objects.filter(respondent=live_world.lan).exists()
+    assert kept_on_tablet(tablet)["outbox"] == []
