@@ -17,7 +17,9 @@ It times
 
 and prints both with their ratio. Target: under 3× the bare read. It also times the whole
 command as a user runs it (``liaison survey analyze … --by region --json OUT``: start-up,
-loading the form, read, analyse, writing the JSON); target: under 4× the bare read.
+loading the form, read, analyse, writing the JSON); target: under 4× the bare read. The best of
+three runs counts: the first converts the XLSForm with pyxform, the others read that conversion
+back from the data folder's cache, as any later run on the same questionnaire does.
 
     uv run python benchmarks/survey_analyze.py [--shape kobo|plain] [--respondents N] [--repeat K]
 
@@ -225,10 +227,15 @@ def main() -> None:
         *("survey", "analyze", str(form_path), str(data_path), "--by", "region"),
         *("--json", str(OUT / "survey_benchmark_result.json")),
     ]
-    whole = best_of(
-        min(args.repeat, 3),
-        lambda: subprocess.run(command, check=True, capture_output=True),  # noqa: S603 - our own command
-    )
+    # The form was just written anew (its bytes carry the time), so the first run converts it
+    # with pyxform and keeps the conversion in the data folder; the later runs read it back, as
+    # a user's second run on the same questionnaire does.
+    runs = [
+        best_of(1, lambda: subprocess.run(command, check=True, capture_output=True))  # noqa: S603 - our own command
+        for _ in range(min(args.repeat, 3))
+    ]
+    whole = min(runs)
+    print("  each run:", ", ".join(f"{run:.2f} s" for run in runs), "(the first converts the form)")
     print(f"the whole command, start-up to JSON written: {whole:6.2f} s")
     print(f"ratio to the bare read:                  {whole / read_seconds:6.2f} ×")
     print("target (< 4× read):", "met" if whole < 4 * read_seconds else "NOT met")
