@@ -33,7 +33,7 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from liaison.surveys.models import SubmissionMedia
@@ -102,8 +102,10 @@ class CheckedMedia:
     content_type: str
 
 
-def _size(size: int) -> str:
-    return str(filesizeformat(size))
+def megabytes(size: int) -> str:
+    """A size limit in megabytes as the reader writes numbers ("10", "0,5" in Vietnamese)."""
+    whole = size % (1024 * 1024) == 0
+    return str(number_format(size / (1024 * 1024), decimal_pos=0 if whole else 1))
 
 
 def _content_type(part: MediaPart) -> str:
@@ -157,10 +159,10 @@ def check_answer_media(
         if part.size > per_file:
             raise AnswerMediaRejected(
                 _(
-                    "The file %(file)s answering “%(question)s” is larger than %(size)s, "
+                    "The file %(file)s answering “%(question)s” is larger than %(size)s MB, "
                     "the most a file may be."
                 )
-                % {"file": part.name, "question": question.name, "size": _size(per_file)},
+                % {"file": part.name, "question": question.name, "size": megabytes(per_file)},
                 status=413,
             )
         total += part.size
@@ -168,12 +170,12 @@ def check_answer_media(
             raise AnswerMediaRejected(
                 _(
                     "With the file %(file)s answering “%(question)s”, the files of this "
-                    "submission are larger than %(size)s, the most one submission may send."
+                    "submission are larger than %(size)s MB, the most one submission may send."
                 )
                 % {
                     "file": part.name,
                     "question": question.name,
-                    "size": _size(per_submission),
+                    "size": megabytes(per_submission),
                 },
                 status=413,
             )

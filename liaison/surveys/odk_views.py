@@ -33,7 +33,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import translation
 from django.utils.csp import CSP
@@ -50,7 +49,12 @@ from liaison.pwa.offline import (
 )
 from liaison.registry.signed_in import current_user
 from liaison.surveys import access, services
-from liaison.surveys.answer_media import AnswerMediaRejected, MediaPart, answer_media_response
+from liaison.surveys.answer_media import (
+    AnswerMediaRejected,
+    MediaPart,
+    answer_media_response,
+    megabytes,
+)
 from liaison.surveys.attachments import media_response
 from liaison.surveys.instances import MAX_INSTANCE_BYTES, InstanceRejected, parse_instance
 from liaison.surveys.models import SurveyRound
@@ -268,8 +272,8 @@ def _within_submission_size(view: Callable[..., HttpResponse]) -> Callable[..., 
         files = int(settings.SURVEY_MEDIA_MAX_TOTAL_BYTES)
         if length > files + MAX_INSTANCE_BYTES + _FORM_OVERHEAD_BYTES:
             return _text(
-                _("The submission is larger than %(size)s, the most one submission may send.")
-                % {"size": filesizeformat(files + MAX_INSTANCE_BYTES)},
+                _("The submission is larger than %(size)s MB, the most one submission may send.")
+                % {"size": megabytes(files + MAX_INSTANCE_BYTES)},
                 413,
             )
         return view(request, *args, **kwargs)
