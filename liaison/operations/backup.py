@@ -128,6 +128,9 @@ def _excluded_paths() -> list[Path]:
     for cache in settings.CACHES.values():
         if isinstance(cache, dict) and str(cache.get("BACKEND", "")).endswith("FileBasedCache"):
             excluded.append(Path(str(cache["LOCATION"])).resolve())
+    # The data folder's cache/ holds caches only: the file caches' default locations and the
+    # questionnaires `liaison survey` has converted (cache/forms), rebuilt when missing.
+    excluded.append((Path(settings.DATA_DIR) / "cache").resolve())
     excluded.append(Path(settings.STATIC_ROOT).resolve())
     if settings.BACKUP_DIR is not None:
         excluded.append(Path(settings.BACKUP_DIR).resolve())
