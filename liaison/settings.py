@@ -281,6 +281,13 @@ CACHES = {
     # Counts, map markers and labels (liaison.caching): keyed by reader and by the data
     # version, which every committed write turns over.
     "default": DEFAULT_CACHE,
+    # Parts of pages that depend on the language alone (headings, links, column titles): kept
+    # in each server process, since they change only with the code.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "liaison-fragments",
+        "TIMEOUT": 3600,
+    },
     # Rendered survey reports: the full assessment report takes seconds to draw, and it is
     # keyed by everything it shows (see liaison.surveys.selectors.round_report), so a stored
     # copy is served until the round's answers, settings or questionnaire change.
