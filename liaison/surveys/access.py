@@ -78,7 +78,10 @@ class QuestionnairePolicy:
 
 @register(SurveyRound)
 class SurveyRoundPolicy:
-    administrators_see_all = True
+    # The administrator sees every round (as network-wide) and does what programme staff do,
+    # but answers none: answering is a respondent's, in an open round covering their post
+    # (Action.ANSWER below), which the administrators' bypass would skip, closed rounds too.
+    administrators_see_all = False
 
     def visible(self, user: User) -> Q:
         if is_network_wide(user):
@@ -113,9 +116,10 @@ def _sees_results(user: User, obj: SurveyRound) -> bool:
 
 @register(Submission)
 class SubmissionPolicy:
-    """One's own submissions; programme staff and administrators read them all."""
+    """One's own submissions; programme staff and administrators read them all (as network-wide)
+    and change none: a draft is changed by its respondent only."""
 
-    administrators_see_all = True
+    administrators_see_all = False
 
     def visible(self, user: User) -> Q:
         if is_network_wide(user):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from liaison.registry import permissions
@@ -170,3 +171,33 @@ def test_import_batches_are_seen_by_those_who_read_results(world, moc_bai_round)
     assert permissions.visible(world.tuan, ImportBatch).count() == 1
     assert not permissions.visible(world.lan, ImportBatch).exists()
     assert not permissions.visible(world.vanna, ImportBatch).exists()
+
+
+@pytest.mark.parametrize("round_status", ["open", "closed"])
+def test_the_administrator_runs_rounds_but_answers_none(world, moc_bai_round, round_status):
+    # given the round open or closed
+    SurveyRound.objects.filter(pk=moc_bai_round.pk).update(status=round_status)
+    survey_round = SurveyRound.objects.get(pk=moc_bai_round.pk)
+
+    # then the administrator still runs it as programme staff do, and may not answer it
+    for action in (Action.CHANGE, Action.IMPORT, Action.EXPORT):
+        assert permissions.can(world.root, action, survey_round)
+    assert not permissions.can(world.root, Action.ANSWER, survey_round)
+
+    # and her answers are refused by the service and by the page, nothing recorded
+    with pytest.raises(PermissionDenied):
+        do_save_submission(survey_round, {}, submit=False, language="en", actor=world.root)
+    response = signed_in(world.root).post(
+        f"/surveys/rounds/{survey_round.pk}/fill/", {"action": "save"}
+    )
+    assert response.status_code == 409
+    assert not Submission.objects.exists()
+
+
+def test_the_administrator_does_not_change_an_officers_draft(world, moc_bai_round):
+    draft = do_save_submission(
+        moc_bai_round, {}, submit=False, language="en", actor=world.lan
+    ).submission
+    assert permissions.can(world.lan, Action.CHANGE, draft)
+    assert not permissions.can(world.root, Action.CHANGE, draft)
+    assert permissions.visible(world.root, Submission).get() == draft
