@@ -198,6 +198,10 @@ else:
                 # that waits this long is stuck and gets an answer before the server's timeout.
                 "timeout": DATABASE_LOCK_TIMEOUT_SECONDS,
             },
+            # Each server thread keeps its connection for a minute rather than opening one (and
+            # running its PRAGMAs) for every request; checked before reuse, a broken one replaced.
+            "CONN_MAX_AGE": env_int("LIAISON_SQLITE_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -50,5 +50,6 @@ class Command(BaseCommand):
                 options["host"],
                 options["port"],
                 options["workers"],
+                threads=options["threads"],
                 task_worker=not options["no_task_worker"],
             )

@@ -35,6 +35,13 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (2)")
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="threads per worker process (2: more share one process's interpreter lock and make "
+        "every request slower on two cores; slow clients are the reverse proxy's to buffer)",
+    )
+    parser.add_argument(
         "--no-task-worker",
         action="store_true",
         help="do not start the background task worker (run `liaison db_worker` elsewhere)",
@@ -59,7 +66,13 @@ def startup_checks() -> None:
 
 
 def run_server(
-    command: BaseCommand, host: str, port: int, workers: int, *, task_worker: bool = True
+    command: BaseCommand,
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    threads: int = 2,
+    task_worker: bool = True,
 ) -> None:
     """Serve with gunicorn, and run the background task worker beside it as a child process
     (restarted if it dies, stopped with the server)."""
@@ -78,7 +91,7 @@ def run_server(
             {
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "threads": 4,
+                "threads": threads,
                 "worker_class": "gthread",
                 "accesslog": "-",
                 # the database gives up on locks and statements before this (settings.py)
@@ -104,5 +117,6 @@ class Command(BaseCommand):
             options["host"],
             options["port"],
             options["workers"],
+            threads=options["threads"],
             task_worker=not options["no_task_worker"],
         )
