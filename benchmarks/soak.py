@@ -1,7 +1,7 @@
 """Soak: mixed reads and writes by 16 clients against ``liaison serve`` for N minutes.
 
 Not a test. It makes a fresh data folder, loads the demo (``liaison demo --no-serve``), starts
-``liaison serve`` on a free loopback port (gunicorn, ``--workers`` processes of 4 threads), signs
+``liaison serve`` on a free loopback port (gunicorn, ``--workers`` processes of 2 threads (`liaison serve`'s default)), signs
 in 16 clients as demo officers and has each loop, until the time is up, over a mix of requests:
 the dashboard, the incident list, an incident search, the meeting log, the training catalogue,
 the API's incident list, and a new incident through the API (one write in five requests). Every
