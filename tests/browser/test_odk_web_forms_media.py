@@ -15,13 +15,14 @@ from playwright.sync_api import Browser, Page, expect
 from liaison.surveys.models import Submission, SubmissionMedia
 from tests.browser.conftest import sign_in
 from tests.browser.test_odk_web_forms import question
-from tests.browser.test_odk_web_forms_tablet import ENGINE, engine_ready, fill_path
-from tests.browser.test_offline import kept, kept_paths
-from tests.browser.test_outbox import english, kept_on_tablet, new_tablet, wait_for
+from tests.browser.test_odk_web_forms_tablet import (
+    engine_ready,
+    fill_path,
+    kept_for_offline,
+)
+from tests.browser.test_outbox import english, kept_on_tablet
 from tests.browser.test_outbox_surveys_quiz import (
-    open_under_worker,
     submitted_once_when_back_online,
-    wait_until_kept,
 )
 from tests.builders import PASSWORD
 
@@ -100,14 +101,7 @@ def test_a_photo_attached_offline_waits_sealed_in_the_outbox_and_is_recorded_onc
     survey_round = media_round(live_world)
     english(live_world.lan)
     base = live_server.url
-    path = fill_path(survey_round)
-    context, tablet = new_tablet(browser)
-    sign_in(tablet, base, "lan", PASSWORD)
-    open_under_worker(tablet, base, path)
-    engine_ready(tablet)
-    wait_until_kept(tablet, f"/surveys/rounds/{survey_round.pk}/xform.xml")
-    wait_for(lambda: any(p.startswith(ENGINE) for p in kept_paths(tablet)), seconds=15)
-    assert kept(tablet, path)
+    context, tablet, path = kept_for_offline(browser, base, survey_round)
     photo, data = photo_file(tmp_path)
 
     # when the link is down and she answers, chooses a photo and sends

@@ -38,6 +38,20 @@ def engine_ready(page: Page) -> None:
     expect(page.locator("[data-odk-web-form]")).to_have_attribute("data-mounted", "1")
 
 
+def kept_for_offline(browser: Browser, base: str, survey_round: Any) -> tuple[Any, Page, str]:
+    """Lan signs in on a new tablet and opens the round's questionnaire once online, under the
+    service worker, until the tablet keeps the page, the round's XForm and the engine."""
+    path = fill_path(survey_round)
+    context, tablet = new_tablet(browser)
+    sign_in(tablet, base, "lan", PASSWORD)
+    open_under_worker(tablet, base, path)
+    engine_ready(tablet)
+    wait_until_kept(tablet, f"/surveys/rounds/{survey_round.pk}/xform.xml")
+    wait_for(lambda: any(p.startswith(ENGINE) for p in kept_paths(tablet)), seconds=15)
+    assert kept(tablet, path)
+    return context, tablet, path
+
+
 def answer_the_rest(page: Page) -> None:
     choose(page, "At which Border Liaison Office (BLO) do you work?", "moc_bai")
     choose(page, "dealt with a case of migrant smuggling", "no")
@@ -118,15 +132,8 @@ def test_an_instance_sent_offline_is_recorded_once_when_the_link_returns(
     survey_round = patrol_round(live_world)
     english(live_world.lan)
     base = live_server.url
-    path = fill_path(survey_round)
-    context, tablet = new_tablet(browser)
-    sign_in(tablet, base, "lan", PASSWORD)
-    open_under_worker(tablet, base, path)
-    engine_ready(tablet)
     # and the tablet kept the page, the round's XForm and the engine
-    wait_until_kept(tablet, f"/surveys/rounds/{survey_round.pk}/xform.xml")
-    wait_for(lambda: any(p.startswith(ENGINE) for p in kept_paths(tablet)), seconds=15)
-    assert kept(tablet, path)
+    context, tablet, path = kept_for_offline(browser, base, survey_round)
 
     # when the link goes down and she opens it again, fills it and sends it
     context.set_offline(True)
