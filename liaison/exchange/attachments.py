@@ -33,7 +33,7 @@ import struct
 import threading
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -58,7 +58,7 @@ from liaison.exchange.models import (
     IntelligenceReport,
     NominalEntry,
 )
-from liaison.operations.storage import files_removed_unless_committed
+from liaison.operations.storage import delete_files_after_commit, files_removed_unless_committed
 from liaison.registry.models import User
 from liaison.registry.permissions import visible
 
@@ -420,21 +420,6 @@ def do_remove_attachment(
 # --- files without their row --------------------------------------------------------------------
 
 ATTACHMENTS_FOLDER = "attachments"
-
-
-def delete_files_after_commit(names: Iterable[str]) -> None:
-    """Delete these stored files once the current transaction commits (at once outside one); a
-    rolled-back deletion keeps them."""
-    stored = [name for name in names if name]
-    if not stored:
-        return
-
-    def delete_files() -> None:
-        for name in stored:
-            with contextlib.suppress(OSError):
-                default_storage.delete(name)
-
-    transaction.on_commit(delete_files)
 
 
 def delete_files_of_removed_attachment(

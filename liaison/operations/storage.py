@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import transaction
 from django.db.models.fields.files import FieldFile
 
 
@@ -67,3 +68,19 @@ def files_removed_unless_committed() -> Iterator[Callable[[FieldFile], None]]:
                 with contextlib.suppress(OSError):
                     field_file.storage.delete(field_file.name)
         raise
+
+
+def delete_files_after_commit(names: Iterable[str]) -> None:
+    """Delete these stored files once the current transaction commits (at once outside one); a
+    rolled-back deletion keeps them. For the ``post_delete`` receivers that make a stored file
+    follow its row (exchange attachments, survey answer files)."""
+    stored = [name for name in names if name]
+    if not stored:
+        return
+
+    def delete_files() -> None:
+        for name in stored:
+            with contextlib.suppress(OSError):
+                default_storage.delete(name)
+
+    transaction.on_commit(delete_files)

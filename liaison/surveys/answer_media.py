@@ -19,7 +19,6 @@ the ``post_delete`` receiver :func:`delete_file_of_removed_answer_media`, connec
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import mimetypes
 import re
@@ -30,12 +29,11 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from liaison.operations.storage import delete_files_after_commit
 from liaison.surveys.models import SubmissionMedia
 from liaison.surveys.xlsform import Question
 
@@ -266,13 +264,4 @@ def delete_file_of_removed_answer_media(
 ) -> None:
     """``post_delete`` receiver: a deleted answer file's stored file follows it after the
     commit, whether it went alone or with its submission or round."""
-    name = instance.file.name or ""
-    if not name:
-        return
-
-    def delete_file() -> None:
-        with contextlib.suppress(OSError):
-            default_storage.delete(name)
-
-    # a rolled-back deletion keeps the row, and so the file
-    transaction.on_commit(delete_file)
+    delete_files_after_commit([instance.file.name or ""])
