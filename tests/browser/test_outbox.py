@@ -202,9 +202,13 @@ def test_a_draft_survives_closing_and_reopening_the_browser_and_its_nominal_part
     assert SUMMARY in json.loads(drafts[0])["plain"].__repr__()
     assert NAME not in drafts[0] and "Bảy" not in drafts[0]
 
-    # when the browser is closed and opened again
+    # when the browser is closed and opened again (her sign-in cookie kept as a browser keeps it:
+    # Chromium writes its cookie jar to the profile lazily, and a restart that lost it would show
+    # the sign-in page, which wipes what the ended session sealed — another test's subject)
+    cookies = context.cookies()
     context.close()
     context, tablet = launch()
+    context.add_cookies(cookies)  # type: ignore[arg-type]
     tablet.goto(f"{base}{INCIDENT_FORM}")
 
     # then the form comes back as she left it, saying so
