@@ -47,7 +47,9 @@ def test_far_away_cell_without_a_declared_dimension_counts_every_row(seizures) -
     raw = crafted_files.huge_dimension_workbook(COLUMNS, declared=False)
     started = time.monotonic()
     problem = refused(raw, "march.xlsx", seizures).problems[0]
-    assert time.monotonic() - started < 1.0
+    # stops at the row limit instead of reading to the far cell (that would take minutes); the
+    # bound leaves room for a loaded CI machine (1.26 s was seen there once against 1.0)
+    assert time.monotonic() - started < 5.0
     assert problem.row == LIMITS.rows + 1 and problem.sheet == "seizures"
 
 
