@@ -12,16 +12,12 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from liaison.datafolder import read_or_create_secret_file
 from liaison.languages import discover_languages
 from liaison.operations.startup import ensure_data_folder_usable
-
-# Lets Django's generic classes be subscripted at run time (ModelForm[BLO], QuerySet[User]).
-django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = BASE_DIR.parent

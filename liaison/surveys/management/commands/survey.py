@@ -151,9 +151,10 @@ class Command(BaseCommand):
 
     def run(self, form: Form, options: dict[str, Any]) -> None:
         # pandas takes half a second to import: only once the form is read.
-        from liaison.surveys.analysis import AnalysisError
+        from liaison.surveys.analysis import AnalysisError, import_statistics_meanwhile
         from liaison.surveys.imports import ExportError, ExportRejected
 
+        import_statistics_meanwhile()  # while the export is read
         try:
             if options["action"] == "analyze":
                 (data,) = self.sources([options["data"]], options["rounds"], 1)
