@@ -4,17 +4,21 @@ import codecs
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from liaison.surveys.imports import (
     ExportError,
     ExportFormat,
     ExportRejected,
+    _lines_end_within,
     answers_frame,
     decode_export,
     read_export,
 )
 from liaison.surveys.tests import patrol_fixture
 from liaison.surveys.tests.builders import kobo_export, odk_export
+from liaison.tabular import LIMITS
 from tests.encodings import windows_1258
 
 KOBO_TEXT = patrol_fixture.KOBO_PATH.read_text(encoding="utf-8")
@@ -330,3 +334,31 @@ def test_the_committed_exports_are_what_the_fixture_script_writes():
     rows = patrol_fixture.respondents()
     assert patrol_fixture.kobo_csv(rows) == KOBO_TEXT
     assert patrol_fixture.odk_central_csv(rows) == ODK_TEXT
+
+
+@given(
+    lines=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=30),
+    limit=st.integers(min_value=1, max_value=25),
+)
+def test_the_quick_line_length_check_never_passes_a_line_over_the_limit(lines, limit):
+    # Given a file of lines of these lengths (the last one without a line end)
+    data = b"\n".join(b"x" * length for length in lines)
+    # when the quick check says every line ends within the limit, then none is longer
+    if _lines_end_within(data, limit):
+        assert max(lines) <= limit
+
+
+def test_a_cell_over_the_cell_limit_is_refused_with_its_row_and_column(small_form):
+    long_cell = "Hà Nội " * (LIMITS.cell_chars // 7 + 1)
+    data = f'"profile/agency";"_uuid"\n"police";"a"\n"army";"{long_cell}"\n'.encode()
+    with pytest.raises(ExportError, match="row 3, column 2: the cell is longer than"):
+        read_export(data, small_form, filename="dài.csv")
+
+
+def test_a_long_line_of_short_cells_is_read(small_form):
+    # a line longer than the cell limit, made of cells within it, is not a long cell
+    notes = "Ghi chú " * (LIMITS.cell_chars // 8 // 2 * 3 // 2)
+    assert len(notes) < LIMITS.cell_chars < 2 * len(notes)
+    data = f'"profile/agency";"_uuid";"_notes";"_tags"\n"police";"a";"{notes}";"{notes}"\n'
+    table = read_export(data.encode(), small_form, filename="rộng.csv")
+    assert list(table.answers["agency"]) == ["police"]
