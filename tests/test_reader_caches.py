@@ -207,3 +207,57 @@ def test_an_entry_another_version_of_the_code_wrote_is_read_as_a_miss(
     # the value is computed afresh instead of the page failing
     assert liaison.caching.for_reader(world.lan, "probe", lambda: "fresh") == "fresh"
     assert liaison.caching.shared("probe", lambda: "shared") == "shared"
+
+
+def test_the_dashboard_is_drawn_once_per_reader_until_a_write(world: World) -> None:
+    record = make_incident(world.lan, distribution="blo")
+    lan = signed_in(world.lan)
+    assert visible_total(lan) == 1
+    # when she opens it again, nothing of the exchange is read: the drawn content is kept
+    with CaptureQueriesContext(connection) as again:
+        assert visible_total(lan) == 1
+    assert not [q for q in again.captured_queries if "exchange_" in q["sql"]]
+    # and a write draws it anew, for her and for Khamla, who still sees only his own
+    make_incident(world.minh, distribution="blo")
+    assert visible_total(lan) == 2
+    assert visible_total(signed_in(world.khamla)) == 0
+    assert record.reference not in signed_in(world.khamla).get("/exchange/").content.decode()
+
+
+def test_the_drawn_dashboard_follows_the_readers_language(world: World) -> None:
+    world.lan.preferred_language = "en"
+    world.lan.save(update_fields=["preferred_language"])
+    lan = signed_in(world.lan)
+    assert "Alerts to acknowledge" in lan.get("/exchange/").content.decode()
+    world.lan.preferred_language = "vi"
+    world.lan.save(update_fields=["preferred_language"])
+    page = lan.get("/exchange/").content.decode()
+    assert "Cảnh báo cần xác nhận" in page
+    assert "Alerts to acknowledge" not in page
+
+
+def search_choices(client: Client, query: str = "") -> list[str]:
+    page = client.get(f"/exchange/incidents/{query}").content.decode()
+    select = re.search(r'<select name="blo".*?</select>', page, re.S)
+    assert select is not None
+    return re.findall(r'<option value="([^"]+)"', select.group(0))
+
+
+def test_the_drawn_search_fields_are_each_readers_own_with_their_values(world: World) -> None:
+    lan, khamla = signed_in(world.lan), signed_in(world.khamla)
+    for _ in range(2):  # the second time, from each reader's cache
+        assert world.moc_bai.code in search_choices(lan)
+        assert world.pang_hok.code not in search_choices(lan)
+        assert world.pang_hok.code in search_choices(khamla)
+        assert world.moc_bai.code not in search_choices(khamla)
+    # what a reader typed comes back in the field, escaped, and only for that query
+    page = lan.get("/exchange/incidents/?text=%3Cscript%3Ex%3C/script%3E").content.decode()
+    assert 'value="&lt;script&gt;x&lt;/script&gt;"' in page
+    assert "<script>x</script>" not in page
+    assert "&lt;script&gt;" not in lan.get("/exchange/incidents/").content.decode()
+    # and a refused value is named under its field for that query alone
+    bad = lan.get("/exchange/incidents/?date_from=31-31-2026").content.decode()
+    assert 'class="error"' in bad
+    assert (
+        'class="error"' not in lan.get("/exchange/incidents/?date_from=2026-01-01").content.decode()
+    )

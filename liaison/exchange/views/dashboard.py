@@ -6,9 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from liaison.caching import for_reader
 from liaison.exchange.access import (
     may_view_coordination,
 )
@@ -20,11 +25,29 @@ from liaison.exchange.selectors import (
 )
 from liaison.exchange.views.shared import _user
 from liaison.reference.models import CrimeArea
+from liaison.registry.models import User
 
 
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """The dashboard. Its content depends on the reader's audience, the rows, the language and
+    the time zone only (no form, no token, no nonce in it): it is drawn once per reader and kept
+    until a write, like the figures it shows (``liaison.caching``), so a reader's next visit
+    costs the page around it. Relative times ("3 hours ago") are those of the drawing, at most
+    the cache's five minutes old."""
     user = _user(request)
+    drawn = for_reader(
+        user,
+        "exchange:dashboard-drawn",
+        lambda: mark_safe(_draw(user)),  # noqa: S308 - our own template's output, escaped by it
+        get_language(),
+        timezone.get_current_timezone_name(),
+        timezone.localdate(),
+    )
+    return render(request, "exchange/dashboard.html", {"drawn": drawn})
+
+
+def _draw(user: User) -> str:
     data = dashboard(user)
     areas = list(CrimeArea)
     months = sorted({row["month"] for row in data.monthly})
@@ -34,10 +57,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         for month in months
     ]
     area_totals = [sum(table.get((m, area.value), 0) for m in months) for area in areas]
-    return render(
-        request,
-        "exchange/dashboard.html",
+    return render_to_string(
+        "exchange/_dashboard_body.html",
         {
+            "user": user,
             "data": data,
             "areas": areas,
             "area_totals": zip(areas, area_totals, strict=True),

@@ -12,8 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from liaison.caching import for_reader
 from liaison.exchange import services
 from liaison.exchange.access import (
     may_record_for,
@@ -27,6 +30,7 @@ from liaison.exchange.forms import (
     SearchForm,
     SeizureItemFormSet,
     SmugglingReportForm,
+    reference_version,
     refuse_other_areas,
 )
 from liaison.exchange.idempotency import idempotent_form
@@ -58,7 +62,7 @@ from liaison.exchange.views.shared import (
     _user,
 )
 from liaison.reference.models import CrimeArea
-from liaison.registry.models import BLO
+from liaison.registry.models import BLO, User
 from liaison.registry.permissions import Action, access, can, visible
 
 
@@ -102,7 +106,31 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exchange/incident_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "total": page.count},
+        {
+            "fields": _drawn_fields(user, form, request),
+            "page": page,
+            "query": query.urlencode(),
+            "total": page.count,
+        },
+    )
+
+
+def _drawn_fields(user: User, form: SearchForm, request: HttpRequest) -> SafeString:
+    """The search form's fields as drawn for this reader (their posts among the choices), in
+    this language, with these values and their errors: once until a write, then from the
+    reader's cache (a GET form: no token in it)."""
+    asked = tuple(
+        sorted(
+            (name, tuple(request.GET.getlist(name))) for name in form.fields if name in request.GET
+        )
+    )
+    return for_reader(
+        user,
+        "exchange:search-fields-drawn",
+        lambda: mark_safe(render_to_string("exchange/_search_fields.html", {"form": form})),  # noqa: S308 - our template's output, escaped by it
+        get_language(),
+        reference_version(),
+        asked,
     )
 
 

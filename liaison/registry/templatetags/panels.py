@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from liaison.registry.extensions import Panel
@@ -13,5 +12,9 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def render_panel(context: Any, panel: Panel) -> SafeString:
-    request = context.get("request")
-    return mark_safe(render_to_string(panel.template, panel.context, request=request))  # noqa: S308 - a rendered template
+    """The panel's template drawn in the page's context (as ``{% include %}`` does) with the
+    panel's values on top: the page's context processors are not run again for each panel."""
+    template = context.template.engine.get_template(panel.template)
+    with context.push(panel.context):
+        drawn: str = template.render(context)
+    return mark_safe(drawn)  # noqa: S308 - a rendered template
