@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from liaison.caching import for_reader
+from liaison.caching import for_reader, per_request
 from liaison.exchange.access import is_originating_unit, is_stricter, may_record_for
 from liaison.exchange.models import (
     TLP,
@@ -127,9 +127,14 @@ def find_entries(entries: Iterable[PickerEntry], query: str) -> list[PickerEntry
 
 
 def reference_version() -> int:
-    """The latest load of the reference data: a new one changes every vocabulary's address."""
-    latest = ReferenceLoad.objects.order_by("-id").values_list("id", flat=True).first()
-    return latest or 0
+    """The latest load of the reference data: a new one changes every vocabulary's address.
+    Read once per request (a page asks for it for each form and each drawing it keeps)."""
+
+    def latest() -> int:
+        found = ReferenceLoad.objects.order_by("-id").values_list("id", flat=True).first()
+        return found or 0
+
+    return per_request(("reference-version",), latest)
 
 
 def commodity_vocabulary(lang: str, kind: str = "", query: str = "") -> list[PickerEntry]:
