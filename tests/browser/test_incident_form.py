@@ -13,12 +13,12 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from liaison.exchange.models import Incident
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.builders import PASSWORD, ensure_vocabulary
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = ARTIFACTS / "screenshots"  # the run's own; docs/screenshots keeps the published ones
 MOC_BAI = (11.0708, 106.1969)
 
 

@@ -3,20 +3,18 @@ off; the incident she opened online is not on the tablet."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from liaison.reference.services import ensure_reference_loaded
 from liaison.training.demo import CONTENT_DIR
 from liaison.training.services import do_import_content
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.builders import PASSWORD, ensure_vocabulary, make_incident
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = ARTIFACTS / "screenshots"  # the run's own; docs/screenshots keeps the published ones
 MODULE = "precursor-identification"
 
 

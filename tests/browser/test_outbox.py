@@ -15,13 +15,13 @@ from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from liaison.exchange.models import IdempotencyKey, Incident, IntelligenceReport
-from tests.browser.conftest import CHROMIUM, sign_in
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, sign_in
 from tests.browser.test_offline import kept, wait_until_controlled
 from tests.builders import PASSWORD, ensure_vocabulary
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = ARTIFACTS / "screenshots"  # the run's own; docs/screenshots keeps the published ones
 INCIDENT_FORM = "/exchange/incidents/new/"
 INTELLIGENCE_FORM = "/exchange/intelligence/new/"
 SUMMARY = "Tê tê: 48 kg vảy trong bao hạt điều, xe tải biển 70C"
