@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     # Start-up imports make hundreds of thousands of objects and no garbage: the cyclic
     # collector's passes over them are wasted time. It runs again once the command is chosen.
     gc.disable()
+    args = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
     # Liaison's numerical work is small matrices: OpenBLAS's thread pool costs more to start
     # (a tenth of a second) than it saves, and on two cores its threads compete with the rest.
@@ -43,12 +44,12 @@ def main(argv: list[str] | None = None) -> None:
     except (ImproperlyConfigured, ImportError):
         pass  # Django reports these itself, below
     else:
-        from liaison.catalogues import ensure_compiled
+        if args[:1] not in (["compilemessages"], ["makemessages"]):  # those do it with gettext
+            from liaison.catalogues import ensure_compiled
 
-        with contextlib.suppress(OSError):  # a read-only install ships them compiled
-            ensure_compiled()
+            with contextlib.suppress(OSError):  # a read-only install ships them compiled
+                ensure_compiled()
 
-    args = sys.argv[1:] if argv is None else argv
     if reads_files_only(args):
         analyse_files(args)
         return
