@@ -50,6 +50,28 @@ request_started.connect(IN_FLIGHT.started, dispatch_uid="browser-tests-in-flight
 request_finished.connect(IN_FLIGHT.finished, dispatch_uid="browser-tests-in-flight-finished")
 
 
+@pytest.fixture(autouse=True)
+def _test_queries_wait_for_the_server(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The test's own queries wait until the live server has answered what the pages asked.
+
+    With SQLite's in-memory test database the server's threads and the test share one
+    connection, which two threads must never use at once ("bad parameter or other API misuse"):
+    a test reading a row right after a page showed its result could meet a request the page
+    was still making. The server's threads run the wrapper too, and pass straight through."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from django.db import connection
+
+    def wait_for_the_server(execute: Any, sql: Any, params: Any, many: Any, context: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            IN_FLIGHT.wait_idle()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wait_for_the_server):
+        yield
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
     """Before any fixture is torn down (the database emptied first of all): close the pages the

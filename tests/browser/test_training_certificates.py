@@ -76,6 +76,7 @@ def test_officer_reads_the_lessons_passes_and_prints_a_module_certificate_that_v
     answer_rightly(tablet, GATED)
     # then she has passed, and the module's page shows her module certificate
     expect(tablet.locator("#quiz-result")).to_have_attribute("data-passed", "yes")
+    tablet.wait_for_load_state("networkidle")
     completion = Completion.objects.get(officer=cau_treo.mai, module__code=GATED)
     tablet.goto(f"{base}/training/modules/{GATED}/")
     expect(tablet.locator("#module-completion")).to_contain_text(completion.code)
