@@ -208,7 +208,11 @@ def test_a_draft_survives_closing_and_reopening_the_browser_and_its_nominal_part
     cookies = context.cookies()
     context.close()
     context, tablet = launch()
+    # the profile's own jar is read first, so that what it loads never lands over hers
+    context.cookies()
     context.add_cookies(cookies)  # type: ignore[arg-type]
+    signed_in = {c["name"]: c["value"] for c in cookies}["sessionid"]
+    assert {c["name"]: c["value"] for c in context.cookies()}.get("sessionid") == signed_in
     tablet.goto(f"{base}{INCIDENT_FORM}")
 
     # then the form comes back as she left it, saying so
