@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import codecs
+import io
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -11,6 +13,7 @@ from liaison.surveys.imports import (
     ExportError,
     ExportFormat,
     ExportRejected,
+    _factorize_objects,
     _lines_end_within,
     answers_frame,
     decode_export,
@@ -362,3 +365,44 @@ def test_a_long_line_of_short_cells_is_read(small_form):
     data = f'"profile/agency";"_uuid";"_notes";"_tags"\n"police";"a";"{notes}";"{notes}"\n'
     table = read_export(data.encode(), small_form, filename="rộng.csv")
     assert list(table.answers["agency"]) == ["police"]
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["Có", "Không", "", " Có", "ma túy", "1", "1.0"]),
+    st.text(max_size=4),
+    st.sampled_from([1, 1.0, float("nan"), None, True]),
+)
+
+
+@given(st.lists(_CELLS, max_size=40), st.booleans())
+def test_columns_are_factorised_by_identity_as_pandas_factorises_them(cells, shared):
+    """The import factorises a column by its cells' objects first, then their texts: the
+    codes and the distinct values, in order, must be pandas' own, whether equal cells share
+    one object (as pandas' CSV reader leaves them) or not."""
+    if shared:
+        kept: dict[object, object] = {}
+        cells = [kept.setdefault((type(cell), cell), cell) for cell in cells]
+    else:
+        cells = [cell.encode().decode() if isinstance(cell, str) else cell for cell in cells]
+    values = np.array(cells, dtype=object)
+    expected_codes, expected_uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _factorize_objects(values)
+    assert codes.tolist() == expected_codes.tolist()
+    assert len(uniques) == len(expected_uniques)
+    for ours, theirs in zip(uniques, expected_uniques, strict=True):
+        assert ours is theirs or ours == theirs
+
+
+def test_a_column_read_from_a_csv_is_factorised_as_pandas_does_even_when_strided():
+    """A column cut from a frame with a step is not contiguous: it is copied first."""
+    frame = pd.read_csv(
+        io.StringIO("a;b\n" + "".join(f"Có;{i % 7}\n" for i in range(500))),
+        sep=";",
+        dtype=object,
+    )
+    strided = frame.to_numpy(dtype=object)[::3, 1]
+    codes, uniques = _factorize_objects(strided)
+    expected_codes, expected_uniques = pd.factorize(strided, use_na_sentinel=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert len(uniques) == 7
