@@ -407,6 +407,15 @@ def read_export(
     if not versions:
         raise ExportError(_("No form was given to read %(file)s with.") % {"file": name})
     chosen, other_version = _choose_version(versions, frame)
+    if not any(question.type != NOTE and not question.is_metadata for question in chosen.questions):
+        message = _("The form %(form)s has no question whose answers can be analysed.") % {
+            "form": chosen.form_id
+        }
+        if chosen.loops:
+            message += " " + _("Loops are not analysed: %(names)s.") % {
+                "names": ", ".join(chosen.loops)
+            }
+        raise ExportError(message)
     reader = _ExportReader(chosen, name, export_format, encoding, frame, sheet=sheet)
     reader.other_version = other_version
     reader.notices += container_notices
@@ -433,6 +442,14 @@ def read_export(
         repeats=_kept_repeats(found, reader.kept),
         notices=(*table.notices, *repeats.notices),
     )
+
+
+def _shown_names(names: Sequence[str]) -> str:
+    """The first names of a list, and how many more there are."""
+    shown = ", ".join(names[:SHOWN_NAMES])
+    if len(names) > SHOWN_NAMES:
+        shown += " " + _("and %(count)s more") % {"count": len(names) - SHOWN_NAMES}
+    return shown
 
 
 def _combined(name: str, rejections: Sequence[ExportRejected]) -> ExportRejected:
@@ -1379,6 +1396,14 @@ class _ExportReader:
             and not question.is_metadata
             and question.type not in (NOTE, CALCULATE)
         ]
+        if not expected:
+            # Nothing asked at this level (its questions are all in repeats): its calculations,
+            # which the tools export too, are what the file's columns should match.
+            expected = [
+                question.name
+                for question in self.form.questions
+                if self.form.repeat_of(question) == self.scope and question.type == CALCULATE
+            ]
         found = [name for name in expected if name in matched]
         answer_columns = [
             column for column in self.frame.columns if not _is_metadata(column, self.format)
@@ -1388,7 +1413,36 @@ class _ExportReader:
         )
         question_share = len(found) / len(expected) if expected else 1.0
         column_share = matching_columns / len(answer_columns) if answer_columns else 0.0
-        if not found or (question_share < MIN_MATCHED_SHARE and column_share < MIN_MATCHED_SHARE):
+        if not expected:
+            # Only the repeats' tables can say whose data this is; answer columns that are
+            # none of the form's say it here already.
+            if answer_columns and not matching_columns:
+                raise ExportError(
+                    _(
+                        "%(file)s does not look like data of the form %(form)s: none of its "
+                        "%(answer_columns)s answer columns (%(names)s) is a question of the "
+                        "form. Check that the file and the form go together."
+                    )
+                    % {
+                        "file": self.name,
+                        "form": self.form.form_id,
+                        "answer_columns": len(answer_columns),
+                        "names": _shown_names(answer_columns),
+                    }
+                )
+        elif not answer_columns:
+            raise ExportError(
+                _(
+                    "%(file)s holds no answers: its columns (%(names)s) are the details of "
+                    "each submission, none is a question of the form %(form)s."
+                )
+                % {
+                    "file": self.name,
+                    "form": self.form.form_id,
+                    "names": _shown_names(list(self.frame.columns)),
+                }
+            )
+        elif not found or (question_share < MIN_MATCHED_SHARE and column_share < MIN_MATCHED_SHARE):
             raise ExportError(
                 _(
                     "%(file)s does not look like data of the form %(form)s: its columns match "
@@ -1408,9 +1462,7 @@ class _ExportReader:
             )
         missing = [name for name in expected if name not in matched]
         if missing:
-            shown = ", ".join(missing[:SHOWN_NAMES])
-            if len(missing) > SHOWN_NAMES:
-                shown += " " + _("and %(count)s more") % {"count": len(missing) - SHOWN_NAMES}
+            shown = _shown_names(missing)
             self.notices.append(
                 ImportNotice(
                     "",

@@ -289,6 +289,8 @@ class Form:
     """Secondary instances (choice lists) of the XForm, for ``instance('…')`` expressions."""
     warnings: tuple[str, ...] = ()
     instance_id_path: str | None = None
+    loops: tuple[str, ...] = ()
+    """Names of the form's ``begin loop`` blocks: kept in the XForm, not analysed."""
     _by_name: dict[str, Question] = field(init=False, repr=False, compare=False)
     _by_path: dict[str, Question] = field(init=False, repr=False, compare=False)
     _groups_by_path: dict[str, Group] = field(init=False, repr=False, compare=False)
@@ -692,6 +694,7 @@ class _FormBuilder:
         self.questions: list[Question] = []
         self.groups: list[Group] = []
         self.instance_id_path: str | None = None
+        self.loops: list[str] = []
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
         self.document = etree.fromstring(xform.encode("utf-8"), parser=parser)
         self.binds = {
@@ -722,6 +725,7 @@ class _FormBuilder:
             instances=self._secondary_instances(),
             warnings=tuple(self.warnings),
             instance_id_path=self.instance_id_path,
+            loops=tuple(self.loops),
         )
 
     def _note_languages(self, texts: Mapping[str, str]) -> None:
@@ -743,6 +747,7 @@ class _FormBuilder:
                     self.instance_id_path = f"{path}/instanceID"
             return
         if kind == "loop":
+            self.loops.append(name)
             self.warnings.append(
                 _("The loop %(name)s is kept in the XForm but not analysed.") % {"name": name}
             )

@@ -23,7 +23,7 @@ from lxml import html as lxml_html  # type: ignore[import-untyped]
 from openpyxl import Workbook
 
 from liaison.surveys.analysis import AnalysisError, RepeatAnswers, analyze
-from liaison.surveys.imports import ExportRejected, SubmissionTable, read_export
+from liaison.surveys.imports import ExportError, ExportRejected, SubmissionTable, read_export
 from liaison.surveys.models import Submission
 from liaison.surveys.selectors import round_result
 from liaison.surveys.services import do_import_export, do_upload_questionnaire
@@ -935,4 +935,107 @@ def test_a_broken_rule_inside_a_repeat_refuses_the_import_and_saves_nothing(worl
     assert any(
         str(group).startswith("sheet seizure_log-seizures.csv, column qty, breaks the constraint")
         for group in raised.value.groups
+    )
+
+
+# --- a form that asks everything inside its repeat ----------------------------------------
+
+ROSTER_SURVEY = [
+    {"type": "calculate", "name": "members", "calculation": "2"},
+    {"type": "begin_repeat", "name": "roster", f"label::{EN}": "Crew", f"label::{VI}": "Tổ"},
+    {
+        "type": "select_one agency",
+        "name": "crew_agency",
+        f"label::{EN}": "Agency",
+        f"label::{VI}": "Cơ quan",
+    },
+    {"type": "end_repeat", "name": ""},
+]
+ROSTER_CHOICES = _choices(
+    "agency", [("customs", "Customs", "Hải quan"), ("police", "Police", "Công an")]
+)
+
+
+def _roster_form(survey: Sequence[Mapping[str, str]] = ROSTER_SURVEY) -> Form:
+    return make_form(
+        survey=survey,
+        choices=ROSTER_CHOICES,
+        settings=[{"form_id": "to_tuan_tra", "form_title": "Tổ tuần tra", "default_language": EN}],
+    )
+
+
+def _roster_tables(main_header: Sequence[str]) -> dict[str, list[list[str]]]:
+    main = [[*main_header, "_id", "_uuid", "_submission_time", "_index"]]
+    for index in range(2):
+        values = ["2"] if "members" in main_header else []
+        main.append([*values, str(index + 7), f"u{index}", "2026-03-02T09:00:00", str(index + 1)])
+    roster = [["roster/crew_agency", "_index", "_parent_table_name", "_parent_index"]]
+    for index, (agency, parent) in enumerate([("customs", 1), ("police", 1), ("customs", 2)]):
+        roster.append([agency, str(index + 1), "Tổ tuần tra", str(parent)])
+    return {"Tổ tuần tra": main, "roster": roster}
+
+
+def test_a_form_that_asks_only_inside_its_repeat_is_read_and_analysed():
+    """Nothing is asked outside the repeat but a calculation (a repeat_count, as in pyxform's
+    repeat_date_test): the submissions' sheet matches the form by that calculation, and the
+    repeat's answers are counted over its instances."""
+    form = _roster_form()
+    table = read_export(kobo_xlsx(_roster_tables(["members"])), form, filename="to.xlsx")
+    assert len(table.answers) == 2
+    result = analyze(form, table.answers, repeats=_repeats(table))
+    crew = result["questions"]["crew_agency"]
+    assert crew["repeat"] == "roster"
+    assert crew["counts"] == {"customs": 2, "police": 1}
+
+
+def test_submissions_without_the_calculation_are_read_when_the_form_asks_nothing_else():
+    survey = [row for row in ROSTER_SURVEY if row["name"] != "members"]
+    form = _roster_form(survey)
+    table = read_export(kobo_xlsx(_roster_tables([])), form, filename="to.xlsx")
+    assert len(table.answers) == 2
+    assert [len(repeat.answers) for repeat in table.repeats] == [3]
+
+
+def test_another_forms_columns_are_refused_even_when_the_form_asks_only_in_repeats():
+    survey = [row for row in ROSTER_SURVEY if row["name"] != "members"]
+    form = _roster_form(survey)
+    other = "so_vu;loai_hang;_uuid;_index\n3;gỗ;u1;1\n"
+    with pytest.raises(ExportError) as raised:
+        read_export(other.encode(), form, filename="khac.csv")
+    message = str(raised.value)
+    assert "khac.csv does not look like data of the form to_tuan_tra" in message
+    assert "so_vu, loai_hang" in message
+
+
+def test_a_file_of_submission_details_alone_is_refused_as_holding_no_answers():
+    form = _roster_form()
+    with pytest.raises(ExportError) as raised:
+        read_export(b"_uuid;_index;_submission_time\nu1;1;2026-03-02\n", form, filename="meta.csv")
+    assert str(raised.value) == (
+        "meta.csv holds no answers: its columns (_uuid, _index, _submission_time) are the "
+        "details of each submission, none is a question of the form to_tuan_tra."
+    )
+
+
+def test_a_form_of_a_loop_alone_is_refused_naming_the_loop(tmp_path: Path):
+    """pyxform's ``begin loop over`` stays in the XForm; Liaison does not analyse it, and says
+    so instead of reading every file as empty submissions."""
+    form_path = tmp_path / "vong_lap.xlsx"
+    form_path.write_bytes(
+        make_workbook(
+            survey=[
+                {"type": "begin loop over agency", "name": "per_agency", f"label::{EN}": "Per"},
+                {"type": "integer", "name": "officers", f"label::{EN}": "Officers"},
+                {"type": "end loop", "name": ""},
+            ],
+            choices=ROSTER_CHOICES,
+        )
+    )
+    data = tmp_path / "data.csv"
+    data.write_text("per_agency/customs/officers;_uuid;_index\n4;u1;1\n", encoding="utf-8")
+    with pytest.raises(CommandError) as raised:
+        call_command("survey", "analyze", str(form_path), str(data), "--json", "-")
+    assert str(raised.value) == (
+        "The form small has no question whose answers can be analysed. "
+        "Loops are not analysed: per_agency."
     )
