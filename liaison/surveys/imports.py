@@ -400,12 +400,15 @@ def read_export(
     header = _header(data, name)
     delimiter = _delimiter(header)
     columns = _split_header(header, delimiter, name)
-    _check_header(columns, name)
-    export_format = detect_format(columns, name)
-    frame = _read_frame(data, delimiter, name)
     versions = [form] if isinstance(form, Form) else list(form)
     if not versions:
         raise ExportError(_("No form was given to read %(file)s with.") % {"file": name})
+    named = _name_shared_labels(columns, versions)
+    _check_header(named, name)
+    export_format = detect_format(named, name)
+    frame = _read_frame(data, delimiter, name)
+    if named is not columns:
+        frame.columns = named
     chosen, other_version = _choose_version(versions, frame)
     if not any(question.type != NOTE and not question.is_metadata for question in chosen.questions):
         message = _("The form %(form)s has no question whose answers can be analysed.") % {
@@ -952,6 +955,38 @@ def _split_header(header: str, delimiter: str, name: str = "export.csv") -> list
         ) from None
 
 
+def _name_shared_labels(columns: list[str], versions: Sequence[Form]) -> list[str]:
+    """The header, a label that heads more than one column read in the form's order.
+
+    KoboToolbox's labels export heads each column with its question's label, so questions
+    that share a label (the same question in each branch of a cascade) give the same header
+    more than once. When a form has exactly as many questions under that label as the file
+    has columns, the columns are theirs in the form's order (the order of the export) and are
+    named after them; otherwise the header is left as it is, and refused as a repeated column.
+    """
+    counts: dict[str, int] = {}
+    for column in columns:
+        counts[_normal(column)] = counts.get(_normal(column), 0) + 1
+    if all(count == 1 for count in counts.values()):
+        return columns
+    for form in reversed(versions):  # the form the file is read with first, then older ones
+        index = _ColumnIndex(form, ExportFormat.KOBOTOOLBOX.group_separators)
+        named = list(columns)
+        seen: dict[str, int] = {}
+        for position, column in enumerate(columns):
+            normal = _normal(column)
+            if counts[normal] < 2:
+                continue
+            candidates = index.questions_under(normal)
+            if len(candidates) != counts[normal]:
+                break
+            named[position] = candidates[seen.get(normal, 0)]
+            seen[normal] = seen.get(normal, 0) + 1
+        else:
+            return named
+    return columns
+
+
 def _check_header(columns: Sequence[str], name: str) -> None:
     if len(columns) > SURVEY_EXPORT_LIMITS.columns:
         raise ExportError(
@@ -1140,6 +1175,7 @@ class _ColumnIndex:
     def __init__(self, form: Form, separators: Sequence[str], scope: Group | None = None) -> None:
         self.form = form
         self._keys: dict[str, _Target | None] = {}
+        self._questions: dict[str, list[str]] = {}
         option_separators = ("/", *separators)
         for question in form.questions:
             if scope is None and question.in_repeat:
@@ -1183,9 +1219,17 @@ class _ColumnIndex:
 
     def _add(self, key: str, target: _Target) -> None:
         normal = _normal(key)
+        if target.option is None:
+            sharing = self._questions.setdefault(normal, [])
+            if target.question not in sharing:
+                sharing.append(target.question)
         existing = self._keys.get(normal, target)
         # The same header meaning two things (two questions sharing a label) is ambiguous.
         self._keys[normal] = target if existing is target or existing == target else None
+
+    def questions_under(self, normal: str) -> list[str]:
+        """The names of the questions a (normalised) header may mean, in the form's order."""
+        return self._questions.get(normal, [])
 
     def lookup(self, column: str) -> _Target | bool | None:
         """The target of a header; ``False`` when unknown, ``None`` when ambiguous."""

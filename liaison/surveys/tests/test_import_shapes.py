@@ -527,3 +527,55 @@ def test_another_forms_file_is_never_taken_for_empty_submissions(form, data, mat
     assert not isinstance(raised.value, ExportRejected)
     assert matched in str(raised.value)
     assert "does not look like data of the form blo_log" in str(raised.value)
+
+
+# --- a label shared by several questions -----------------------------------------------------
+
+CASCADE_SURVEY = [
+    {"type": "select_one zone", "name": "zone", f"label::{EN}": "Zone", f"label::{VI}": "Khu vực"},
+    {
+        "type": "select_one agency",
+        "name": "agency_north",
+        f"label::{EN}": "Agency",
+        f"label::{VI}": "Cơ quan",
+        "relevant": "${zone} = 'north'",
+    },
+    {
+        "type": "select_one agency",
+        "name": "agency_south",
+        f"label::{EN}": "Agency",
+        f"label::{VI}": "Cơ quan",
+        "relevant": "${zone} = 'south'",
+    },
+]
+CASCADE_CHOICES = [
+    *[row for row in CHOICES if row["list_name"] == "agency"],
+    {"list_name": "zone", "name": "north", f"label::{EN}": "North", f"label::{VI}": "Phía Bắc"},
+    {"list_name": "zone", "name": "south", f"label::{EN}": "South", f"label::{VI}": "Phía Nam"},
+]
+
+
+@pytest.fixture(scope="module")
+def cascade_form() -> Form:
+    return make_form(survey=CASCADE_SURVEY, choices=CASCADE_CHOICES, settings=SETTINGS)
+
+
+def test_a_labels_export_with_a_label_shared_by_two_questions_reads_them_in_order(cascade_form):
+    """KoboToolbox heads the two branches' question "Cơ quan" alike: the columns are the
+    questions' in the form's order, as the export writes them."""
+    export = (
+        '"Khu vực";"Cơ quan";"Cơ quan";"_uuid";"_index"\n'
+        '"Phía Bắc";"Bộ đội Biên phòng";"";"u1";"1"\n'
+        '"Phía Nam";"";"Công an";"u2";"2"\n'
+    )
+    table = read_export(export.encode(), cascade_form, filename="nhan.csv")
+    assert list(table.answers["agency_north"]) == ["army", ""]
+    assert list(table.answers["agency_south"]) == ["", "police"]
+
+
+def test_a_label_heading_more_columns_than_the_form_has_questions_is_still_refused(
+    cascade_form,
+):
+    export = '"Cơ quan";"Cơ quan";"Cơ quan";"_uuid"\n"Công an";"";"";"u1"\n'
+    with pytest.raises(ExportError, match="has the column Cơ quan twice"):
+        read_export(export.encode(), cascade_form, filename="nhan.csv")
