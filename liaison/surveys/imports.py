@@ -807,6 +807,22 @@ def _read_bytes(source: ExportSource, filename: str | None) -> tuple[bytes, str]
         ) from None
 
 
+_OTHER_FILES = (
+    (b"\x1f\x8b", "gzip"),
+    (b"%PDF-", "PDF"),
+    (b"Rar!", "RAR"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"SQLite format 3\x00", "SQLite"),
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+)
+"""Files often picked by mistake, by their first bytes: named instead of read as text."""
+_JSON_START = re.compile(rb"\s*(\{\s*\"|\[\s*[\[{\]])")
+"""A JSON object or array of objects (an API's answer), not a header that starts with "[A]"."""
+
+
 def decode_export(raw: bytes, name: str = "export.csv") -> tuple[str, bytes]:
     """Find the encoding of an export; returns its name and the content as UTF-8 bytes.
 
@@ -818,6 +834,20 @@ def decode_export(raw: bytes, name: str = "export.csv") -> tuple[str, bytes]:
         raise ExportError(
             _("%(file)s is a spreadsheet workbook; export the data as CSV and import that.")
             % {"file": name}
+        )
+    for magic, kind in _OTHER_FILES:
+        if raw.startswith(magic):
+            raise ExportError(
+                _("%(file)s is a %(kind)s file, not a CSV export; export the data as CSV.")
+                % {"file": name, "kind": kind}
+            )
+    if _JSON_START.match(raw[:256]):
+        raise ExportError(
+            _(
+                "%(file)s looks like JSON (it starts with %(start)s), not a CSV export; "
+                "export the data as CSV."
+            )
+            % {"file": name, "start": raw.lstrip()[:1].decode()}
         )
     for bom, encoding in (
         (codecs.BOM_UTF32_LE, "utf-32"),

@@ -184,6 +184,11 @@ def test_a_legacy_byte_deep_in_a_large_export_is_found_where_it_is(patrol_form):
         (b"PK\x03\x04...", "not a readable zip archive"),
         (b"colour,size\nred,big\n", "match 0 of the form's 67 questions"),
         (b'"_uuid";"agency";"agency"\n"1";"a";"b"\n', "column agency twice"),
+        (b"\x1f\x8b\x08\x00rest", "x.csv is a gzip file, not a CSV export"),
+        (b"%PDF-1.7\n", "x.csv is a PDF file, not a CSV export"),
+        (b'  [{"_uuid": "1", "agency": "police"}]', r"looks like JSON \(it starts with \[\)"),
+        (b'{"results": []}', r"looks like JSON \(it starts with \{\)"),
+        (b"[A] Agency;_uuid\npolice;1\n", "match 0 of the form's 67 questions"),
     ],
 )
 def test_files_that_are_not_exports_are_refused(patrol_form, data, expected):
