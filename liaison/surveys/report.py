@@ -11,6 +11,7 @@ which carries every Vietnamese diacritic.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -203,8 +204,28 @@ def _wrap(text: str, width: int = 38) -> str:
 def _style() -> None:
     import matplotlib
 
-    matplotlib.rcParams["font.family"] = FONT_FAMILY
+    matplotlib.rcParams["font.family"] = chart_fonts()
     matplotlib.rcParams["font.size"] = 8
+
+
+CHART_FONTS = (
+    "DejaVu Sans",
+    "Noto Sans Lao",
+    "Noto Sans Khmer",
+    "Noto Sans Thai",
+    "Noto Sans CJK SC",
+)
+"""The charts' fonts, in the order Matplotlib tries them for each character: DejaVu for Latin
+and Vietnamese, Noto for the scripts it lacks (the fonts the PDFs embed, README: deploying)."""
+
+
+@functools.cache
+def chart_fonts() -> list[str]:
+    """The chart fonts this machine has (a missing one would only be a warning per chart)."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return [name for name in CHART_FONTS if name in installed] or [FONT_FAMILY]
 
 
 def pie_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> str:

@@ -226,3 +226,29 @@ def test_messages_speak_every_language_of_the_interface(environment, expected):
     from liaison.surveys.management.commands.survey import terminal_language
 
     assert terminal_language(environment) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("km", "សេចក្ដីសង្ខេបនៃលទ្ធផលសំខាន់ៗ"),
+        ("lo", None),
+        ("th", None),
+        ("zh-hans", None),
+    ],
+)
+def test_the_report_speaks_every_interface_language(tmp_path, language, heading):
+    """``--lang`` takes each language of the interface, as the results page does (the form's
+    labels stay in its own languages when it has none in that one)."""
+    from django.utils import translation
+
+    html = tmp_path / "report.html"
+    run("analyze", FORM, KOBO, "--lang", language, "--html", str(html))
+    document = html.read_text(encoding="utf-8")
+    with translation.override(language):
+        expected = translation.gettext("Summary of main findings")
+    assert expected != "Summary of main findings"
+    assert expected in document
+    if heading:
+        assert heading in document
+    assert f'lang="{language}"' in document

@@ -136,6 +136,30 @@ def test_charts_are_png_images():
         assert base64.b64decode(data).startswith(b"\x89PNG\r\n")
 
 
+@pytest.mark.parametrize(
+    ("title", "labels"),
+    [
+        ("ការបណ្តុះបណ្តាល", ["ប៉ូលីស", "គយ"]),
+        ("ການຝຶກອົບຮົມ", ["ຕຳຫຼວດ", "ພາສີ"]),
+        ("การฝึกอบรม", ["ตำรวจ", "ศุลกากร"]),
+        ("培训需求", ["公安", "海关"]),
+    ],
+    ids=["km", "lo", "th", "zh"],
+)
+def test_charts_draw_every_interface_script_with_a_font_that_has_it(title, labels):
+    """Matplotlib falls back, character by character, from DejaVu Sans to the Noto font of
+    the script: no glyph is drawn as an empty box (Matplotlib warns of each one it lacks)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bar_chart(title, labels, [60.0, 40.0])
+        pie_chart(title, labels, [6.0, 4.0])
+    assert not [
+        str(warning.message) for warning in caught if "missing from font" in str(warning.message)
+    ]
+
+
 def test_the_vietnamese_pdf_renders_its_text_and_charts(vietnamese_pdf):
     html, pdf = vietnamese_pdf
     text = subprocess.run(  # noqa: S603 - fixed arguments of the test

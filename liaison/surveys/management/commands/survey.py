@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from liaison.surveys.sources import AnswerSource
     from liaison.surveys.xlsform import Form
 
-LANGUAGES = ("en", "vi")
 SHOWN_PROBLEMS = 50
 SHOWN_PER_KIND = 5
 """Rows shown under each kind of problem of a rejected file."""
@@ -65,8 +64,13 @@ def _outputs(parser: ArgumentParser) -> None:
     )
     parser.add_argument("--html", metavar="OUT.html", help="write the report as HTML")
     parser.add_argument("--pdf", metavar="OUT.pdf", help="write the report as PDF")
+    from django.conf import settings
+
     parser.add_argument(
-        "--lang", choices=LANGUAGES, default=None, help="language of labels and report"
+        "--lang",
+        choices=[code for code, _name in settings.LANGUAGES],
+        default=None,
+        help="language of labels and report",
     )
 
 
