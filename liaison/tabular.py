@@ -21,7 +21,7 @@ import re
 import time
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import IO, Any
@@ -387,10 +387,14 @@ def read_xlsx(
 
 
 def read_workbook(
-    raw: bytes, filename: str, limits: UploadLimits = LIMITS
+    raw: bytes,
+    filename: str,
+    limits: UploadLimits = LIMITS,
+    cell_text: Callable[[Any], str] | None = None,
 ) -> dict[str, list[list[str]]]:
     """Every sheet of a workbook (by title, in order) as rows of cell texts, under the same
-    limits as :func:`read_xlsx`; for tables whose columns are not known in advance."""
+    limits as :func:`read_xlsx`; for tables whose columns are not known in advance.
+    ``cell_text`` writes a cell's value as text (dates as the reader expects them)."""
     deadline = Deadline(filename, limits)
     check_file_size(len(raw), filename, limits)
     _check_workbook_archive(raw, filename, limits, deadline)
@@ -405,7 +409,7 @@ def read_workbook(
     sheets: dict[str, list[list[str]]] = {}
     try:
         for worksheet in workbook.worksheets:
-            lines = _xlsx_lines(worksheet, filename, limits)
+            lines = _xlsx_lines(worksheet, filename, limits, cell_text or _cell_text)
             sheets[worksheet.title] = list(_checked_lines(lines, worksheet.title, limits, deadline))
     except TableError:
         raise
@@ -416,7 +420,12 @@ def read_workbook(
     return sheets
 
 
-def _xlsx_lines(worksheet: Any, filename: str, limits: UploadLimits) -> Iterator[list[str]]:
+def _xlsx_lines(
+    worksheet: Any,
+    filename: str,
+    limits: UploadLimits,
+    cell_text: Callable[[Any], str] | None = None,
+) -> Iterator[list[str]]:
     # The dimension a sheet declares is checked, then forgotten: openpyxl pads every row up to
     # it, and a sheet may also hold cells beyond it. Rows are then padded only to their own
     # last cell, and every row read (the empty ones openpyxl fills gaps with included) is
@@ -439,7 +448,7 @@ def _xlsx_lines(worksheet: Any, filename: str, limits: UploadLimits) -> Iterator
     worksheet.reset_dimensions()
     for values in worksheet.iter_rows(values_only=True):
         # A row wider than the limit is cut one past it: rows_from then names that column.
-        yield [_cell_text(v) for v in values[: limits.columns + 1]]
+        yield [(cell_text or _cell_text)(v) for v in values[: limits.columns + 1]]
 
 
 # --- rows ---------------------------------------------------------------------------------------

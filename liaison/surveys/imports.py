@@ -27,6 +27,7 @@ from __future__ import annotations
 import codecs
 import csv
 import ctypes
+import datetime
 import enum
 import io
 import os
@@ -706,6 +707,26 @@ def _positions(keys: pd.Series) -> dict[str, int]:
     return positions
 
 
+def _answer_text(value: object) -> str:
+    """A workbook cell as an ODK answer's text. KoboToolbox's XLSX export stores dates and
+    numbers as the spreadsheet's own (unless asked to keep them as text), and a date is a
+    date-time at midnight there: it is written back as the date, ``YYYY-MM-DD``; a date-time
+    as ISO 8601, a time of day as ``HH:MM:SS``, a whole number without ``.0``."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None and value.time() == datetime.time():
+            return value.date().isoformat()
+        return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+    if isinstance(value, datetime.time):
+        return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value is None:
+        return ""
+    return str(value)
+
+
 def _split_container(
     raw: bytes, name: str
 ) -> tuple[str, bytes, list[tuple[str, bytes]], list[ImportNotice]]:
@@ -728,7 +749,7 @@ def _split_container(
                 ]
             )
         if is_workbook:
-            sheets = read_workbook(raw, name, SURVEY_EXPORT_LIMITS)
+            sheets = read_workbook(raw, name, SURVEY_EXPORT_LIMITS, cell_text=_answer_text)
             tables = [(title, _csv_bytes(rows)) for title, rows in sheets.items() if rows]
         else:
             tables = members

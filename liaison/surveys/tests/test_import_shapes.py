@@ -579,3 +579,61 @@ def test_a_label_heading_more_columns_than_the_form_has_questions_is_still_refus
     export = '"Cơ quan";"Cơ quan";"Cơ quan";"_uuid"\n"Công an";"";"";"u1"\n'
     with pytest.raises(ExportError, match="has the column Cơ quan twice"):
         read_export(export.encode(), cascade_form, filename="nhan.csv")
+
+
+def test_a_kobo_workbook_with_dates_and_numbers_stored_as_the_spreadsheets_own_is_read():
+    """KoboToolbox's XLSX export keeps dates and numbers as spreadsheet values unless told to
+    store them as text: a date is then a date-time at midnight, a count a float."""
+    import datetime
+
+    form = make_form(
+        survey=[
+            {"type": "date", "name": "ngay_bat", f"label::{EN}": "Seized on"},
+            {"type": "integer", "name": "so_luong", f"label::{EN}": "How many"},
+            {"type": "decimal", "name": "khoi_luong", f"label::{EN}": "Weight (kg)"},
+            {"type": "time", "name": "gio", f"label::{EN}": "At"},
+            {"type": "dateTime", "name": "luc", f"label::{EN}": "When"},
+            {"type": "text", "name": "ghi_chu", f"label::{EN}": "Note"},
+        ],
+        choices=None,
+        settings=SETTINGS,
+    )
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Nhật ký BLO"
+    sheet.append(["ngay_bat", "so_luong", "khoi_luong", "gio", "luc", "ghi_chu", "_uuid", "_index"])
+    sheet.append(
+        [
+            datetime.datetime(2024, 7, 14),  # noqa: DTZ001 - a spreadsheet has no time zone
+            3.0,
+            2.5,
+            datetime.time(10, 30),
+            datetime.datetime(2024, 7, 14, 22, 5, 9),  # noqa: DTZ001
+            "Vảy tê tê",
+            "u1",
+            1,
+        ]
+    )
+    sheet.append([datetime.date(2024, 7, 15), 4, 1.0, "10:30", "", 12, "u2", 2])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read_export(buffer.getvalue(), form, filename="nhat_ky.xlsx")
+    assert table.answers.to_dict("records") == [
+        {
+            "ngay_bat": "2024-07-14",
+            "so_luong": "3",
+            "khoi_luong": "2.5",
+            "gio": "10:30:00",
+            "luc": "2024-07-14T22:05:09",
+            "ghi_chu": "Vảy tê tê",
+        },
+        {
+            "ngay_bat": "2024-07-15",
+            "so_luong": "4",
+            "khoi_luong": "1",
+            "gio": "10:30",
+            "luc": "",
+            "ghi_chu": "12",
+        },
+    ]
