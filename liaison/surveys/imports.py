@@ -828,6 +828,9 @@ def _read_bytes(source: ExportSource, filename: str | None) -> tuple[bytes, str]
         ) from None
 
 
+_GEOPOINT_PARTS = ("-Latitude", "-Longitude", "-Altitude", "-Accuracy")
+"""The columns ODK Central splits a geopoint into (its CSV export and Briefcase's)."""
+
 _OTHER_FILES = (
     (b"\x1f\x8b", "gzip"),
     (b"%PDF-", "PDF"),
@@ -1388,6 +1391,7 @@ class _ExportReader:
 
     def read(self) -> SubmissionTable:
         index = self._index = _ColumnIndex(self.form, self.format.group_separators, self.scope)
+        self._join_geopoint_parts(index)
         main_columns: dict[str, str] = {}
         option_columns: dict[str, dict[str, str]] = {}
         for column in self.frame.columns:
@@ -1480,6 +1484,39 @@ class _ExportReader:
             file_rows=file_rows[keep].reset_index(drop=True),
             notices=tuple(self.notices),
         )
+
+    def _join_geopoint_parts(self, index: _ColumnIndex) -> None:
+        """ODK Central (and Briefcase) export a geopoint as four columns, ``…-Latitude``,
+        ``…-Longitude``, ``…-Altitude`` and ``…-Accuracy``: they are joined back into the
+        answer ODK records (``latitude longitude altitude accuracy``) under the question's
+        header, so the point is read, checked and counted like any other answer."""
+        frame = self.frame
+        for column in list(frame.columns):
+            if not column.endswith(_GEOPOINT_PARTS[0]):
+                continue
+            base = column[: -len(_GEOPOINT_PARTS[0])]
+            target = index.lookup(base)
+            if not isinstance(target, _Target) or target.option is not None:
+                continue
+            if self.form.question(target.question).type != "geopoint" or base in frame.columns:
+                continue
+            if base + _GEOPOINT_PARTS[1] not in frame.columns:
+                continue
+            parts = [
+                frame[base + part].astype(str).str.strip()
+                if base + part in frame.columns
+                else pd.Series("", index=frame.index, dtype=object)
+                for part in _GEOPOINT_PARTS
+            ]
+            latitude, longitude, altitude, accuracy = parts
+            # Written without gaps: an accuracy without an altitude keeps its place.
+            altitude = altitude.where((altitude != "") | (accuracy == ""), "0")
+            point = latitude.str.cat([longitude, altitude, accuracy], sep=" ").str.strip()
+            point = point.where(latitude != "", "")
+            frame[base] = point.astype(object)
+            self.frame = frame = frame.drop(
+                columns=[base + part for part in _GEOPOINT_PARTS if base + part in frame.columns]
+            )
 
     def _check_coverage(self, matched: set[str]) -> None:
         """Refuse another form's file; say which questions the file lacks, and that a file

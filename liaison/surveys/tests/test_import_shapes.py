@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
+from liaison.surveys.analysis import analyze
 from liaison.surveys.imports import (
     ExportError,
     ExportFormat,
@@ -637,3 +638,30 @@ def test_a_kobo_workbook_with_dates_and_numbers_stored_as_the_spreadsheets_own_i
             "ghi_chu": "12",
         },
     ]
+
+
+def test_an_odk_central_geopoint_split_in_four_columns_is_read_as_one_answer():
+    """ODK Central's CSV gives a geopoint four columns (…-Latitude, -Longitude, -Altitude,
+    -Accuracy): the point is the answer ODK recorded, counted as answered."""
+    form = make_form(
+        survey=[
+            {"type": "begin_group", "name": "vu_viec", f"label::{EN}": "Incident"},
+            {"type": "geopoint", "name": "noi_bat", f"label::{EN}": "Where it was seized"},
+            {"type": "end_group", "name": ""},
+            {"type": "integer", "name": "so_luong", f"label::{EN}": "How many"},
+        ],
+        choices=None,
+        settings=SETTINGS,
+    )
+    export = (
+        "SubmissionDate,vu_viec-noi_bat-Latitude,vu_viec-noi_bat-Longitude,"
+        "vu_viec-noi_bat-Altitude,vu_viec-noi_bat-Accuracy,so_luong,meta-instanceID,KEY\n"
+        "2026-03-02T09:00:00.000Z,11.0512,106.2031,12.5,4.9,2,uuid:a,uuid:a\n"
+        "2026-03-02T09:05:00.000Z,,,,,3,uuid:b,uuid:b\n"
+        "2026-03-02T09:10:00.000Z,10.9,106.1,,8,1,uuid:c,uuid:c\n"
+    )
+    table = read_export(export.encode(), form, filename="central.csv")
+    assert list(table.answers["noi_bat"]) == ["11.0512 106.2031 12.5 4.9", "", "10.9 106.1 0 8"]
+    assert not table.notices
+    result = analyze(form, table.answers)
+    assert result["questions"]["noi_bat"]["answered"] == 2
