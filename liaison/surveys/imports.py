@@ -1511,7 +1511,7 @@ class _ExportReader:
             latitude, longitude, altitude, accuracy = parts
             # Written without gaps: an accuracy without an altitude keeps its place.
             altitude = altitude.where((altitude != "") | (accuracy == ""), "0")
-            point = latitude.str.cat([longitude, altitude, accuracy], sep=" ").str.strip()
+            point = (latitude + " " + longitude + " " + altitude + " " + accuracy).str.strip()
             point = point.where(latitude != "", "")
             frame[base] = point.astype(object)
             self.frame = frame = frame.drop(
