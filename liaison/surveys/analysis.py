@@ -332,11 +332,20 @@ class _MultiSelect:
     categories: list[str]
 
 
+NOT_A_NUMBER = "NaN"
+"""What ODK records for a calculation over missing answers (``${a} + ${b}`` with ``b`` empty):
+no value, counted as missing like an empty answer, not as a category of its own."""
+
+
 def _categorical(series: pd.Series, categories: Sequence[str] | None) -> _Categorical:
     raw, texts = _factorize(series)
+    missing = {""}
     if categories is None:
-        categories = _natural_order(sorted(set(texts) - {""}))
+        # A calculation's values are its categories; NaN is the absence of one.
+        missing.add(NOT_A_NUMBER)
+        categories = _natural_order(sorted(set(texts) - missing))
     index = {name: position for position, name in enumerate(categories)}
+    index.update(dict.fromkeys(missing - set(index), -1))
     lookup = np.array([index.get(text, -2) for text in texts] + [-1], dtype=np.int64)
     return _Categorical(codes=lookup[raw], categories=list(categories))
 

@@ -18,6 +18,7 @@ from liaison.surveys.analysis import (
     compare,
     respondent_scores,
 )
+from liaison.surveys.tests.builders import make_form
 
 CONTRACT_KEYS = {"type", "label", "answered", "missing", "counts", "percent", "ci95"}
 
@@ -280,3 +281,32 @@ def test_a_large_analysis_stays_vectorised(small_form):
     assert result["respondents"] == n
     assert sum(result["questions"]["agency"]["counts"].values()) == (data["agency"] != "").sum()
     assert elapsed < 10
+
+
+def test_nan_from_a_calculation_over_missing_answers_counts_as_missing():
+    """ODK records NaN for ``${a} + ${b}`` when an answer is empty: no value, not a category
+    (by itself or as a --by group)."""
+    form = make_form(
+        survey=[
+            {"type": "integer", "name": "a", "label::English (en)": "A"},
+            {"type": "integer", "name": "b", "label::English (en)": "B"},
+            {"type": "calculate", "name": "total", "calculation": "${a} + ${b}"},
+            {"type": "select_one yes_no", "name": "seized", "label::English (en)": "Seized?"},
+        ],
+        choices=[
+            {"list_name": "yes_no", "name": "yes", "label::English (en)": "Yes"},
+            {"list_name": "yes_no", "name": "no", "label::English (en)": "No"},
+        ],
+    )
+    answers = frame(
+        a=["1", "2", "", "4"],
+        b=["1", "", "3", "1"],
+        total=["2", "NaN", "NaN", "5"],
+        seized=["yes", "no", "yes", "no"],
+    )
+    result = analyze(form, answers, by="total")
+    total = result["questions"]["total"]
+    assert total["counts"] == {"2": 1, "5": 1}
+    assert (total["answered"], total["missing"]) == (2, 2)
+    assert set(result["by_groups"]) == {"2", "5"}
+    assert result["questions"]["seized"]["by"]["5"]["counts"] == {"yes": 0, "no": 1}
