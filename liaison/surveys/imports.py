@@ -408,8 +408,7 @@ def read_export(
     _check_header(named, name)
     export_format = detect_format(named, name)
     frame = _read_frame(data, delimiter, name)
-    if named is not columns:
-        frame.columns = named
+    frame, tidied = _tidy_frame(frame, named, name)
     chosen, other_version = _choose_version(versions, frame)
     if not any(question.type != NOTE and not question.is_metadata for question in chosen.questions):
         message = _("The form %(form)s has no question whose answers can be analysed.") % {
@@ -422,7 +421,7 @@ def read_export(
         raise ExportError(message)
     reader = _ExportReader(chosen, name, export_format, encoding, frame, sheet=sheet)
     reader.other_version = other_version
-    reader.notices += container_notices
+    reader.notices += [*container_notices, *tidied]
     rejections: list[ExportRejected] = []
     table: SubmissionTable | None = None
     try:
@@ -516,7 +515,8 @@ class _RepeatReader:
             else:
                 self._ignored(title, _("it has no parent column (_parent_index or PARENT_KEY)"))
                 continue
-            frame = _read_frame(data, delimiter, label)
+            frame, tidied = _tidy_frame(_read_frame(data, delimiter, label), columns, label)
+            self.notices += tidied
             group = self._repeat_of_table(title, list(frame.columns), export_format)
             if group is None:
                 self._ignored(title, _("it matches no repeat of the form"))
@@ -1049,7 +1049,7 @@ def _check_header(columns: Sequence[str], name: str) -> None:
         )
     seen: set[str] = set()
     for column in columns:
-        if column in seen:
+        if column in seen and column:  # columns without a header are dropped (_tidy_frame)
             raise ExportError(
                 _("%(file)s has the column %(column)s twice.") % {"file": name, "column": column}
             )
@@ -1110,6 +1110,47 @@ def _read_frame(data: bytes, delimiter: str, name: str) -> pd.DataFrame:
         raise
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
+
+
+def _tidy_frame(
+    frame: pd.DataFrame, header: Sequence[str], name: str
+) -> tuple[pd.DataFrame, list[ImportNotice]]:
+    """The table without what a spreadsheet leaves around it when a CSV is saved from it:
+    columns without a header (empty ones dropped quietly, one holding cells with a notice) and
+    rows at the end with every cell empty (a line of separators alone). ``header`` is the
+    file's own first line (pandas names a header-less column ``Unnamed: N``)."""
+    notices: list[ImportNotice] = []
+    if frame.columns.size == len(header) and not all(header):
+        kept: list[int] = []
+        for position, column in enumerate(header):
+            if column:
+                kept.append(position)
+                continue
+            if frame.iloc[:, position].astype(str).str.strip().ne("").any():
+                notices.append(
+                    ImportNotice(
+                        "",
+                        _("%(file)s: column %(position)s has no header; its cells are ignored.")
+                        % {"file": name, "position": position + 1},
+                    )
+                )
+        frame = frame.iloc[:, kept]
+        frame.columns = [header[position] for position in kept]
+    elif list(frame.columns) != list(header) and frame.columns.size == len(header):
+        frame.columns = list(header)  # a label read in the form's order (_name_shared_labels)
+    end = len(frame)
+    while end and all(str(cell).strip() == "" for cell in frame.iloc[end - 1]):
+        end -= 1
+    if end < len(frame):
+        notices.append(
+            ImportNotice(
+                "",
+                _("%(file)s: %(count)s empty row(s) at the end are ignored.")
+                % {"file": name, "count": len(frame) - end},
+            )
+        )
+        frame = frame.iloc[:end].reset_index(drop=True)
+    return frame, notices
 
 
 def _factorize_objects(

@@ -411,3 +411,42 @@ def test_a_column_read_from_a_csv_is_factorised_as_pandas_does_even_when_strided
     assert codes.tolist() == expected_codes.tolist()
     assert uniques.tolist() == expected_uniques.tolist()
     assert len(uniques) == 7
+
+
+def _saved_by_a_spreadsheet(export: str, trailing: str = ";;", blank_rows: int = 0) -> bytes:
+    lines = export.splitlines()
+    width = lines[0].count(";") + len(trailing)
+    lines = [line + trailing for line in lines] + [";" * width] * blank_rows
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+_SPREADSHEET_ROWS = [
+    {"profile/agency": "police", "profile/years": "5"},
+    {"profile/agency": "army", "profile/years": "12"},
+]
+
+
+def test_a_csv_saved_by_a_spreadsheet_is_read_without_its_empty_columns_and_rows(small_form):
+    """A spreadsheet that saves a CSV may add separators past the last column (columns with
+    no header and no cells) and lines of separators alone at the end: neither is data."""
+    rows = [{**row, "ods/knows_ods": "no"} for row in _SPREADSHEET_ROWS]
+    export = kobo_export(rows, ["profile/agency", "profile/years", "ods/knows_ods"])
+    table = read_export(
+        _saved_by_a_spreadsheet(export, ";;", blank_rows=3), small_form, filename="luu_lai.csv"
+    )
+    assert list(table.answers["agency"]) == ["police", "army"]
+    messages = [notice.message for notice in table.notices]
+    assert "luu_lai.csv: 3 empty row(s) at the end are ignored." in messages
+    assert not [message for message in messages if "header" in message or "Unnamed" in message]
+
+
+def test_cells_under_no_header_are_named_by_their_column_and_ignored(small_form):
+    export = (
+        '"profile/agency";"";"_uuid"\n'
+        '"police";"ghi chú lạc";"00000000-0000-4000-8000-000000000001"\n'
+    )
+    table = read_export(export.encode(), small_form, filename="x.csv")
+    assert list(table.answers["agency"]) == ["police"]
+    assert "x.csv: column 2 has no header; its cells are ignored." in [
+        notice.message for notice in table.notices
+    ]
