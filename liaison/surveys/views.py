@@ -62,7 +62,32 @@ from liaison.surveys.webform import (
 )
 from liaison.surveys.xlsform import CALCULATE, SELECT_MULTIPLE, SELECT_ONE, Form, FormError
 
-REPORT_LANGUAGES = ("en", "vi")
+PROGRAMME_LANGUAGES = ("vi", "en")
+"""The languages a report is offered in besides the reader's own: the programme's."""
+
+
+def report_languages() -> list[str]:
+    """The report's languages offered on a page: the reader's, then Vietnamese and English."""
+    offered = _interface_languages()
+    return list(
+        dict.fromkeys(code for code in (_language(), *PROGRAMME_LANGUAGES) if code in offered)
+    )
+
+
+def _interface_languages() -> list[str]:
+    from django.conf import settings
+
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _report_language(requested: str) -> str:
+    """A report may be drawn in any language of the interface; the reader's otherwise."""
+    offered = _interface_languages()
+    if requested in offered:
+        return requested
+    return _language() if _language() in offered else "en"
+
+
 SHOWN_PROBLEMS = 200
 
 
@@ -725,7 +750,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "filter_questions": filter_questions(form, language),
             "by_choices": by_choices,
             "error": error,
-            "report_languages": REPORT_LANGUAGES,
+            "report_languages": report_languages(),
             "coding": code_counts(
                 survey_round,
                 permissions.visible(user, CodedPassage).filter(code__round=survey_round),
@@ -738,7 +763,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The assessment report of a round in English or Vietnamese. Drawing it takes seconds, so
+    """The assessment report of a round in a language of the interface. Drawing it takes seconds, so
     no request waits for it: the HTML is served once the background worker has drawn it for the
     round's data as they are (else this asks for it and leads to the drawing's progress); for
     the PDF, the page that has the worker draw it."""
@@ -747,9 +772,7 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in ("html", "pdf"):
         raise Http404
     survey_round = _results_round(request, pk)
-    language = request.GET.get("lang", "")
-    if language not in REPORT_LANGUAGES:
-        language = _language() if _language() in REPORT_LANGUAGES else "en"
+    language = _report_language(request.GET.get("lang", ""))
     if fmt == "pdf":
         # drawn by the background worker: this page asks for it (see report_drawing_new)
         return _draw_page(request, survey_round, None, language)
@@ -816,9 +839,7 @@ def _draw_page(
 def report_drawing_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Have the round's PDF report drawn in the background; on to the drawing's page."""
     survey_round = _results_round(request, pk)
-    language = request.POST.get("lang", "")
-    if language not in REPORT_LANGUAGES:
-        language = _language() if _language() in REPORT_LANGUAGES else "en"
+    language = _report_language(request.POST.get("lang", ""))
     drawing = services.do_request_round_report(survey_round, language, actor=current_user(request))
     return redirect("surveys:report_drawing", pk=survey_round.pk, drawing_pk=drawing.pk)
 
@@ -877,13 +898,11 @@ def compare_drawing_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You may not read the results of any survey round."))
     chooser = CompareForm(request.POST, rounds=rounds)
     if not chooser.is_valid():
-        context = {"chooser": chooser, "report_languages": REPORT_LANGUAGES}
+        context = {"chooser": chooser, "report_languages": report_languages()}
         return render(request, "surveys/compare.html", context, status=400)
     baseline: SurveyRound = chooser.cleaned_data["baseline"]
     followup: SurveyRound = chooser.cleaned_data["followup"]
-    language = request.POST.get("lang", "")
-    if language not in REPORT_LANGUAGES:
-        language = _language() if _language() in REPORT_LANGUAGES else "en"
+    language = _report_language(request.POST.get("lang", ""))
     drawing = services.do_request_comparison_report(baseline, followup, language, actor=user)
     return redirect("surveys:report_drawing", pk=baseline.pk, drawing_pk=drawing.pk)
 
@@ -900,20 +919,20 @@ def compare(request: HttpRequest) -> HttpResponse:
     if not rounds.exists():
         raise PermissionDenied(_("You may not read the results of any survey round."))
     chooser = CompareForm(request.GET or None, rounds=rounds)
-    context: dict[str, Any] = {"chooser": chooser, "report_languages": REPORT_LANGUAGES}
+    context: dict[str, Any] = {"chooser": chooser, "report_languages": report_languages()}
     if request.GET and chooser.is_valid():
         baseline: SurveyRound = chooser.cleaned_data["baseline"]
         followup: SurveyRound = chooser.cleaned_data["followup"]
         form = _form_or_error(baseline.questionnaire)
         language = request.GET.get("lang", "") or _language()
         fmt = request.GET.get("format", "")
-        if fmt == "pdf" and language in REPORT_LANGUAGES:
+        if fmt == "pdf" and language in _interface_languages():
             # drawn by the background worker: this page asks for it (see compare_drawing_new)
             return _draw_page(request, baseline, followup, language)
         comparison = compare_rounds(
             form, round_frame(baseline, form), round_frame(followup, form), language=language
         )
-        if fmt == "html" and language in REPORT_LANGUAGES:
+        if fmt == "html" and language in _interface_languages():
             html = reports.render_comparison_html(form, comparison, language=language)
             return allow_document_styles(
                 HttpResponse(html, content_type="text/html; charset=utf-8"), html

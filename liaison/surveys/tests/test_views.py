@@ -396,6 +396,33 @@ def test_the_report_comes_in_english_and_vietnamese(world):
     assert pdf.content.startswith(b"%PDF")
 
 
+def test_a_khmer_reader_is_offered_the_report_in_khmer_first_and_gets_it(world):
+    """A report may be drawn in any language of the interface: the results page offers the
+    reader's own first, then Vietnamese and English (the programme's)."""
+    questionnaire = upload_small(world.ainsley)
+    survey_round = make_round(questionnaire, world.ainsley, [world.moc_bai], site_question="")
+    columns = ["profile/agency", "ods/knows_ods"]
+    do_import_export(
+        survey_round,
+        kobo_export([{"profile/agency": "police", "ods/knows_ods": "yes"}], columns).encode(),
+        file_name="s.csv",
+        actor=world.ainsley,
+    )
+    world.huong.preferred_language = "km"
+    world.huong.save(update_fields=["preferred_language"])
+    client = signed_in(world.huong)
+    results = page(client.get(f"/surveys/rounds/{survey_round.pk}/results/"))
+    offered = [link.get("data-report") for link in results.xpath("//*[@id='reports']//a")]
+    assert offered == ["html-km", "html-vi", "html-en"]
+    text = client.get(f"/surveys/rounds/{survey_round.pk}/report.html", {"lang": "km"})
+    document = text.content.decode()
+    assert 'lang="km"' in document
+    assert "សេចក្ដីសង្ខេបនៃលទ្ធផលសំខាន់ៗ" in document
+    # a language the interface does not speak falls back to the reader's
+    other = client.get(f"/surveys/rounds/{survey_round.pk}/report.html", {"lang": "xx"})
+    assert 'lang="km"' in other.content.decode()
+
+
 def test_the_report_is_drawn_once_and_again_when_the_answers_change(world, monkeypatch):
     from liaison.surveys import report as reports
 
