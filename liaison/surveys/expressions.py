@@ -392,8 +392,48 @@ def to_xpath(form: Form, expression: str) -> str:
                 )
         output.append(token)
     xpath = "".join(output).strip()
-    compile_xpath(xpath)
+    try:
+        compile_xpath(xpath)
+    except ExpressionError as error:
+        # The parser counts columns in the XPath the filter became (names turned into
+        # paths): a position there would mislead about the text the person wrote.
+        reason = _PARSER_POSITION.sub("", error.reason)
+        raise ExpressionError(reason, expression=expression, reason=reason) from None
     return xpath
+
+
+_PARSER_POSITION = re.compile(r"^.*? at line \d+, column \d+: ")
+_COMPARED_WITH_TEXT = re.compile(
+    r"(?:\$\{\s*(?P<name>[A-Za-z_][\w.\-]*)\s*\}|(?P<bare>[A-Za-z_][\w.\-]*))\s*!?=\s*"
+    r"(?P<quote>['\"])(?P<text>[^'\"]*)(?P=quote)"
+    r"|selected\s*\(\s*(?:\$\{\s*(?P<s_name>[A-Za-z_][\w.\-]*)\s*\}|(?P<s_bare>[A-Za-z_][\w.\-]*))"
+    r"\s*,\s*(?P<s_quote>['\"])(?P<s_text>[^'\"]*)(?P=s_quote)\s*\)"
+)
+
+
+def filter_hints(form: Form, expression: str) -> list[str]:
+    """What a filter compares a choice question with that is none of its choices (``agency =
+    'police'`` when the choices are ``provincial_police`` …): the filter is valid, and keeps
+    nobody for that comparison, which is more likely a slip than a wish."""
+    hints: list[str] = []
+    for match in _COMPARED_WITH_TEXT.finditer(expression):
+        name = match["name"] or match["bare"] or match["s_name"] or match["s_bare"]
+        text = match["text"] if match["text"] is not None else match["s_text"]
+        if not name or not form.has_question(name):
+            continue
+        question = form.question(name)
+        names = question.choice_names
+        if not question.choices or text in names or text == "":
+            continue
+        shown = ", ".join(names[:10]) + (" …" if len(names) > 10 else "")
+        hints.append(
+            _(
+                "The filter compares %(question)s with '%(value)s', which is not one of its "
+                "choices (%(choices)s)."
+            )
+            % {"question": name, "value": text, "choices": shown}
+        )
+    return hints
 
 
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.\-)\]])/[A-Za-z_][\w.\-]*(?:/[A-Za-z_][\w.\-]*)*")

@@ -252,3 +252,23 @@ def test_the_report_speaks_every_interface_language(tmp_path, language, heading)
     if heading:
         assert heading in document
     assert f'lang="{language}"' in document
+
+
+def test_a_filter_on_a_value_that_is_no_choice_says_so_and_that_it_kept_nobody():
+    """``agency = 'police'`` is a valid filter; on the PATROL form, whose police choice is
+    ``provincial_police``, it keeps nobody: the command says why instead of reporting 0."""
+    out, err = run("analyze", FORM, KOBO, "--where", "${agency} = 'police'", "--json", "-")
+    assert json.loads(out)["respondents"] == 0
+    assert (
+        "The filter compares agency with 'police', which is not one of its choices "
+        "(provincial_police, border_army, customs, anti_narcotics, other)."
+    ) in err
+    assert "No respondent of the 33 meets the filter ${agency} = 'police'." in err
+    _out, quiet = run("analyze", FORM, KOBO, "--where", "agency = 'customs'", "--json", "-")
+    assert "choices" not in quiet and "No respondent" not in quiet
+
+
+def test_a_broken_filter_is_explained_without_positions_in_the_translated_xpath():
+    with pytest.raises(CommandError) as raised:
+        run("analyze", FORM, KOBO, "--where", "blo = ")
+    assert str(raised.value) == "The filter blo =  cannot be used: unexpected end of source"

@@ -213,9 +213,13 @@ class Command(BaseCommand):
 
     def analyze(self, form: Form, source: AnswerSource, options: dict[str, Any]) -> None:
         from liaison.surveys.analysis import analyze
+        from liaison.surveys.expressions import filter_hints
         from liaison.surveys.sources import StoredRound
 
         language = options.get("lang")
+        where = options.get("where")
+        for hint in filter_hints(form, where) if where else []:
+            self.stderr.write(hint)
         data = source.load(form)
         answers = data.respondents
         result = analyze(
@@ -226,6 +230,11 @@ class Command(BaseCommand):
             language=language,
             repeats=data.repeats,
         )
+        if where and result["respondents"] == 0 and len(answers):
+            self.stderr.write(
+                _("No respondent of the %(count)s meets the filter %(where)s.")
+                % {"count": len(answers), "where": where}
+            )
         if isinstance(source, StoredRound):
             from liaison.surveys.qualitative import add_text_codes
 
