@@ -398,7 +398,12 @@ def to_xpath(form: Form, expression: str) -> str:
         # The parser counts columns in the XPath the filter became (names turned into
         # paths): a position there would mislead about the text the person wrote.
         reason = _PARSER_POSITION.sub("", error.reason)
-        raise ExpressionError(reason, expression=expression, reason=reason) from None
+        raise ExpressionError(
+            _("The expression %(expression)s is not valid XPath: %(reason)s")
+            % {"expression": expression.strip(), "reason": reason},
+            expression=expression,
+            reason=reason,
+        ) from None
     return xpath
 
 

@@ -68,7 +68,7 @@ from liaison.surveys.xlsform import (
     Question,
 )
 from liaison.surveys.xpath import ExpressionError, evaluate, to_boolean
-from liaison.tabular import SURVEY_EXPORT_LIMITS, MiB
+from liaison.tabular import SURVEY_EXPORT_LIMITS, MiB, UploadLimits
 
 MAX_PROBLEMS = 1000
 MAX_INSTANCE_ID = 100
@@ -373,7 +373,11 @@ ExportSource = str | os.PathLike[str] | bytes
 
 
 def read_export(
-    source: ExportSource, form: Form | Sequence[Form], *, filename: str | None = None
+    source: ExportSource,
+    form: Form | Sequence[Form],
+    *,
+    filename: str | None = None,
+    limits: UploadLimits = SURVEY_EXPORT_LIMITS,
 ) -> SubmissionTable:
     """Read a KoboToolbox or ODK Central CSV export of ``form``.
 
@@ -386,16 +390,16 @@ def read_export(
     every bad value) when rows do not fit the form.
     """
     raw, name = _read_bytes(source, filename)
-    if len(raw) > SURVEY_EXPORT_LIMITS.file_bytes:
+    if len(raw) > limits.file_bytes:
         raise ExportError(
             _("%(file)s is larger than %(size)s MB.")
-            % {"file": name, "size": SURVEY_EXPORT_LIMITS.file_bytes // MiB}
+            % {"file": name, "size": limits.file_bytes // MiB}
         )
     container_notices: list[ImportNotice] = []
     sheet = ""
     repeat_tables: list[tuple[str, bytes]] = []
     if raw.startswith(b"PK\x03\x04"):
-        sheet, raw, repeat_tables, container_notices = _split_container(raw, name)
+        sheet, raw, repeat_tables, container_notices = _split_container(raw, name, limits)
     encoding, data = decode_export(raw, name)
     _check_lines(data, name)
     header = _header(data, name)
@@ -728,28 +732,28 @@ def _answer_text(value: object) -> str:
 
 
 def _split_container(
-    raw: bytes, name: str
+    raw: bytes, name: str, limits: UploadLimits = SURVEY_EXPORT_LIMITS
 ) -> tuple[str, bytes, list[tuple[str, bytes]], list[ImportNotice]]:
     """The respondents' table of a KoboToolbox XLSX export (the sheet without
     ``_parent_index``) or of a zip of CSV files (ODK Central's, the file without
     ``PARENT_KEY``; KoboToolbox CSVs likewise), as its title and CSV content, and the other
     tables (the repeats') the same way."""
-    from liaison.tabular import TableError, open_zip, read_workbook, zip_members
+    from liaison.tabular import TableError, open_zip, read_workbook_values, zip_members
 
     try:
-        with open_zip(raw, name, SURVEY_EXPORT_LIMITS) as archive:
+        with open_zip(raw, name, limits) as archive:
             is_workbook = "xl/workbook.xml" in archive.namelist()
             members = (
                 []
                 if is_workbook
                 else [
                     (info.filename, content)
-                    for info, content in zip_members(archive, name, SURVEY_EXPORT_LIMITS)
+                    for info, content in zip_members(archive, name, limits)
                     if info.filename.lower().endswith(".csv")
                 ]
             )
         if is_workbook:
-            sheets = read_workbook(raw, name, SURVEY_EXPORT_LIMITS, cell_text=_answer_text)
+            sheets = read_workbook_values(raw, name, limits, _answer_text)
             tables = [(title, _csv_bytes(rows)) for title, rows in sheets.items() if rows]
         else:
             tables = members

@@ -53,8 +53,11 @@ class ExportFile:
 
     def load(self, form: Form) -> SurveyAnswers:
         from liaison.surveys.analysis import RepeatAnswers, SurveyAnswers
+        from liaison.tabular import COMMAND_LINE_EXPORT_LIMITS
 
-        table = read_export(self.path, [*self.other_versions, form])
+        table = read_export(
+            self.path, [*self.other_versions, form], limits=COMMAND_LINE_EXPORT_LIMITS
+        )
         for notice in table.notices:
             self.on_notice(notice)
         return SurveyAnswers(
