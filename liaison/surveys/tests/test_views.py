@@ -396,18 +396,24 @@ def test_the_report_comes_in_english_and_vietnamese(world):
     assert pdf.content.startswith(b"%PDF")
 
 
-def test_a_khmer_reader_is_offered_the_report_in_khmer_first_and_gets_it(world):
-    """A report may be drawn in any language of the interface: the results page offers the
-    reader's own first, then Vietnamese and English (the programme's)."""
+def _round_with_one_answer(world: Any, file_name: str) -> Any:
+    """A round of the small questionnaire at Moc Bai with one imported answer."""
     questionnaire = upload_small(world.ainsley)
     survey_round = make_round(questionnaire, world.ainsley, [world.moc_bai], site_question="")
     columns = ["profile/agency", "ods/knows_ods"]
     do_import_export(
         survey_round,
         kobo_export([{"profile/agency": "police", "ods/knows_ods": "yes"}], columns).encode(),
-        file_name="s.csv",
+        file_name=file_name,
         actor=world.ainsley,
     )
+    return survey_round
+
+
+def test_a_khmer_reader_is_offered_the_report_in_khmer_first_and_gets_it(world):
+    """A report may be drawn in any language of the interface: the results page offers the
+    reader's own first, then Vietnamese and English (the programme's)."""
+    survey_round = _round_with_one_answer(world, "s.csv")
     world.huong.preferred_language = "km"
     world.huong.save(update_fields=["preferred_language"])
     client = signed_in(world.huong)
@@ -434,15 +440,8 @@ def test_the_report_is_drawn_once_and_again_when_the_answers_change(world, monke
         return real(*args, **kwargs)
 
     monkeypatch.setattr(reports, "render_html", counting)
-    questionnaire = upload_small(world.ainsley)
-    survey_round = make_round(questionnaire, world.ainsley, [world.moc_bai], site_question="")
+    survey_round = _round_with_one_answer(world, "first.csv")
     columns = ["profile/agency", "ods/knows_ods"]
-    do_import_export(
-        survey_round,
-        kobo_export([{"profile/agency": "police", "ods/knows_ods": "yes"}], columns).encode(),
-        file_name="first.csv",
-        actor=world.ainsley,
-    )
     client = signed_in(world.huong)
     url = f"/surveys/rounds/{survey_round.pk}/report.html"
     first = client.get(url, {"lang": "en"}).content
