@@ -122,7 +122,10 @@ def test_reference_search_and_an_opened_lesson_read_offline_but_no_record(
     expect(tablet.locator("h1")).to_have_text(lesson_title)
     image = tablet.locator("#lesson figure img").first
     expect(image).to_be_visible()
-    assert tablet.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) > 0
+    # visible is laid out, not yet decoded: wait for the picture (from the offline copy) itself
+    tablet.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
 
     # when she opens her incident offline
     tablet.goto(f"{base}{incident.get_absolute_url()}")

@@ -66,7 +66,10 @@ def test_cau_treo_officer_earns_a_certificate_that_verifies_and_raises_coverage(
     expect(tablet.locator("#lesson")).to_contain_text("cocain, cần sa, morphin và methamphetamin")
     image = tablet.locator("#lesson figure img").first
     expect(image).to_be_visible()
-    assert tablet.evaluate("img => img.naturalWidth", image.element_handle()) > 0
+    # visible is laid out, not yet decoded: wait for the picture itself to have arrived
+    tablet.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
     screenshot(tablet, "training-lesson-vi")
     while tablet.locator("#next-page").count():
         tablet.click("#next-page")
