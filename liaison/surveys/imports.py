@@ -1033,7 +1033,7 @@ def _name_shared_labels(columns: list[str], versions: Sequence[Form]) -> list[st
         seen: dict[str, int] = {}
         for position, column in enumerate(columns):
             normal = _normal(column)
-            if counts[normal] < 2:
+            if counts[normal] < 2 or not normal:  # columns without a header: _tidy_frame
                 continue
             candidates = index.questions_under(normal)
             if len(candidates) != counts[normal]:

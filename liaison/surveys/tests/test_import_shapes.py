@@ -572,6 +572,10 @@ def test_a_labels_export_with_a_label_shared_by_two_questions_reads_them_in_orde
     table = read_export(export.encode(), cascade_form, filename="nhan.csv")
     assert list(table.answers["agency_north"]) == ["army", ""]
     assert list(table.answers["agency_south"]) == ["", "police"]
+    # the same file saved again by a spreadsheet, with separators past its last column
+    resaved = "\n".join(line + ";;" for line in export.splitlines()) + "\n"
+    table = read_export(resaved.encode(), cascade_form, filename="nhan.csv")
+    assert list(table.answers["agency_south"]) == ["", "police"]
 
 
 def test_a_label_heading_more_columns_than_the_form_has_questions_is_still_refused(
