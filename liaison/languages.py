@@ -57,17 +57,22 @@ def terminal_language(offered: Iterable[str], environment: Mapping[str, str] | N
     return "en"
 
 
+def interface_languages() -> list[str]:
+    """The codes of the languages the interface speaks (``settings.LANGUAGES``), in order."""
+    from django.conf import settings
+
+    return [code for code, _name in settings.LANGUAGES]
+
+
 def in_terminal_language[**P, R](handle: Callable[P, R]) -> Callable[P, R]:
     """A management command's ``handle`` that speaks the terminal's language (the site's default
     language, Vietnamese, is for pages, not for an administrator's shell)."""
 
     @functools.wraps(handle)
     def speaking(*args: P.args, **kwargs: P.kwargs) -> R:
-        from django.conf import settings
         from django.utils import translation
 
-        offered = [code for code, _name in settings.LANGUAGES]
-        with translation.override(terminal_language(offered)):
+        with translation.override(terminal_language(interface_languages())):
             return handle(*args, **kwargs)
 
     return speaking

@@ -437,50 +437,17 @@ def read_xlsx(
     return sheets
 
 
-def read_workbook(
-    raw: bytes,
-    filename: str,
-    limits: UploadLimits = LIMITS,
-    cell_text: Callable[[Any], str] | None = None,
-) -> dict[str, list[list[str]]]:
-    """Every sheet of a workbook (by title, in order) as rows of cell texts, under the same
-    limits as :func:`read_xlsx`; for tables whose columns are not known in advance.
-    ``cell_text`` writes a cell's value as text (dates as the reader expects them)."""
-    deadline = Deadline(filename, limits)
-    check_file_size(len(raw), filename, limits)
-    _check_workbook_archive(raw, filename, limits, deadline)
-    # openpyxl is imported where a workbook is read or written, not with this module: the
-    # commands that read CSV (`liaison survey analyze`) would otherwise pay for its import.
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise _not_a_workbook(filename) from None
-    sheets: dict[str, list[list[str]]] = {}
-    try:
-        for worksheet in workbook.worksheets:
-            lines = _xlsx_lines(worksheet, filename, limits, cell_text or _cell_text)
-            sheets[worksheet.title] = list(_checked_lines(lines, worksheet.title, limits, deadline))
-    except TableError:
-        raise
-    except Exception:  # a damaged sheet makes openpyxl raise anything while iterating
-        raise _not_a_workbook(filename) from None
-    finally:
-        workbook.close()
-    return sheets
-
-
 def read_workbook_values(
     raw: bytes,
     filename: str,
     limits: UploadLimits,
     cell_text: Callable[[Any], str],
 ) -> dict[str, list[list[str]]]:
-    """Every sheet of a workbook (by title, in order) as rows of cell texts, read by calamine
+    """Every sheet of a workbook (by title, in order) as rows of cell texts (``cell_text``
+    writes each value), for tables whose columns are not known in advance. Read by calamine
     (a Rust reader, ten times openpyxl's speed: a 30,000-row export in seconds rather than
-    minutes), under the same limits as :func:`read_workbook`: the archive inflated and checked
-    first, every sheet's extent too (:func:`_check_sheet_extent`), then each row and cell."""
+    minutes), under the limits of :func:`read_xlsx`: the archive inflated and checked first,
+    every sheet's extent too (:func:`_check_sheet_extent`), then each row and cell."""
     deadline = Deadline(filename, limits)
     check_file_size(len(raw), filename, limits)
     _check_workbook_archive(raw, filename, limits, deadline, sheet_extents=True)
@@ -522,12 +489,7 @@ def read_workbook_values(
     return sheets
 
 
-def _xlsx_lines(
-    worksheet: Any,
-    filename: str,
-    limits: UploadLimits,
-    cell_text: Callable[[Any], str] | None = None,
-) -> Iterator[list[str]]:
+def _xlsx_lines(worksheet: Any, filename: str, limits: UploadLimits) -> Iterator[list[str]]:
     # The dimension a sheet declares is checked, then forgotten: openpyxl pads every row up to
     # it, and a sheet may also hold cells beyond it. Rows are then padded only to their own
     # last cell, and every row read (the empty ones openpyxl fills gaps with included) is
@@ -550,7 +512,7 @@ def _xlsx_lines(
     worksheet.reset_dimensions()
     for values in worksheet.iter_rows(values_only=True):
         # A row wider than the limit is cut one past it: rows_from then names that column.
-        yield [(cell_text or _cell_text)(v) for v in values[: limits.columns + 1]]
+        yield [_cell_text(v) for v in values[: limits.columns + 1]]
 
 
 # --- rows ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from liaison.languages import interface_languages
 from liaison.pwa.offline import (
     FORMS_CACHE,
     OFFLINE_COPY_HEADER,
@@ -96,10 +97,6 @@ class WorkerConfig(TypedDict):
     baseMapCache: str
 
 
-def _language_codes() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
-
-
 @cache
 def _file_revision(name: str) -> str:
     found = finders.find(name)
@@ -157,7 +154,7 @@ def worker_config() -> WorkerConfig:
         if _tile_zoom(name) <= BASE_MAP_PRECACHED_ZOOM
     ]
     offline_pages = {}
-    for language in _language_codes():
+    for language in interface_languages():
         url = reverse("pwa:offline_language", args=[language])
         revision = hashlib.sha256(_offline_page(language).encode()).hexdigest()[:16]
         precache.append(PrecacheEntry(url=url, revision=revision))
@@ -228,6 +225,6 @@ def offline(request: HttpRequest, language: str | None = None) -> HttpResponse:
     """The page the worker shows when a page cannot be reached, in the reader's language."""
     if language is None:
         language = translation.get_language() or settings.LANGUAGE_CODE
-    if language not in _language_codes():
+    if language not in interface_languages():
         raise Http404(_("No such language."))
     return HttpResponse(_offline_page(language))

@@ -392,22 +392,10 @@ def to_xpath(form: Form, expression: str) -> str:
                 )
         output.append(token)
     xpath = "".join(output).strip()
-    try:
-        compile_xpath(xpath)
-    except ExpressionError as error:
-        # The parser counts columns in the XPath the filter became (names turned into
-        # paths): a position there would mislead about the text the person wrote.
-        reason = _PARSER_POSITION.sub("", error.reason)
-        raise ExpressionError(
-            _("The expression %(expression)s is not valid XPath: %(reason)s")
-            % {"expression": expression.strip(), "reason": reason},
-            expression=expression,
-            reason=reason,
-        ) from None
+    compile_xpath(xpath, written=expression)
     return xpath
 
 
-_PARSER_POSITION = re.compile(r"^.*? at line \d+, column \d+: ")
 _COMPARED_WITH_TEXT = re.compile(
     r"(?:\$\{\s*(?P<name>[A-Za-z_][\w.\-]*)\s*\}|(?P<bare>[A-Za-z_][\w.\-]*))\s*!?=\s*"
     r"(?P<quote>['\"])(?P<text>[^'\"]*)(?P=quote)"

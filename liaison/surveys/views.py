@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liaison.csp import allow_document_styles
 from liaison.exchange.idempotency import idempotent_form
+from liaison.languages import interface_languages
 from liaison.pwa.offline import offer_offline_copy, wants_offline_copy
 from liaison.registry import permissions
 from liaison.registry.models import BLO, Country
@@ -68,21 +69,15 @@ PROGRAMME_LANGUAGES = ("vi", "en")
 
 def report_languages() -> list[str]:
     """The report's languages offered on a page: the reader's, then Vietnamese and English."""
-    offered = _interface_languages()
+    offered = interface_languages()
     return list(
         dict.fromkeys(code for code in (_language(), *PROGRAMME_LANGUAGES) if code in offered)
     )
 
 
-def _interface_languages() -> list[str]:
-    from django.conf import settings
-
-    return [code for code, _name in settings.LANGUAGES]
-
-
 def _report_language(requested: str) -> str:
     """A report may be drawn in any language of the interface; the reader's otherwise."""
-    offered = _interface_languages()
+    offered = interface_languages()
     if requested in offered:
         return requested
     return _language() if _language() in offered else "en"
@@ -926,13 +921,13 @@ def compare(request: HttpRequest) -> HttpResponse:
         form = _form_or_error(baseline.questionnaire)
         language = request.GET.get("lang", "") or _language()
         fmt = request.GET.get("format", "")
-        if fmt == "pdf" and language in _interface_languages():
+        if fmt == "pdf" and language in interface_languages():
             # drawn by the background worker: this page asks for it (see compare_drawing_new)
             return _draw_page(request, baseline, followup, language)
         comparison = compare_rounds(
             form, round_frame(baseline, form), round_frame(followup, form), language=language
         )
-        if fmt == "html" and language in _interface_languages():
+        if fmt == "html" and language in interface_languages():
             html = reports.render_comparison_html(form, comparison, language=language)
             return allow_document_styles(
                 HttpResponse(html, content_type="text/html; charset=utf-8"), html

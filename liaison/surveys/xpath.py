@@ -1047,19 +1047,29 @@ OpenRosaParser.build()
 
 
 @lru_cache(maxsize=4096)
-def compile_xpath(expression: str) -> XPathToken:
-    """Parse an expression once; raises :class:`ExpressionError` with the parser's reason."""
+def compile_xpath(expression: str, *, written: str | None = None) -> XPathToken:
+    """Parse an expression once; raises :class:`ExpressionError` with the parser's reason.
+
+    ``written`` is the text a person wrote when ``expression`` was made from it (a filter whose
+    names became paths): the message names that text, and leaves out the parser's line and
+    column, which count in ``expression``."""
     parser = OpenRosaParser()
     try:
         return parser.parse(expression)
     except (ElementPathError, SyntaxError, ValueError, TypeError) as error:
         reason = _clean_reason(error)
+        if written is not None:
+            reason = _PARSER_POSITION.sub("", reason)
+        shown = expression if written is None else written
         raise ExpressionError(
             _("The expression %(expression)s is not valid XPath: %(reason)s")
-            % {"expression": expression.strip(), "reason": reason},
-            expression=expression,
+            % {"expression": shown.strip(), "reason": reason},
+            expression=shown,
             reason=reason,
         ) from error
+
+
+_PARSER_POSITION = re.compile(r"^.*? at line \d+, column \d+: ")
 
 
 def _clean_reason(error: Exception) -> str:

@@ -50,12 +50,10 @@ SHOWN_PER_KIND = 5
 def terminal_language(environment: dict[str, str] | None = None) -> str:
     """The language of the terminal's messages, as POSIX locates it (``LC_ALL`` first, then
     ``LC_MESSAGES``, then ``LANG``): any language the interface speaks, English otherwise."""
-    from django.conf import settings
-
+    from liaison.languages import interface_languages
     from liaison.languages import terminal_language as posix_language
 
-    offered = [code for code, _name in settings.LANGUAGES]
-    return posix_language(offered, os.environ if environment is None else environment)
+    return posix_language(interface_languages(), os.environ if environment is None else environment)
 
 
 def _outputs(parser: ArgumentParser) -> None:
@@ -64,11 +62,11 @@ def _outputs(parser: ArgumentParser) -> None:
     )
     parser.add_argument("--html", metavar="OUT.html", help="write the report as HTML")
     parser.add_argument("--pdf", metavar="OUT.pdf", help="write the report as PDF")
-    from django.conf import settings
+    from liaison.languages import interface_languages
 
     parser.add_argument(
         "--lang",
-        choices=[code for code, _name in settings.LANGUAGES],
+        choices=interface_languages(),
         default=None,
         help="language of labels and report",
     )
